@@ -1,0 +1,70 @@
+# Qorgau — developer and demo commands. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PO_FILES := $(wildcard src/qorgau/locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+DEMO_ENV := QORGAU_DEMO=true QORGAU_REQUIRE_2FA=false
+# No persistent connections in tests: the live server's thread would keep PostgreSQL's test
+# database open when pytest drops it.
+TEST_ENV := QORGAU_DB_CONN_MAX_AGE=0
+
+.PHONY: install messages demo serve test test-sqlite test-postgres lint format bench makemessages clean
+
+install: $(STAMP) $(MO_FILES)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Compiled catalogues are build output (not committed); msgfmt comes with GNU gettext.
+src/qorgau/locale/%/LC_MESSAGES/django.mo: src/qorgau/locale/%/LC_MESSAGES/django.po
+	msgfmt --check-format -o $@ $<
+
+messages: $(MO_FILES)
+
+demo: install
+	mkdir -p var
+	$(DEMO_ENV) $(BIN)/qorgau migrate --no-input
+	$(DEMO_ENV) $(BIN)/qorgau demo_accounts
+	@echo ""
+	@echo "  Qorgau is starting at http://127.0.0.1:8000  (Ctrl+C stops it)"
+	@echo ""
+	$(DEMO_ENV) $(BIN)/qorgau runserver 127.0.0.1:8000
+
+test: install test-sqlite test-postgres
+
+test-sqlite: install
+	$(TEST_ENV) QORGAU_DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@if [ -n "$$QORGAU_TEST_DATABASE_URL" ]; then \
+		echo "== PostgreSQL: $${QORGAU_TEST_DATABASE_URL%%@*}@…"; \
+		$(TEST_ENV) QORGAU_DATABASE_URL="$$QORGAU_TEST_DATABASE_URL" $(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+		echo "== PostgreSQL tests skipped: QORGAU_TEST_DATABASE_URL is not set (.ci/run sets it)"; \
+	fi
+
+lint: install
+	$(BIN)/ruff check src benchmarks scripts
+	$(BIN)/ruff format --check src benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/qorgau makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix src benchmarks scripts
+	$(BIN)/ruff format src benchmarks scripts
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+# Refresh the catalogues after changing user-facing strings, then translate the new entries.
+makemessages: install
+	cd src/qorgau && ../../$(BIN)/qorgau makemessages --no-obsolete --no-location -l kk -l ru -l en
+
+clean:
+	rm -rf $(VENV) var src/*.egg-info

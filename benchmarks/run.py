@@ -1,0 +1,151 @@
+"""Qorgau benchmarks: each figure is compared with a baseline measured in the same run.
+
+Run with `make bench`. Uses a fresh SQLite database under var/ (or QORGAU_BENCH_DATABASE_URL)
+and writes benchmarks/RESULTS.md. Timings are never asserted in tests; they live here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = ROOT / "var" / "bench.sqlite3"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qorgau.settings")
+os.environ["QORGAU_DATABASE_URL"] = os.environ.get(
+    "QORGAU_BENCH_DATABASE_URL", f"sqlite:///{BENCH_DB}"
+)
+
+
+def timed(action: Callable[[], object], repeat: int = 5) -> float:
+    """Median wall time of ``repeat`` runs, in seconds."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    BENCH_DB.parent.mkdir(exist_ok=True)
+    BENCH_DB.unlink(missing_ok=True)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0)
+    from qorgau.accounts.access import restrict
+    from qorgau.accounts.models import User
+    from qorgau.accounts.roles import Role
+    from qorgau.audit.models import AuditAction
+    from qorgau.audit.services import audit_chain_verify, audit_record
+    from qorgau.territory.models import Territory
+
+    rows: list[tuple[str, str, str, str]] = []
+
+    # 1. Appending to the sealed audit chain versus a plain insert of the same row.
+    n = 500
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_plain (id INTEGER PRIMARY KEY, action TEXT, "
+            "object_type TEXT, object_id TEXT, at TEXT)"
+        )
+
+    def plain_inserts() -> None:
+        for i in range(n):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO bench_plain (action, object_type, object_id, at) "
+                    "VALUES (%s, %s, %s, %s)",
+                    ["view", "registry.person", str(i), dt.datetime.now(dt.UTC).isoformat()],
+                )
+
+    def sealed_appends() -> None:
+        for i in range(n):
+            audit_record(action=AuditAction.VIEW, object_type="registry.person", object_id=str(i))
+
+    plain = timed(plain_inserts, repeat=3)
+    sealed = timed(sealed_appends, repeat=3)
+    rows.append(
+        (
+            f"audit: append {n} sealed entries",
+            f"{sealed * 1000:.0f} ms",
+            f"plain insert {plain * 1000:.0f} ms",
+            f"{sealed / plain:.1f}×",
+        )
+    )
+
+    # 2. Verifying the whole chain versus reading it.
+    from qorgau.audit.models import AuditEntry
+
+    entries = AuditEntry.objects.count()
+    read = timed(lambda: list(AuditEntry.objects.order_by("position").iterator(chunk_size=2000)))
+    verify = timed(audit_chain_verify)
+    rows.append(
+        (
+            f"audit: verify {entries} entries",
+            f"{verify * 1000:.0f} ms",
+            f"read only {read * 1000:.0f} ms",
+            f"{verify / read:.1f}×",
+        )
+    )
+
+    # 3. The access layer's scoped query versus the unscoped query it narrows.
+    districts = list(Territory.objects.current().districts())
+    User.objects.bulk_create(
+        User(
+            username=f"bench-{i}",
+            role=Role.POLICE_INSPECTOR,
+            territory=districts[i % len(districts)],
+        )
+        for i in range(5000)
+    )
+    admin = User.objects.create(
+        username="bench-admin",
+        role=Role.ADMINISTRATOR,
+        territory=Territory.objects.by_code("100000000"),
+    )
+    unscoped = timed(lambda: list(User.objects.all()), repeat=9)
+    scoped = timed(lambda: list(restrict(User.objects.all(), admin)), repeat=9)
+    visible = restrict(User.objects.all(), admin).count()
+    rows.append(
+        (
+            f"access: region scope over 5,000 users ({visible} visible)",
+            f"{scoped * 1000:.1f} ms",
+            f"unscoped {unscoped * 1000:.1f} ms",
+            f"{scoped / unscoped:.2f}×",
+        )
+    )
+
+    write_results(rows)
+
+
+def write_results(rows: list[tuple[str, str, str, str]]) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, database "
+        f"{os.environ['QORGAU_DATABASE_URL'].split(':')[0]}. Median of repeated runs; each figure "
+        "beside its baseline measured in the same run.",
+        "",
+        "| benchmark | time | baseline | ratio |",
+        "|---|---:|---:|---:|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+        "",
+    ]
+    (Path(__file__).parent / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

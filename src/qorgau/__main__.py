@@ -1,0 +1,3 @@
+from qorgau.manage import main
+
+main()

@@ -1,0 +1,131 @@
+"""THE access layer: the one place that decides which personal records a user may see.
+
+Every view, API endpoint and export that touches personal data gets its queryset from
+:func:`restrict` (or an object from :func:`get_for_user`). A model holding personal data is
+registered once with :func:`personal_data`, naming the fields that place a row in a
+territory or an organisation; the user's role and scope do the rest:
+
+* no permission for the model's data (an analyst, an auditor) → nothing;
+* a country-wide scope → every row;
+* a region or district → rows placed in that territory, its districts, or an older version
+  of them (see :func:`qorgau.territory.services.territory_scope_ids`);
+* an organisation → rows placed in that organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from qorgau.accounts.roles import ScopeKind
+from qorgau.territory.services import territory_scope_ids
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """How rows of one model are placed: by territory fields and/or organisation fields."""
+
+    view_permission: str
+    territory_fields: tuple[str, ...] = ()
+    organisation_fields: tuple[str, ...] = ()
+
+
+_POLICIES: dict[type[models.Model], AccessPolicy] = {}
+
+
+def personal_data(
+    *,
+    view_permission: str,
+    territory: tuple[str, ...] = (),
+    organisation: tuple[str, ...] = (),
+) -> Callable[[type[M]], type[M]]:
+    """Class decorator registering a model as personal data under the access layer."""
+
+    def register(model: type[M]) -> type[M]:
+        _POLICIES[model] = AccessPolicy(view_permission, territory, organisation)
+        return model
+
+    return register
+
+
+def policy_for(model: type[models.Model]) -> AccessPolicy:
+    try:
+        return _POLICIES[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} is not registered with the access layer") from None
+
+
+def registered_models() -> list[type[models.Model]]:
+    return list(_POLICIES)
+
+
+def _scope_filter(user: Any, policy: AccessPolicy) -> Q | None:
+    """The row filter for the user's scope; ``None`` means the whole country."""
+    kind = user.scope_kind
+    if kind == ScopeKind.COUNTRY:
+        return None
+    nothing = Q(pk__in=[])
+    if kind == ScopeKind.ORGANISATION:
+        if not policy.organisation_fields:
+            return nothing
+        condition = Q()
+        for field in policy.organisation_fields:
+            condition |= Q(**{f"{field}_id": user.organisation_id})
+        return condition
+    if kind in (ScopeKind.REGION, ScopeKind.DISTRICT) and policy.territory_fields:
+        ids = territory_scope_ids(user.territory)
+        condition = Q()
+        for field in policy.territory_fields:
+            condition |= Q(**{f"{field}__in": ids})
+        return condition
+    return nothing
+
+
+def restrict(
+    queryset: models.QuerySet[M], user: Any, *, permission: str | None = None
+) -> models.QuerySet[M]:
+    """The rows of ``queryset`` that ``user`` may see (or act on, with ``permission``)."""
+    policy = policy_for(queryset.model)
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if not user.has_perm(permission or policy.view_permission):
+        return queryset.none()
+    if user.is_superuser and not user.role:
+        return queryset
+    condition = _scope_filter(user, policy)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def get_for_user(
+    queryset: models.QuerySet[M], user: Any, pk: Any, *, permission: str | None = None
+) -> M:
+    """One record the user may see, or 404 (never 403: a record outside scope does not exist)."""
+    try:
+        return restrict(queryset, user, permission=permission).get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_place_in_scope(user: Any, territory_id: int | None, organisation_id: int | None) -> bool:
+    """Whether ``user`` may assign something to this territory or organisation (writes)."""
+    kind = user.scope_kind
+    if user.is_superuser or kind == ScopeKind.COUNTRY:
+        return True
+    if kind == ScopeKind.ORGANISATION:
+        return organisation_id is not None and organisation_id == user.organisation_id
+    if user.territory is None:
+        return False
+    ids = territory_scope_ids(user.territory)
+    if organisation_id is not None:
+        organisations = apps.get_model("accounts", "Organisation")
+        return organisations.objects.filter(pk=organisation_id, territory_id__in=ids).exists()
+    return territory_id is not None and territory_id in ids

@@ -1,0 +1,107 @@
+"""Demo accounts: one user per role, in a few real territories, all with one known password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from qorgau.accounts.models import Organisation, OrganisationKind, User
+from qorgau.accounts.roles import Role
+from qorgau.territory.models import Territory
+
+DEMO_PASSWORD = "qorgau-demo"  # noqa: S105  (printed on the console by `make demo`)
+SEMEY = "101000000"
+ABAI_REGION = "100000000"
+MEDEU = "751710000"  # Medeu district of Almaty city
+COUNTRY = "000000000"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: Role
+    territory_code: str | None = None
+    organisation: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+
+
+DEMO_ORGANISATIONS = [
+    ("Crisis centre «Qorgau-Semey» (demo)", OrganisationKind.CRISIS_CENTRE, SEMEY),
+    ("Family psychological support centre, Semey (demo)", OrganisationKind.PROGRAM_PROVIDER, SEMEY),
+]
+
+DEMO_ACCOUNTS = [
+    DemoAccount("admin", Role.ADMINISTRATOR, COUNTRY, first_name="Aigerim", last_name="Sadykova"),
+    DemoAccount(
+        "admin.abai", Role.ADMINISTRATOR, ABAI_REGION, first_name="Marat", last_name="Ospanov"
+    ),
+    DemoAccount(
+        "inspector.semey", Role.POLICE_INSPECTOR, SEMEY, first_name="Erlan", last_name="Bekov"
+    ),
+    DemoAccount(
+        "inspector.medeu", Role.POLICE_INSPECTOR, MEDEU, first_name="Dana", last_name="Kim"
+    ),
+    DemoAccount(
+        "court.abai", Role.COURT_LIAISON, ABAI_REGION, first_name="Saule", last_name="Nurova"
+    ),
+    DemoAccount(
+        "coordinator.abai",
+        Role.AKIMAT_COORDINATOR,
+        ABAI_REGION,
+        first_name="Gulnar",
+        last_name="Abenova",
+    ),
+    DemoAccount(
+        "provider.semey",
+        Role.PROGRAM_PROVIDER,
+        organisation=DEMO_ORGANISATIONS[1][0],
+        first_name="Timur",
+        last_name="Akhmetov",
+    ),
+    DemoAccount(
+        "crisis.semey",
+        Role.CRISIS_CENTRE,
+        organisation=DEMO_ORGANISATIONS[0][0],
+        first_name="Zhanna",
+        last_name="Seitova",
+    ),
+    DemoAccount(
+        "analyst", Role.NATIONAL_ANALYST, COUNTRY, first_name="Askar", last_name="Zhunusov"
+    ),
+    DemoAccount("auditor", Role.AUDITOR, COUNTRY, first_name="Lyazzat", last_name="Omarova"),
+]
+
+
+@transaction.atomic
+def demo_accounts_create() -> list[User]:
+    """Create (or reset) the demo organisations and accounts; safe to re-run."""
+    organisations = {}
+    for name, kind, code in DEMO_ORGANISATIONS:
+        organisations[name], _created = Organisation.objects.update_or_create(
+            name=name, defaults={"kind": kind, "territory": Territory.objects.by_code(code)}
+        )
+    users = []
+    for account in DEMO_ACCOUNTS:
+        user, _created = User.objects.update_or_create(
+            username=account.username,
+            defaults={
+                "role": account.role,
+                "territory": Territory.objects.by_code(account.territory_code)
+                if account.territory_code
+                else None,
+                "organisation": organisations[account.organisation]
+                if account.organisation
+                else None,
+                "first_name": account.first_name,
+                "last_name": account.last_name,
+                "is_active": True,
+                "must_change_password": False,
+            },
+        )
+        user.full_clean(exclude=["password"])
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        users.append(user)
+    return users

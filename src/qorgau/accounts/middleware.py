@@ -1,0 +1,62 @@
+"""Gates between signing in and working: the second factor, then a password change if due."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+_OPEN_PREFIXES = ("/static/", "/i18n/", "/api/", "/favicon")
+
+
+class TwoFactorRequiredMiddleware:
+    """Sends a signed-in user who still owes a second factor (or a new password) to that page.
+
+    The API is left to :class:`qorgau.accounts.api_permissions.SecondFactorVerified`, which
+    answers with the API's error shape instead of a redirect.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        target = self._gate(request)
+        if target and request.path != target and not request.path.startswith(_OPEN_PREFIXES):
+            allowed = {
+                reverse("accounts:logout"),
+                reverse("accounts:two_factor_setup"),
+                reverse("accounts:two_factor_verify"),
+                reverse("accounts:password_change"),
+            }
+            if request.path not in allowed:
+                return redirect(f"{target}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _gate(request: HttpRequest) -> str | None:
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if second_factor_owed(request):
+            has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            return reverse(
+                "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"
+            )
+        if getattr(user, "must_change_password", False):
+            return reverse("accounts:password_change")
+        return None
+
+
+def second_factor_owed(request: HttpRequest) -> bool:
+    """Whether the signed-in user must still confirm a one-time code in this session."""
+    user = request.user
+    return bool(
+        settings.QORGAU_REQUIRE_2FA
+        and user.is_authenticated
+        and getattr(user, "requires_second_factor", False)
+        and not user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
+    )

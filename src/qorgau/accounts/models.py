@@ -1,0 +1,133 @@
+"""Users, their role and the one territory or organisation their work is scoped to."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.access import personal_data
+from qorgau.accounts.roles import (
+    MANAGE_USERS,
+    ROLE_SCOPES,
+    ROLES_REQUIRING_SECOND_FACTOR,
+    Role,
+    ScopeKind,
+)
+from qorgau.territory.models import Level, Territory
+
+
+class OrganisationKind(models.TextChoices):
+    CRISIS_CENTRE = "crisis_centre", _("crisis centre")
+    SHELTER = "shelter", _("shelter")
+    FAMILY_SUPPORT_CENTRE = "family_support_centre", _("family support centre")
+    PROGRAM_PROVIDER = "program_provider", _("psychocorrection programme provider")
+    NGO = "ngo", _("non-governmental organisation")
+
+
+class Organisation(models.Model):
+    """A centre or provider whose staff see only their own clients or participants."""
+
+    name = models.CharField(_("name"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territory"),
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "territory"], name="organisation_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@personal_data(
+    view_permission=MANAGE_USERS,
+    territory=("territory", "organisation__territory"),
+    organisation=("organisation",),
+)
+class User(AbstractUser):
+    """A staff member of a state body, centre or provider."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territory"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        permissions = [
+            ("view_personal_data", _("Can see personal data within own scope")),
+            ("view_aggregates", _("Can see aggregate figures")),
+            ("manage_users", _("Can manage user accounts within own scope")),
+        ]
+
+    @property
+    def scope_kind(self) -> str | None:
+        """What the user's scope is: the country, a region, a district or an organisation."""
+        if self.organisation_id:
+            return ScopeKind.ORGANISATION
+        if self.territory is None:
+            return None
+        return {
+            Level.COUNTRY: ScopeKind.COUNTRY,
+            Level.REGION: ScopeKind.REGION,
+            Level.DISTRICT: ScopeKind.DISTRICT,
+        }[Level(self.territory.level)]
+
+    @property
+    def scope_territory(self) -> Territory | None:
+        if self.organisation_id:
+            return self.organisation.territory  # type: ignore[union-attr]
+        return self.territory
+
+    @property
+    def requires_second_factor(self) -> bool:
+        return self.is_superuser or self.role in ROLES_REQUIRING_SECOND_FACTOR
+
+    def clean(self) -> None:
+        super().clean()
+        if self.is_superuser and not self.role:
+            return
+        allowed = ROLE_SCOPES.get(self.role, frozenset())
+        if self.organisation_id and self.territory_id:
+            raise ValidationError(
+                {"organisation": _("Give either a territory or an organisation, not both.")}
+            )
+        if self.territory_id and not self.territory.is_current:  # type: ignore[union-attr]
+            raise ValidationError({"territory": _("This territory no longer exists.")})
+        if self.scope_kind not in allowed:
+            names = ", ".join(str(ScopeKind(kind).label) for kind in sorted(allowed))
+            field = "organisation" if ScopeKind.ORGANISATION in allowed else "territory"
+            raise ValidationError(
+                {
+                    field: _("A %(role)s works within %(scopes)s.")
+                    % {"role": Role(self.role).label, "scopes": names}
+                }
+            )

@@ -1,0 +1,162 @@
+"""Writing to and verifying the audit trail, and asking why a record is opened.
+
+Every read or change of personal data calls :func:`audit_record`. A record reached through the
+usual flow (a link from a list the user was shown) carries a signed *flow token*; a record
+opened any other way (a typed or shared address, a search by identifier) needs a reason first,
+see :func:`access_reason`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from qorgau.audit.models import AuditAction, AuditChainHead, AuditEntry
+
+FLOW_SALT = "qorgau.audit.flow"
+FLOW_MAX_AGE = dt.timedelta(hours=8)
+REASON_GRANT_MAX_AGE = dt.timedelta(minutes=30)
+_SESSION_GRANTS = "qorgau_access_reasons"
+
+
+def object_label(obj: models.Model) -> str:
+    return f"{obj._meta.app_label}.{obj._meta.model_name}"
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    action: AuditAction | str,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    target: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one sealed entry. ``actor`` defaults to the request's signed-in user."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    if target is not None:
+        object_type, object_id = object_label(target), str(target.pk)
+    head = AuditChainHead.objects.select_for_update().get(pk=1)
+    ip_field = AuditEntry._meta.get_field("ip_address")
+    entry = AuditEntry(
+        position=head.length + 1,
+        occurred_at=timezone.now(),
+        actor=actor,
+        actor_username=getattr(actor, "username", "") or "",
+        ip_address=ip_field.get_prep_value(client_address(request)),
+        action=str(action),
+        object_type=object_type,
+        object_id=object_id,
+        reason=reason,
+        details=details or {},
+        previous_seal=head.last_seal,
+    )
+    entry.seal = entry.compute_seal()
+    entry.save()
+    head.length = entry.position
+    head.last_seal = entry.seal
+    head.seal = head.compute_seal()
+    head.save(update_fields=["length", "last_seal", "seal"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    intact: bool
+    entries_checked: int
+    first_broken_position: int | None = None
+    problem: str = ""
+
+
+def audit_chain_verify() -> ChainReport:
+    """Walk the chain from the first entry; report the first entry that does not hold."""
+    expected_position = 1
+    previous_seal = ""
+    for entry in AuditEntry.objects.order_by("position").iterator(chunk_size=2000):
+        checked = expected_position - 1
+        if entry.position != expected_position:
+            return ChainReport(
+                False, checked, expected_position, f"entry #{expected_position} is missing"
+            )
+        if entry.previous_seal != previous_seal:
+            return ChainReport(
+                False,
+                checked,
+                entry.position,
+                f"entry #{entry.position} does not follow entry #{entry.position - 1}",
+            )
+        if entry.compute_seal() != entry.seal:
+            return ChainReport(
+                False, checked, entry.position, f"entry #{entry.position} was altered"
+            )
+        previous_seal = entry.seal
+        expected_position += 1
+
+    checked = expected_position - 1
+    head = AuditChainHead.objects.get(pk=1)
+    if head.compute_seal() != head.seal:
+        return ChainReport(False, checked, None, "the chain head was altered")
+    if head.length != checked or head.last_seal != previous_seal:
+        return ChainReport(
+            False,
+            checked,
+            checked + 1,
+            f"entries after #{checked} are missing (head counts {head.length})",
+        )
+    return ChainReport(True, checked)
+
+
+def flow_token(user: Any, obj: models.Model) -> str:
+    """A signed note that ``user`` was shown ``obj`` in a list: opening it needs no reason."""
+    return signing.dumps([user.pk, object_label(obj), str(obj.pk)], salt=FLOW_SALT, compress=True)
+
+
+def _flow_token_valid(token: str, user: Any, obj: models.Model) -> bool:
+    try:
+        value = signing.loads(token, salt=FLOW_SALT, max_age=FLOW_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return bool(value == [user.pk, object_label(obj), str(obj.pk)])
+
+
+def _grant_key(obj: models.Model) -> str:
+    return f"{object_label(obj)}:{obj.pk}"
+
+
+def access_reason_grant(request: HttpRequest, obj: models.Model, reason: str) -> None:
+    """Remember for a while that the user gave ``reason`` for opening ``obj``."""
+    grants = request.session.get(_SESSION_GRANTS, {})
+    grants[_grant_key(obj)] = [reason, timezone.now().isoformat()]
+    request.session[_SESSION_GRANTS] = grants
+
+
+def access_reason(request: HttpRequest, obj: models.Model) -> str | None:
+    """Why the user opens ``obj``: ``""`` for the usual flow, the reason given, or ``None``.
+
+    ``None`` means the view must ask for a reason before showing anything.
+    """
+    token = request.GET.get("flow", "")
+    if token and _flow_token_valid(token, request.user, obj):
+        return ""
+    grant = request.session.get(_SESSION_GRANTS, {}).get(_grant_key(obj))
+    if grant:
+        reason, granted_at = grant
+        if timezone.now() - dt.datetime.fromisoformat(granted_at) < REASON_GRANT_MAX_AGE:
+            return str(reason)
+    return None

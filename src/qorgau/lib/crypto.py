@@ -1,0 +1,71 @@
+"""Encryption of personal data at rest and keyed pseudonyms.
+
+Personal fields are encrypted with Fernet (AES-128-CBC + HMAC-SHA256). The keys come from
+``QORGAU_FIELD_ENCRYPTION_KEYS``, newest first: new values are written with the first key,
+and any listed key still decrypts, so keys are rotated by prepending a new key, running
+``rotate`` over the stored values, then dropping the old key.
+
+Pseudonyms are HMAC-SHA256 of a normalised identifier under ``QORGAU_PSEUDONYM_KEY``: the same
+IIN always gives the same pseudonym, and without the key a pseudonym cannot be reversed by
+enumerating the (small) space of valid IINs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+
+
+class DecryptionError(Exception):
+    """A stored value cannot be decrypted with any configured key."""
+
+
+@lru_cache(maxsize=4)
+def _cipher(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise DecryptionError(
+            "No field encryption key is configured (QORGAU_FIELD_ENCRYPTION_KEYS)."
+        )
+    return MultiFernet([Fernet(key.encode("ascii")) for key in keys])
+
+
+def field_cipher() -> MultiFernet:
+    return _cipher(tuple(settings.QORGAU_FIELD_ENCRYPTION_KEYS))
+
+
+def encrypt_text(plaintext: str) -> str:
+    return field_cipher().encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt_text(token: str) -> str:
+    try:
+        return field_cipher().decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken as exc:
+        raise DecryptionError(
+            "The value was encrypted with a key that is no longer configured."
+        ) from exc
+
+
+def rotate_token(token: str) -> str:
+    """Re-encrypt a stored value under the newest key (idempotent)."""
+    try:
+        return field_cipher().rotate(token.encode("ascii")).decode("ascii")
+    except InvalidToken as exc:
+        raise DecryptionError(
+            "The value was encrypted with a key that is no longer configured."
+        ) from exc
+
+
+def pseudonym(identifier: str, *, purpose: str = "person") -> str:
+    """A stable keyed pseudonym of ``identifier``; ``purpose`` separates unrelated namespaces."""
+    key = settings.QORGAU_PSEUDONYM_KEY.encode("utf-8")
+    message = f"{purpose}:{identifier.strip()}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def generate_field_key() -> str:
+    return Fernet.generate_key().decode("ascii")

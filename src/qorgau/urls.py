@@ -1,0 +1,47 @@
+from csp.decorators import csp_update
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+
+from qorgau.accounts import api as accounts_api
+from qorgau.audit import api as audit_api
+from qorgau.territory import api as territory_api
+from qorgau.web import views as web_views
+
+# Swagger UI and Redoc (served from drf-spectacular-sidecar, not a CDN) set inline styles.
+_docs_csp = csp_update({"style-src": ["'unsafe-inline'"]})
+
+api_v1 = [
+    path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="token"),
+    path("me/", accounts_api.MeApi.as_view(), name="me"),
+    path("users/", accounts_api.UserListApi.as_view(), name="user-list"),
+    path("users/<int:pk>/", accounts_api.UserDetailApi.as_view(), name="user-detail"),
+    path("territories/", territory_api.TerritoryListApi.as_view(), name="territory-list"),
+    path(
+        "territories/<int:pk>/", territory_api.TerritoryDetailApi.as_view(), name="territory-detail"
+    ),
+    path("audit/", audit_api.AuditEntryListApi.as_view(), name="audit-list"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]
+
+urlpatterns = [
+    path("", include(([path("", web_views.home, name="home")], "web"))),
+    path("accounts/", include("qorgau.accounts.urls")),
+    path("territories/", include("qorgau.territory.urls")),
+    path("audit/", include("qorgau.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include((api_v1, "v1"))),
+    path(
+        "api/docs/",
+        _docs_csp(SpectacularSwaggerSplitView.as_view(url_name="v1:schema")),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        _docs_csp(SpectacularRedocView.as_view(url_name="v1:schema")),
+        name="api-redoc",
+    ),
+]
