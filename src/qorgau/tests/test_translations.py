@@ -89,3 +89,13 @@ def test_the_language_switcher_remembers_the_choice():
     response = client.post("/i18n/setlang/", {"language": "kk", "next": "/accounts/login/"})
     assert response.status_code == 302
     assert '<html lang="kk">' in client.get("/accounts/login/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_failed_sign_in_is_explained_in_kazakh():
+    """Django's own Kazakh catalogue lacks this message; ours supplies it."""
+    client = Client()
+    client.cookies["qorgau_language"] = "kk"
+    page = client.post("/accounts/login/", {"username": "nobody", "password": "x"}).content.decode()
+    assert "құпиясөзді енгізіңіз" in page
+    assert "Please enter a correct" not in page
