@@ -31,6 +31,8 @@ demo: install
 	mkdir -p var
 	$(DEMO_ENV) $(BIN)/qorgau migrate --no-input
 	$(DEMO_ENV) $(BIN)/qorgau demo_accounts
+	$(DEMO_ENV) $(BIN)/qorgau synth --clear --years 2024-$$(date +%Y) --scale 0.02 --seed 1
+	$(DEMO_ENV) $(BIN)/qorgau indicators compute
 	@echo ""
 	@echo "  Qorgau is starting at http://127.0.0.1:8000  (Ctrl+C stops it)"
 	@echo ""
@@ -59,8 +61,11 @@ format: install
 	$(BIN)/ruff check --fix src benchmarks scripts
 	$(BIN)/ruff format src benchmarks scripts
 
+# BENCH_ROWS: incident rows for the import benchmark (1000000 for the issue's full figure).
+BENCH_ROWS ?= 50000
+BENCH_SCALE ?= 0.05
 bench: install
-	$(BIN)/python benchmarks/run.py
+	QORGAU_BENCH_ROWS=$(BENCH_ROWS) QORGAU_BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python benchmarks/run.py
 
 # Refresh the catalogues after changing user-facing strings, then translate the new entries.
 makemessages: install

@@ -126,6 +126,17 @@ def main() -> None:
         )
     )
 
+    # 4. The bulk importer against a bare insert of the same file (and PostgreSQL when
+    #    QORGAU_BENCH_POSTGRES_URL is set), and the synthetic data set against a bare insert.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_import
+    import bench_monitoring
+    import bench_synth
+
+    rows.extend(bench_import.run(int(os.environ.get("QORGAU_BENCH_ROWS", "50000"))))
+    rows.extend(bench_synth.run(float(os.environ.get("QORGAU_BENCH_SCALE", "0.05")), "2022-2024"))
+    rows.extend(bench_monitoring.run())
+
     write_results(rows)
 
 

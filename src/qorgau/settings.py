@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "qorgau.territory",
     "qorgau.audit",
     "qorgau.accounts",
+    "qorgau.registry",
+    "qorgau.synth",
+    "qorgau.monitoring",
     "qorgau.web",
 ]
 
@@ -227,6 +230,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "RiskLevelEnum": "qorgau.registry.choices.RiskLevel",
+        "TerritoryKindEnum": "qorgau.territory.models.Kind",
+        "OffenceKindEnum": "qorgau.registry.choices.OffenceKind",
+        "ImportKindEnum": "qorgau.registry.models.ImportJob.Kind",
+    },
 }
 
 # --- Transport security and content security policy ----------------------------------------
@@ -260,6 +269,9 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+
+# Public figures: counts below this are suppressed (with secondary suppression).
+QORGAU_DISCLOSURE_THRESHOLD = env_int("QORGAU_DISCLOSURE_THRESHOLD", 5, minimum=1)
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {

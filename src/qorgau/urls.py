@@ -1,5 +1,5 @@
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -14,7 +14,7 @@ from qorgau.web import views as web_views
 # Swagger UI and Redoc (served from drf-spectacular-sidecar, not a CDN) set inline styles.
 _docs_csp = csp_update({"style-src": ["'unsafe-inline'"]})
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="token"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     path("users/", accounts_api.UserListApi.as_view(), name="user-list"),
@@ -25,6 +25,9 @@ api_v1 = [
     ),
     path("audit/", audit_api.AuditEntryListApi.as_view(), name="audit-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include("qorgau.registry.api_urls")),
+    path("", include("qorgau.monitoring.api_urls")),
+    path("imports/", include("qorgau.registry.importing.api_urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +35,9 @@ urlpatterns = [
     path("accounts/", include("qorgau.accounts.urls")),
     path("territories/", include("qorgau.territory.urls")),
     path("audit/", include("qorgau.audit.urls")),
+    path("registry/", include("qorgau.registry.urls")),
+    path("monitoring/", include("qorgau.monitoring.urls")),
+    path("registry/import/", include("qorgau.registry.importing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "v1"))),
     path(

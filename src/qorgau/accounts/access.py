@@ -68,7 +68,7 @@ def registered_models() -> list[type[models.Model]]:
     return list(_POLICIES)
 
 
-def _scope_filter(user: Any, policy: AccessPolicy) -> Q | None:
+def _scope_filter(user: Any, model: type[models.Model], policy: AccessPolicy) -> Q | None:
     """The row filter for the user's scope; ``None`` means the whole country."""
     kind = user.scope_kind
     if kind == ScopeKind.COUNTRY:
@@ -85,9 +85,17 @@ def _scope_filter(user: Any, policy: AccessPolicy) -> Q | None:
         ids = territory_scope_ids(user.territory)
         condition = Q()
         for field in policy.territory_fields:
-            condition |= Q(**{f"{field}__in": ids})
+            condition |= _placed_in(model, field, ids)
         return condition
     return nothing
+
+
+def _placed_in(model: type[models.Model], field: str, ids: set[int]) -> Q:
+    """Rows whose ``field`` lies in ``ids``; a path through a to-many relation becomes a
+    subquery, so that a row placed several times in scope is still returned once."""
+    if "__" not in field:
+        return Q(**{f"{field}__in": ids})
+    return Q(pk__in=model._default_manager.filter(**{f"{field}__in": ids}).values("pk"))
 
 
 def restrict(
@@ -101,7 +109,7 @@ def restrict(
         return queryset.none()
     if user.is_superuser and not user.role:
         return queryset
-    condition = _scope_filter(user, policy)
+    condition = _scope_filter(user, queryset.model, policy)
     return queryset if condition is None else queryset.filter(condition)
 
 

@@ -44,6 +44,9 @@ DEMO_ACCOUNTS = [
         "inspector.medeu", Role.POLICE_INSPECTOR, MEDEU, first_name="Dana", last_name="Kim"
     ),
     DemoAccount(
+        "police.abai", Role.POLICE_SUPERVISOR, ABAI_REGION, first_name="Nurlan", last_name="Kaliyev"
+    ),
+    DemoAccount(
         "court.abai", Role.COURT_LIAISON, ABAI_REGION, first_name="Saule", last_name="Nurova"
     ),
     DemoAccount(
@@ -71,6 +74,7 @@ DEMO_ACCOUNTS = [
         "analyst", Role.NATIONAL_ANALYST, COUNTRY, first_name="Askar", last_name="Zhunusov"
     ),
     DemoAccount("auditor", Role.AUDITOR, COUNTRY, first_name="Lyazzat", last_name="Omarova"),
+    DemoAccount("clerk", Role.DATA_CLERK, COUNTRY, first_name="Madina", last_name="Tulegenova"),
 ]
 
 

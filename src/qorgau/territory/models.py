@@ -89,10 +89,19 @@ class Territory(models.Model):
         verbose_name_plural = _("territories")
         ordering = ["level", "kato_code", "valid_from"]
         constraints = [
+            # Two partial constraints instead of nulls_distinct=False, which SQLite lacks.
             models.UniqueConstraint(
                 fields=["kato_code", "valid_from"],
+                condition=Q(valid_from__isnull=False),
                 name="territory_code_version_unique",
-                nulls_distinct=False,
+                violation_error_message=_(
+                    "A version of this KATO code already starts on this date."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["kato_code"],
+                condition=Q(valid_from__isnull=True),
+                name="territory_code_first_version_unique",
                 violation_error_message=_(
                     "A version of this KATO code already starts on this date."
                 ),

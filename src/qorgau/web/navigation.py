@@ -9,18 +9,36 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.accounts.roles import BROWSE_AUDIT, MANAGE_USERS, VIEW_TERRITORY
+from qorgau.accounts.roles import (
+    ACCEPT_AGGREGATES,
+    APPROVE_AGGREGATES,
+    BROWSE_AUDIT,
+    ENTER_AGGREGATES,
+    IMPORT_RECORDS,
+    MANAGE_USERS,
+    VIEW_AGGREGATES,
+    VIEW_PERSONAL_DATA,
+    VIEW_TERRITORY,
+)
 
 
 @dataclass(frozen=True)
 class MenuEntry:
     label: str | Promise
     url_name: str
-    permission: str | None = None
+    permission: str | tuple[str, ...] | None = None  # any one of them shows the entry
 
 
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry(_("Home"), "web:home"),
+    MenuEntry(_("Case registry"), "registry:work", VIEW_PERSONAL_DATA),
+    MenuEntry(_("Imports"), "registry_import:list", IMPORT_RECORDS),
+    MenuEntry(_("Monitoring"), "monitoring:dashboard", VIEW_AGGREGATES),
+    MenuEntry(
+        _("Aggregate reports"),
+        "monitoring:aggregate_list",
+        (ENTER_AGGREGATES, APPROVE_AGGREGATES, ACCEPT_AGGREGATES),
+    ),
     MenuEntry(_("Territories"), "territory:list", VIEW_TERRITORY),
     MenuEntry(_("Users"), "accounts:user_list", MANAGE_USERS),
     MenuEntry(_("Audit trail"), "audit:list", BROWSE_AUDIT),
@@ -31,7 +49,8 @@ MENU: tuple[MenuEntry, ...] = (
 def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     entries = []
     for entry in MENU:
-        if entry.permission and not user.has_perm(entry.permission):
+        needed = (entry.permission,) if isinstance(entry.permission, str) else entry.permission
+        if needed and not any(user.has_perm(permission) for permission in needed):
             continue
         url = reverse(entry.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)

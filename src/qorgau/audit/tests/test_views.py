@@ -16,6 +16,7 @@ def test_only_auditors_browse_the_trail(make_user, signed_in, roles):
         code = {
             "police_inspector": SEMEY,
             "court_liaison": "100000000",
+            "police_supervisor": "100000000",
             "akimat_coordinator": "100000000",
         }.get(role, "000000000")
         if role in (Role.PROGRAM_PROVIDER, Role.CRISIS_CENTRE):

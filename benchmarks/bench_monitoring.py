@@ -1,0 +1,181 @@
+"""Benchmark of the indicator engine against pandas and DuckDB on the same rows.
+
+Measured in one run on the database ``benchmarks/run.py`` filled (synthetic data):
+
+* the engine's full recomputation of every indicator (``indicators_compute``);
+* the aggregations of the incident-based indicators (counts by district and month, rolled up
+  to regions and the country and to quarters and years, for every filter and breakdown) done
+  three ways on the same incident rows: by the engine's ``tally``, by pandas group-bys, and by
+  DuckDB ``GROUP BY`` with grouping sets (the near-limit reference);
+* an incremental recomputation after one day of new records;
+* the national dashboard page from the stored values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def _timed(action: Callable[[], Any], repeat: int = 3) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def _incident_frame() -> Any:
+    import pandas as pd
+
+    from qorgau.monitoring.engine import _TerritoryTree
+    from qorgau.monitoring.measures import incidents
+
+    tree = _TerritoryTree.load()
+    rows = list(incidents(None))
+    frame = pd.DataFrame(
+        {
+            "district": [r.district_id for r in rows],
+            "day": [r.day for r in rows],
+            **{name: [r.fields[name] for r in rows] for name in rows[0].fields},
+        }
+        if rows
+        else {}
+    )
+    frame["day"] = pd.to_datetime(frame["day"])
+    frame["month"] = frame["day"].dt.strftime("%Y-%m")
+    frame["quarter"] = frame["day"].dt.year.astype(str) + "Q" + frame["day"].dt.quarter.astype(str)
+    frame["year"] = frame["day"].dt.year.astype(str)
+    frame["region"] = frame["district"].map(
+        lambda d: tree.ancestors[d][1] if len(tree.ancestors[d]) > 2 else d
+    )
+    frame["country"] = frame["district"].map(lambda d: tree.ancestors[d][-1])
+    return frame, rows, tree
+
+
+def _incident_indicators() -> list[Any]:
+    from qorgau.monitoring.catalogue import catalogue_load
+
+    return [i for i in catalogue_load().indicators if i.numerator.measure == "incidents"]
+
+
+def _pandas(frame: Any, indicators: list[Any]) -> int:
+    cells = 0
+    for indicator in indicators:
+        subset = frame
+        for name, wanted in indicator.numerator.filter.items():
+            wanted_values = wanted if isinstance(wanted, list) else [wanted]
+            subset = subset[subset[name].astype(str).isin([str(v) for v in wanted_values])]
+        for breakdown in (None, *indicator.disaggregations):
+            for level in ("district", "region", "country"):
+                for period in ("month", "quarter", "year"):
+                    keys = [level, period] + ([breakdown] if breakdown else [])
+                    cells += len(subset.groupby(keys).size())
+    return cells
+
+
+def _duckdb(frame: Any, indicators: list[Any]) -> int:
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.register("incidents", frame)
+    cells = 0
+    for indicator in indicators:
+        conditions = []
+        for name, wanted in indicator.numerator.filter.items():
+            wanted_values = wanted if isinstance(wanted, list) else [wanted]
+            quoted = ", ".join(f"'{v}'" for v in wanted_values)
+            conditions.append(f"CAST({name} AS VARCHAR) IN ({quoted})")
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        for breakdown in (None, *indicator.disaggregations):
+            extra = f", {breakdown}" if breakdown else ""
+            sets = ", ".join(
+                f"({level}, {period}{extra})"
+                for level in ("district", "region", "country")
+                for period in ("month", "quarter", "year")
+            )
+            sql = f"SELECT count(*) FROM incidents {where} GROUP BY GROUPING SETS ({sets})"
+            cells += len(connection.execute(sql).fetchall())
+    return cells
+
+
+def _engine(rows: list[Any], tree: Any, indicators: list[Any]) -> int:
+    from qorgau.monitoring.engine import tally
+
+    cells = 0
+    for indicator in indicators:
+        cells += len(tally(rows, indicator.numerator, indicator.disaggregations, tree, False, None))
+    return cells
+
+
+def run() -> list[tuple[str, str, str, str]]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from qorgau.monitoring.engine import indicators_compute
+    from qorgau.registry.models import Incident
+
+    results: list[tuple[str, str, str, str]] = []
+    count = Incident.objects.count()
+    full = _timed(indicators_compute, repeat=1)
+    frame, rows, tree = _incident_frame()
+    indicators = _incident_indicators()
+    engine = _timed(lambda: _engine(rows, tree, indicators))
+    pandas_time = _timed(lambda: _pandas(frame, indicators))
+    duck = _timed(lambda: _duckdb(frame, indicators))
+    results.append(
+        (
+            f"monitoring: incident indicators over {count:,} incidents, engine",
+            f"{engine:.2f} s",
+            f"pandas {pandas_time:.2f} s",
+            f"{engine / pandas_time:.2f}×",
+        )
+    )
+    results.append(
+        (
+            "monitoring: same, engine against DuckDB",
+            f"{engine:.2f} s",
+            f"DuckDB {duck:.2f} s",
+            f"{engine / duck:.1f}×",
+        )
+    )
+    since = timezone.localdate() - dt.timedelta(days=1)
+    incremental = _timed(lambda: indicators_compute(since=since), repeat=1)
+    results.append(
+        (
+            "monitoring: recompute after one day of new records",
+            f"{incremental:.1f} s",
+            f"full {full:.1f} s",
+            f"{incremental / full:.2f}×",
+        )
+    )
+    user = get_user_model().objects.create(
+        username=f"bench-analyst-{time.time_ns()}",
+        role="national_analyst",
+        territory_id=_country_id(),
+    )
+    client = Client()
+    client.force_login(user)
+    client.get("/monitoring/")
+    page = _timed(lambda: client.get("/monitoring/"), repeat=9)
+    baseline = _timed(lambda: client.get("/territories/"), repeat=9)
+    results.append(
+        (
+            "monitoring: national dashboard page (server time)",
+            f"{page * 1000:.0f} ms",
+            f"territory list {baseline * 1000:.0f} ms",
+            f"{page / baseline:.2f}×",
+        )
+    )
+    return results
+
+
+def _country_id() -> int:
+    from qorgau.territory.models import Territory
+
+    return Territory.objects.get(kato_code="000000000").pk

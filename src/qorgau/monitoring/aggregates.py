@@ -1,0 +1,287 @@
+"""Monthly aggregate reports of the bodies that report only totals: forms as data, validation,
+and the submit → approve → accept workflow with locking. Every change is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.access import can_place_in_scope
+from qorgau.audit.models import AuditAction
+from qorgau.audit.services import audit_record
+from qorgau.monitoring.models import AggregateFigure, AggregateReport, ReportStatus
+from qorgau.monitoring.periods import PeriodError, PeriodKind, period_parse
+
+FORMS_FILE = Path(__file__).resolve().parent / "data" / "aggregate_forms.yaml"
+ENTER = "monitoring.enter_aggregates"
+APPROVE = "monitoring.approve_aggregates"
+ACCEPT = "monitoring.accept_aggregates"
+
+LOCKED = _("This report is locked: it was approved. Ask the region to return it for correction.")
+NOT_A_MONTH = _("Aggregate reports are monthly: give the period as 2024-10.")
+FUTURE_MONTH = _("A month can be reported only after it has ended.")
+NEGATIVE = _("A count cannot be negative.")
+TOO_LARGE = _("More than %(max)s is not plausible here; check the figure.")
+SUM_MISMATCH = _("%(total)s must equal the sum of its parts (%(sum)s).")
+WRONG_STATUS = _("The report is %(status)s; this step is not possible now.")
+OUTSIDE = _("This territory or organisation is outside your scope.")
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    name: dict[str, str]
+    max: int
+
+    def label(self) -> str:
+        return self.name.get((get_language() or "kk")[:2], self.name["en"])
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    code: str
+    name: dict[str, str]
+    reporter: str  # "organisation" or "district"
+    items: tuple[Item, ...]
+    sums: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def label(self) -> str:
+        return self.name.get((get_language() or "kk")[:2], self.name["en"])
+
+
+@lru_cache(maxsize=1)
+def forms_load() -> tuple[dict[str, ReportForm], int]:
+    data = yaml.safe_load(FORMS_FILE.read_text(encoding="utf-8"))
+    forms = {
+        code: ReportForm(
+            code=code,
+            name=spec["name"],
+            reporter=spec["reporter"],
+            items=tuple(Item(i["code"], i["name"], int(i["max"])) for i in spec["items"]),
+            sums=tuple((s["total"], tuple(s["parts"])) for s in spec.get("sums") or ()),
+        )
+        for code, spec in data["forms"].items()
+    }
+    return forms, int(data["due_day"])
+
+
+def report_form(code: str) -> ReportForm:
+    try:
+        return forms_load()[0][code]
+    except KeyError:
+        raise ValidationError({"form": _("Unknown report form.")}) from None
+
+
+def figures_validate(form: ReportForm, values: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
+    """Check the figures; return them as integers and the outlier warnings (not errors)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, int] = {}
+    for item in form.items:
+        raw = values.get(item.code, 0)
+        try:
+            number = int(raw if raw not in (None, "") else 0)
+        except (TypeError, ValueError):
+            errors.setdefault(item.code, []).append(str(_("Enter a whole number.")))
+            continue
+        if number < 0:
+            errors.setdefault(item.code, []).append(str(NEGATIVE))
+        elif number > item.max:
+            errors.setdefault(item.code, []).append(str(TOO_LARGE % {"max": item.max}))
+        clean[item.code] = number
+    for total, parts in form.sums:
+        if total in clean and all(p in clean for p in parts):
+            added = sum(clean[p] for p in parts)
+            if clean[total] != added:
+                errors.setdefault(total, []).append(
+                    str(SUM_MISMATCH % {"total": total, "sum": added})
+                )
+    unknown = set(values) - {item.code for item in form.items}
+    if unknown:
+        errors.setdefault("__all__", []).append(
+            str(_("Unknown items: %s") % ", ".join(sorted(unknown)))
+        )
+    if errors:
+        raise ValidationError(errors)
+    return clean, []
+
+
+def _check_month(period: str) -> None:
+    try:
+        parsed = period_parse(period)
+    except PeriodError as exc:
+        raise ValidationError({"period": str(exc)}) from exc
+    if parsed.kind != PeriodKind.MONTH:
+        raise ValidationError({"period": NOT_A_MONTH})
+    if parsed.end >= timezone.localdate():
+        raise ValidationError({"period": FUTURE_MONTH})
+
+
+@transaction.atomic
+def report_save(
+    *,
+    actor: Any,
+    form_code: str,
+    period: str,
+    values: dict[str, Any],
+    territory: Any = None,
+    organisation: Any = None,
+    request: Any = None,
+) -> AggregateReport:
+    """Create or update a draft (or returned) report; approved reports are locked."""
+    if not actor.has_perm(ENTER):
+        raise PermissionDenied(_("Your role may not do this."))
+    form = report_form(form_code)
+    _check_month(period)
+    if form.reporter == "organisation":
+        organisation = organisation or actor.organisation
+        if organisation is None:
+            raise ValidationError({"organisation": _("Choose the organisation that reports.")})
+        territory = organisation.territory
+    if territory is None:
+        raise ValidationError({"territory": _("Choose the district that reports.")})
+    if not can_place_in_scope(
+        actor,
+        territory.pk if organisation is None else None,
+        organisation.pk if organisation is not None else None,
+    ):
+        raise PermissionDenied(OUTSIDE)
+    clean, _warnings = figures_validate(form, values)
+    report, _created = AggregateReport.objects.select_for_update().get_or_create(
+        form=form_code,
+        period=period,
+        territory=territory,
+        organisation=organisation,
+        defaults={"created_by": actor},
+    )
+    if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+        raise ValidationError(LOCKED)
+    before = dict(report.figures.values_list("item", "value"))
+    report.figures.all().delete()
+    AggregateFigure.objects.bulk_create(
+        AggregateFigure(report=report, item=k, value=v) for k, v in clean.items()
+    )
+    report.status = ReportStatus.DRAFT
+    report.save(update_fields=["status"])
+    changed = sorted(k for k in clean if before.get(k) != clean[k])
+    audit_record(
+        action=AuditAction.CHANGE if before else AuditAction.CREATE,
+        request=request,
+        actor=actor,
+        target=report,
+        details={"items": changed},
+    )
+    return report
+
+
+@transaction.atomic
+def _transition(
+    report: AggregateReport,
+    *,
+    actor: Any,
+    permission: str,
+    source: tuple[str, ...],
+    target: str,
+    request: Any,
+    reason: str = "",
+) -> AggregateReport:
+    if not actor.has_perm(permission):
+        raise PermissionDenied(_("Your role may not do this."))
+    report.refresh_from_db()  # the status may have moved on since the caller loaded it
+    if not can_place_in_scope(actor, report.territory_id, None) and not (
+        report.organisation_id and can_place_in_scope(actor, None, report.organisation_id)
+    ):
+        raise PermissionDenied(OUTSIDE)
+    if report.status not in source:
+        raise ValidationError(WRONG_STATUS % {"status": report.get_status_display()})
+    now = timezone.now()
+    report.status = target
+    stamps: dict[str, str] = {
+        ReportStatus.SUBMITTED: "submitted",
+        ReportStatus.APPROVED: "approved",
+        ReportStatus.ACCEPTED: "accepted",
+    }
+    if target in stamps:
+        setattr(report, f"{stamps[target]}_at", now)
+        setattr(report, f"{stamps[target]}_by", actor)
+    if target == ReportStatus.RETURNED:
+        report.return_reason = reason
+    report.save()
+    audit_record(
+        action=AuditAction.CHANGE,
+        request=request,
+        actor=actor,
+        target=report,
+        details={"status": target},
+        reason=reason,
+    )
+    return report
+
+
+def report_submit(report: AggregateReport, *, actor: Any, request: Any = None) -> AggregateReport:
+    return _transition(
+        report,
+        actor=actor,
+        permission=ENTER,
+        source=(ReportStatus.DRAFT,),
+        target=ReportStatus.SUBMITTED,
+        request=request,
+    )
+
+
+def report_approve(report: AggregateReport, *, actor: Any, request: Any = None) -> AggregateReport:
+    """The region approves; from now on the figures are locked."""
+    return _transition(
+        report,
+        actor=actor,
+        permission=APPROVE,
+        source=(ReportStatus.SUBMITTED,),
+        target=ReportStatus.APPROVED,
+        request=request,
+    )
+
+
+def report_accept(report: AggregateReport, *, actor: Any, request: Any = None) -> AggregateReport:
+    return _transition(
+        report,
+        actor=actor,
+        permission=ACCEPT,
+        source=(ReportStatus.APPROVED,),
+        target=ReportStatus.ACCEPTED,
+        request=request,
+    )
+
+
+def report_return(
+    report: AggregateReport, *, actor: Any, reason: str, request: Any = None
+) -> AggregateReport:
+    """Send a submitted or approved report back for correction (the only way to unlock it)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say what must be corrected.")})
+    permission = APPROVE if report.status == ReportStatus.SUBMITTED else ACCEPT
+    return _transition(
+        report,
+        actor=actor,
+        permission=permission,
+        source=(ReportStatus.SUBMITTED, ReportStatus.APPROVED),
+        target=ReportStatus.RETURNED,
+        request=request,
+        reason=reason.strip(),
+    )
+
+
+def is_on_time(report: AggregateReport) -> bool:
+    if report.submitted_at is None:
+        return False
+    month_end = period_parse(report.period).end
+    due = (month_end + dt.timedelta(days=1)).replace(day=forms_load()[1])
+    return timezone.localtime(report.submitted_at).date() <= due

@@ -1,0 +1,205 @@
+"""Monitoring over the API: the catalogue, stored values, and aggregate reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from qorgau.accounts.roles import VIEW_AGGREGATES
+from qorgau.monitoring import aggregates as agg
+from qorgau.monitoring.aggregate_views import reports_for
+from qorgau.monitoring.catalogue import catalogue_load
+from qorgau.monitoring.models import AggregateReport, IndicatorValue
+from qorgau.territory.models import Territory
+
+
+class CanViewAggregates(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user and request.user.has_perm(VIEW_AGGREGATES))
+
+
+class CanUseAggregateReports(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return any(request.user.has_perm(p) for p in (agg.ENTER, agg.APPROVE, agg.ACCEPT))
+
+
+class IndicatorCatalogueApi(APIView):
+    """The indicator catalogue: definitions, directions, sources, in three languages."""
+
+    permission_classes = [*APIView.permission_classes, CanViewAggregates]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        catalogue = catalogue_load()
+        return Response(
+            {
+                "version": catalogue.version,
+                "indicators": [
+                    {
+                        "code": i.code,
+                        "study_measure": i.study_measure,
+                        "name": i.name,
+                        "unit": i.unit,
+                        "numerator": {"measure": i.numerator.measure, "filter": i.numerator.filter},
+                        "denominator": {
+                            "measure": i.denominator.measure,
+                            "filter": i.denominator.filter,
+                        },
+                        "multiplier": i.multiplier,
+                        "better": i.better,
+                        "disaggregations": list(i.disaggregations),
+                        "source": i.source,
+                        "rationale": i.rationale,
+                        "gaming": i.gaming,
+                        "awaiting_source": any(
+                            t.measure in catalogue.awaiting for t in (i.numerator, i.denominator)
+                        ),
+                    }
+                    for i in catalogue.indicators
+                ],
+            }
+        )
+
+
+class IndicatorValueFilterSet(django_filters.FilterSet):
+    territory = django_filters.CharFilter(field_name="territory__kato_code")
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["indicator", "period", "period_kind", "breakdown", "territory"]
+
+
+class IndicatorValueListApi(generics.ListAPIView[IndicatorValue]):
+    """Stored indicator values, filtered by indicator, period (2024, 2024Q4, 2024-10), KATO code."""
+
+    class IndicatorValueOutputSerializer(serializers.ModelSerializer[IndicatorValue]):
+        territory_code = serializers.CharField(source="territory.kato_code")
+
+        class Meta:
+            model = IndicatorValue
+            fields = [
+                "indicator",
+                "territory_code",
+                "period",
+                "period_kind",
+                "breakdown",
+                "numerator",
+                "denominator",
+                "value",
+                "low",
+                "high",
+                "computed_at",
+            ]
+
+    serializer_class = IndicatorValueOutputSerializer
+    filterset_class = IndicatorValueFilterSet
+    permission_classes = [*generics.ListAPIView.permission_classes, CanViewAggregates]
+    queryset = IndicatorValue.objects.select_related("territory").order_by(
+        "indicator", "period_start", "territory_id"
+    )
+
+
+class AggregateReportOutputSerializer(serializers.ModelSerializer[AggregateReport]):
+    territory = serializers.CharField(source="territory.kato_code")
+    figures = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AggregateReport
+        fields = [
+            "id",
+            "form",
+            "period",
+            "territory",
+            "organisation",
+            "status",
+            "return_reason",
+            "figures",
+        ]
+
+    def get_figures(self, report: AggregateReport) -> dict[str, int]:
+        return dict(report.figures.values_list("item", "value"))
+
+
+class AggregateReportListApi(generics.ListCreateAPIView[AggregateReport]):
+    """Aggregate reports in the user's scope; POST saves a draft (validated as on the page)."""
+
+    class AggregateReportInputSerializer(serializers.Serializer[Any]):
+        form = serializers.CharField()
+        period = serializers.CharField()
+        territory = serializers.SlugRelatedField(
+            slug_field="kato_code",
+            queryset=Territory.objects.current(),
+            required=False,
+            allow_null=True,
+        )
+        figures = serializers.DictField(child=serializers.IntegerField())
+
+    serializer_class = AggregateReportOutputSerializer
+    permission_classes = [*generics.ListAPIView.permission_classes, CanUseAggregateReports]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return AggregateReport.objects.none()
+        return reports_for(self.request.user).prefetch_related("figures")
+
+    @extend_schema(
+        request=AggregateReportInputSerializer, responses={201: AggregateReportOutputSerializer}
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = self.AggregateReportInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        report = agg.report_save(
+            actor=request.user,
+            form_code=data["form"],
+            period=data["period"],
+            values=data["figures"],
+            territory=data.get("territory"),
+            request=request._request,
+        )
+        return Response(
+            AggregateReportOutputSerializer(report).data, status=status.HTTP_201_CREATED
+        )
+
+
+class AggregateReportStepApi(APIView):
+    """POST submit | approve | accept | return (with {"reason": ...})."""
+
+    permission_classes = [*APIView.permission_classes, CanUseAggregateReports]
+
+    @extend_schema(
+        operation_id="aggregate_reports_step",
+        request=None,
+        responses={200: AggregateReportOutputSerializer},
+    )
+    def post(self, request: Request, pk: int, step: str) -> Response:
+        report = generics.get_object_or_404(reports_for(request.user), pk=pk)
+        if step == "return":
+            agg.report_return(
+                report,
+                actor=request.user,
+                reason=str(request.data.get("reason", ""))
+                if isinstance(request.data, dict)
+                else "",
+                request=request._request,
+            )
+        else:
+            action = {
+                "submit": agg.report_submit,
+                "approve": agg.report_approve,
+                "accept": agg.report_accept,
+            }
+            if step not in action:
+                return Response(
+                    {"message": "Unknown step.", "extra": {}}, status=status.HTTP_404_NOT_FOUND
+                )
+            action[step](report, actor=request.user, request=request._request)
+        report.refresh_from_db()
+        return Response(AggregateReportOutputSerializer(report).data)

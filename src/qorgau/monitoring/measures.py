@@ -1,0 +1,398 @@
+"""The measures indicators are built from: each turns registry records into rows.
+
+A row is ``(day, district_id, key, weight, fields)``: the day it counts on (Almaty time), the
+district version it happened in, a person key when the measure counts distinct persons
+(``None`` otherwise), a weight (1, or e.g. weeks in force), and the fields an indicator may
+filter or break down by. The catalogue may only use the fields listed in ``MEASURE_FIELDS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from qorgau.registry.models import (
+    BehaviourRequirement,
+    Incident,
+    IncidentParticipant,
+    Offence,
+    OrderCheckIn,
+    OrderViolation,
+    ProtectiveOrder,
+    RequirementViolation,
+    RiskAssessment,
+)
+
+
+class Row(NamedTuple):
+    day: dt.date
+    district_id: int
+    key: int | None
+    weight: float
+    fields: dict[str, Any]
+
+
+def age_group(birth_year: int | None, on: dt.date) -> str:
+    if not birth_year:
+        return "unknown"
+    age = on.year - birth_year
+    label = "unknown"
+    for lower, name in ((0, "0-17"), (18, "18-29"), (30, "30-44"), (45, "45-59"), (60, "60+")):
+        if age >= lower:
+            label = name
+    return label
+
+
+def _local_day(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
+    return moment.astimezone(zone).date()
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def incidents(since: dt.date | None) -> Iterator[Row]:
+    zone = _zone()
+    queryset = Incident.objects.all()
+    if since:
+        queryset = queryset.filter(occurred_at__date__gte=since)
+    for values in queryset.values_list(
+        "occurred_at",
+        "district_id",
+        "settlement_type",
+        "source_channel",
+        "physical",
+        "psychological",
+        "sexual",
+        "economic",
+        "children_present",
+        "injury",
+    ).iterator(chunk_size=20000):
+        (
+            moment,
+            district,
+            settlement,
+            channel,
+            physical,
+            psychological,
+            sexual,
+            economic,
+            children,
+            injury,
+        ) = values
+        yield Row(
+            _local_day(moment, zone),
+            district,
+            None,
+            1.0,
+            {
+                "settlement_type": settlement,
+                "source_channel": channel,
+                "physical": physical,
+                "psychological": psychological,
+                "sexual": sexual,
+                "economic": economic,
+                "children_present": children,
+                "injury": injury,
+            },
+        )
+
+
+def _participants(role: str, since: dt.date | None) -> Iterator[Row]:
+    zone = _zone()
+    relationship = dict(
+        IncidentParticipant.objects.filter(role="offender")
+        .exclude(relationship="")
+        .values_list("incident_id", "relationship")
+        .iterator(chunk_size=20000)
+    )
+    queryset = IncidentParticipant.objects.filter(role=role)
+    if since:
+        queryset = queryset.filter(incident__occurred_at__date__gte=since)
+    for incident_id, moment, district, person, sex, birth_year in queryset.values_list(
+        "incident_id",
+        "incident__occurred_at",
+        "incident__district_id",
+        "person_id",
+        "person__sex",
+        "person__birth_year",
+    ).iterator(chunk_size=20000):
+        day = _local_day(moment, zone)
+        yield Row(
+            day,
+            district,
+            person,
+            1.0,
+            {
+                "sex": sex,
+                "age_group": age_group(birth_year, day),
+                "relationship": relationship.get(incident_id, "unknown"),
+            },
+        )
+
+
+def victims(since: dt.date | None) -> Iterator[Row]:
+    return _participants("victim", since)
+
+
+def offenders(since: dt.date | None) -> Iterator[Row]:
+    return _participants("offender", since)
+
+
+def _repeats(role: str, since: dt.date | None) -> Iterator[Row]:
+    """Participations preceded by another of the same person within 365 days."""
+    rows = sorted(_participants(role, None), key=lambda row: (row.key, row.day))
+    previous: Row | None = None
+    for row in rows:
+        repeat = previous and previous.key == row.key and 0 < (row.day - previous.day).days <= 365
+        if repeat and (since is None or row.day >= since):
+            yield row
+        previous = row
+
+
+def repeat_victims(since: dt.date | None) -> Iterator[Row]:
+    return _repeats("victim", since)
+
+
+def repeat_offenders(since: dt.date | None) -> Iterator[Row]:
+    return _repeats("offender", since)
+
+
+def _dated(
+    queryset: Any,
+    day_field: str,
+    district_field: str,
+    since: dt.date | None,
+    extra: tuple[str, ...] = (),
+) -> Iterator[Row]:
+    if since:
+        queryset = queryset.filter(**{f"{day_field}__gte": since})
+    for values in queryset.values_list(day_field, district_field, *extra).iterator(
+        chunk_size=20000
+    ):
+        yield Row(values[0], values[1], None, 1.0, dict(zip(extra, values[2:], strict=True)))
+
+
+def orders(since: dt.date | None) -> Iterator[Row]:
+    return _dated(ProtectiveOrder.objects.all(), "issued_on", "district_id", since)
+
+
+def orders_with_incident(since: dt.date | None) -> Iterator[Row]:
+    return _dated(
+        ProtectiveOrder.objects.filter(incident__isnull=False), "issued_on", "district_id", since
+    )
+
+
+def orders_within_one_day(since: dt.date | None) -> Iterator[Row]:
+    zone = _zone()
+    queryset = ProtectiveOrder.objects.filter(incident__isnull=False)
+    if since:
+        queryset = queryset.filter(issued_on__gte=since)
+    for issued, district, reported in queryset.values_list(
+        "issued_on", "district_id", "incident__reported_at"
+    ).iterator(chunk_size=20000):
+        if (issued - _local_day(reported, zone)).days <= 1:
+            yield Row(issued, district, None, 1.0, {})
+
+
+def order_violations(since: dt.date | None) -> Iterator[Row]:
+    return _dated(OrderViolation.objects.all(), "occurred_on", "order__district_id", since)
+
+
+def order_checks(since: dt.date | None) -> Iterator[Row]:
+    return _dated(OrderCheckIn.objects.all(), "checked_on", "order__district_id", since)
+
+
+def order_weeks_in_force(since: dt.date | None) -> Iterator[Row]:
+    """Each served order contributes, in each month, the weeks it was in force there."""
+    today = timezone.localdate()
+    queryset = ProtectiveOrder.objects.filter(served_on__isnull=False, ends_on__isnull=False)
+    for values in queryset.values_list(
+        "served_on", "ends_on", "revoked_on", "district_id"
+    ).iterator(chunk_size=20000):
+        served: dt.date = values[0]  # type: ignore[assignment]  # filtered: not null
+        ends: dt.date = values[1]  # type: ignore[assignment]
+        revoked: dt.date | None = values[2]
+        district: int = values[3]
+        last = min(ends, today, revoked - dt.timedelta(days=1) if revoked else ends)
+        day = served
+        while day <= last:
+            month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(
+                days=1
+            )
+            stop = min(last, month_end)
+            if since is None or stop >= since:
+                yield Row(day, district, None, ((stop - day).days + 1) / 7, {})
+            day = stop + dt.timedelta(days=1)
+
+
+def requirements(since: dt.date | None) -> Iterator[Row]:
+    return _dated(BehaviourRequirement.objects.all(), "decided_on", "district_id", since)
+
+
+def requirement_violations(since: dt.date | None) -> Iterator[Row]:
+    return _dated(
+        RequirementViolation.objects.all(), "occurred_on", "requirement__district_id", since
+    )
+
+
+def offences(since: dt.date | None) -> Iterator[Row]:
+    return _dated(Offence.objects.all(), "committed_on", "district_id", since, ("kind", "article"))
+
+
+def risk_assessments(since: dt.date | None) -> Iterator[Row]:
+    zone = _zone()
+    queryset = RiskAssessment.objects.annotate(raised_flag=F("level"))
+    if since:
+        queryset = queryset.filter(assessed_at__date__gte=since)
+    for moment, district, level, computed in queryset.values_list(
+        "assessed_at", "district_id", "level", "computed_level"
+    ).iterator(chunk_size=20000):
+        yield Row(
+            _local_day(moment, zone),
+            district,
+            None,
+            1.0,
+            {"level": level, "raised": level != computed},
+        )
+
+
+def _figures(form: str, item: str, since: dt.date | None) -> Iterator[Row]:
+    """Approved or accepted monthly figures of an aggregate report form."""
+    from qorgau.monitoring.models import AggregateFigure, ReportStatus
+
+    queryset = AggregateFigure.objects.filter(
+        report__form=form,
+        item=item,
+        report__status__in=[ReportStatus.APPROVED, ReportStatus.ACCEPTED],
+    )
+    for period, district, value in queryset.values_list(
+        "report__period", "report__territory_id", "value"
+    ):
+        day = dt.date(int(period[:4]), int(period[5:7]), 1)
+        if since is None or day >= since:
+            yield Row(day, district, None, float(value), {})
+
+
+def crisis_centre_clients(since: dt.date | None) -> Iterator[Row]:
+    return _figures("crisis_centre", "clients_total", since)
+
+
+def shelter_beds(since: dt.date | None) -> Iterator[Row]:
+    return _figures("crisis_centre", "beds", since)
+
+
+def dv_injuries_treated(since: dt.date | None) -> Iterator[Row]:
+    return _figures("health_facility", "injuries_treated", since)
+
+
+def dv_injuries_reported(since: dt.date | None) -> Iterator[Row]:
+    return _figures("health_facility", "reported_to_police", since)
+
+
+def calls_111_violence(since: dt.date | None) -> Iterator[Row]:
+    return _figures("contact_centre_111", "calls_violence", since)
+
+
+def _reports(since: dt.date | None, *, on_time_only: bool) -> Iterator[Row]:
+    from qorgau.monitoring.aggregates import is_on_time
+    from qorgau.monitoring.models import AggregateReport, ReportStatus
+
+    received = AggregateReport.objects.exclude(status__in=[ReportStatus.DRAFT]).filter(
+        submitted_at__isnull=False
+    )
+    for report in received.only("period", "territory_id", "submitted_at"):
+        day = dt.date(int(report.period[:4]), int(report.period[5:7]), 1)
+        if (since is None or day >= since) and (not on_time_only or is_on_time(report)):
+            yield Row(day, report.territory_id, None, 1.0, {})
+
+
+def reports_received(since: dt.date | None) -> Iterator[Row]:
+    return _reports(since, on_time_only=False)
+
+
+def reports_on_time(since: dt.date | None) -> Iterator[Row]:
+    return _reports(since, on_time_only=True)
+
+
+def reports_expected(since: dt.date | None) -> Iterator[Row]:
+    """One report a month from every active crisis centre and shelter, over the reporting months."""
+    from qorgau.accounts.models import Organisation
+    from qorgau.monitoring.models import AggregateReport
+    from qorgau.monitoring.periods import months_between
+
+    first = AggregateReport.objects.order_by("period").values_list("period", flat=True).first()
+    if first is None:
+        return
+    today = timezone.localdate()
+    last_complete = today.replace(day=1) - dt.timedelta(days=1)
+    centres = list(
+        Organisation.objects.filter(
+            is_active=True, kind__in=["crisis_centre", "shelter"]
+        ).values_list("territory_id", flat=True)
+    )
+    for month_ in months_between(dt.date(int(first[:4]), int(first[5:7]), 1), last_complete):
+        if since is None or month_.start >= since:
+            for district in centres:
+                yield Row(month_.start, district, None, 1.0, {})
+
+
+MEASURES: dict[str, Callable[[dt.date | None], Iterator[Row]]] = {
+    "incidents": incidents,
+    "victims": victims,
+    "offenders": offenders,
+    "repeat_victims": repeat_victims,
+    "repeat_offenders": repeat_offenders,
+    "orders": orders,
+    "orders_with_incident": orders_with_incident,
+    "orders_within_one_day": orders_within_one_day,
+    "order_violations": order_violations,
+    "order_checks": order_checks,
+    "order_weeks_in_force": order_weeks_in_force,
+    "requirements": requirements,
+    "requirement_violations": requirement_violations,
+    "offences": offences,
+    "risk_assessments": risk_assessments,
+    "crisis_centre_clients": crisis_centre_clients,
+    "shelter_beds": shelter_beds,
+    "dv_injuries_treated": dv_injuries_treated,
+    "dv_injuries_reported": dv_injuries_reported,
+    "calls_111_violence": calls_111_violence,
+    "reports_received": reports_received,
+    "reports_on_time": reports_on_time,
+    "reports_expected": reports_expected,
+}
+# Stocks (beds) are averaged over a period's months instead of summed.
+STOCK_MEASURES = {"shelter_beds"}
+DISTINCT_PERSONS = {"victims", "offenders", "repeat_victims", "repeat_offenders"}
+POPULATION_MEASURES = {"population": None, "population_female": "F", "population_male": "M"}
+
+_PERSON_FIELDS = {"sex", "age_group", "relationship"}
+_INCIDENT_FIELDS = {
+    "settlement_type",
+    "source_channel",
+    "physical",
+    "psychological",
+    "sexual",
+    "economic",
+    "children_present",
+    "injury",
+}
+MEASURE_FIELDS: dict[str, set[str]] = {name: set() for name in MEASURES} | {
+    "incidents": _INCIDENT_FIELDS,
+    "victims": _PERSON_FIELDS,
+    "offenders": _PERSON_FIELDS,
+    "repeat_victims": _PERSON_FIELDS,
+    "repeat_offenders": _PERSON_FIELDS,
+    "offences": {"kind", "article"},
+    "risk_assessments": {"level", "raised"},
+    "population": set(),
+    "population_female": set(),
+    "population_male": set(),
+}

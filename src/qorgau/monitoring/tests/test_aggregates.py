@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from openpyxl import Workbook
+
+from qorgau.accounts.roles import Role
+from qorgau.audit.models import AuditEntry
+from qorgau.conftest import ABAI, MEDEU, SEMEY
+from qorgau.monitoring import aggregates as agg
+from qorgau.monitoring.engine import indicators_compute
+from qorgau.monitoring.models import AggregateReport, IndicatorValue, ReportStatus
+from qorgau.territory.models import Territory
+
+pytestmark = pytest.mark.django_db
+GOOD = {
+    "clients_total": 12,
+    "clients_women": 7,
+    "clients_children": 5,
+    "clients_men": 0,
+    "beds": 20,
+    "bed_days": 300,
+    "referrals_from_police": 4,
+}
+
+
+@pytest.fixture
+def people(make_user, make_organisation):
+    centre = make_organisation("Crisis centre Semey", SEMEY)
+    return {
+        "centre": make_user(Role.CRISIS_CENTRE, organisation=centre, username="centre"),
+        "region": make_user(Role.AKIMAT_COORDINATOR, ABAI, username="region"),
+        "other_region": make_user(Role.AKIMAT_COORDINATOR, "750000000", username="almaty"),
+        "nation": make_user(Role.NATIONAL_ANALYST, "000000000", username="nation"),
+    }
+
+
+def test_figures_are_checked_for_sign_bounds_and_sums():
+    form = agg.report_form("crisis_centre")
+    with pytest.raises(ValidationError) as error:
+        agg.figures_validate(
+            form, {**GOOD, "clients_total": 13, "beds": -1, "bed_days": 10**6, "x": 1}
+        )
+    fields = error.value.message_dict
+    assert {"clients_total", "beds", "bed_days", "__all__"} <= set(fields)
+    assert "sum of its parts (12)" in fields["clients_total"][0]
+    assert agg.figures_validate(form, GOOD)[0]["clients_total"] == 12
+
+
+def test_submit_approve_accept_locks_the_figures_and_audits_each_step(people):
+    report = agg.report_save(
+        actor=people["centre"], form_code="crisis_centre", period="2025-01", values=GOOD
+    )
+    assert report.status == ReportStatus.DRAFT and report.territory.kato_code == SEMEY
+    agg.report_submit(report, actor=people["centre"])
+    with pytest.raises(PermissionDenied):
+        agg.report_approve(report, actor=people["other_region"])
+    with pytest.raises(PermissionDenied):
+        agg.report_approve(report, actor=people["centre"])
+    agg.report_approve(report, actor=people["region"])
+    with pytest.raises(ValidationError, match="locked"):
+        agg.report_save(
+            actor=people["centre"], form_code="crisis_centre", period="2025-01", values=GOOD
+        )
+    agg.report_return(report, actor=people["nation"], reason="children count doubtful")
+    agg.report_save(
+        actor=people["centre"],
+        form_code="crisis_centre",
+        period="2025-01",
+        values={**GOOD, "clients_total": 11, "clients_children": 4},
+    )
+    agg.report_submit(report, actor=people["centre"])
+    agg.report_approve(report, actor=people["region"])
+    agg.report_accept(report, actor=people["nation"])
+    report.refresh_from_db()
+    assert report.status == ReportStatus.ACCEPTED and report.locked
+    statuses = [
+        e.details.get("status")
+        for e in AuditEntry.objects.filter(object_type="monitoring.aggregatereport").order_by(
+            "position"
+        )
+    ]
+    assert statuses == [
+        None,
+        "submitted",
+        "approved",
+        "returned",
+        None,
+        "submitted",
+        "approved",
+        "accepted",
+    ]
+
+
+def test_a_month_that_has_not_ended_cannot_be_reported(people):
+    with pytest.raises(ValidationError, match="ended"):
+        agg.report_save(
+            actor=people["centre"], form_code="crisis_centre", period="2099-01", values=GOOD
+        )
+    with pytest.raises(ValidationError, match="monthly"):
+        agg.report_save(
+            actor=people["centre"], form_code="crisis_centre", period="2025", values=GOOD
+        )
+
+
+def test_approved_figures_feed_the_indicators(people):
+    report = agg.report_save(
+        actor=people["centre"], form_code="crisis_centre", period="2025-01", values=GOOD
+    )
+    agg.report_submit(report, actor=people["centre"])
+    indicators_compute()
+    semey = Territory.objects.by_code(SEMEY)
+    assert not IndicatorValue.objects.filter(
+        indicator="crisis_centre_clients_rate"
+    ).exists()  # not approved yet
+    agg.report_approve(report, actor=people["region"])
+    indicators_compute()
+    value = IndicatorValue.objects.get(
+        indicator="crisis_centre_clients_rate", territory=semey, period="2025-01"
+    )
+    assert value.numerator == 12
+    beds = IndicatorValue.objects.get(
+        indicator="shelter_beds_per_10k_women", territory=semey, period="2025"
+    )
+    assert beds.numerator == pytest.approx(20 / 12)  # a stock: averaged over the year's months
+    completeness = IndicatorValue.objects.get(
+        indicator="reporting_completeness", territory=semey, period="2025-01"
+    )
+    assert completeness.numerator == 1 and completeness.denominator == 1
+
+
+def test_the_pages_run_the_workflow_and_an_xlsx_upload_reports_each_row(people, signed_in):
+    centre = signed_in(people["centre"])
+    response = centre.post(
+        "/monitoring/reports/enter/", {"form_code": "crisis_centre", "period": "2025-02", **GOOD}
+    )
+    assert response.status_code == 302
+    report = AggregateReport.objects.get(period="2025-02")
+    assert centre.post(f"/monitoring/reports/{report.pk}/submit/").status_code == 302
+    region = signed_in(people["region"])
+    region.post(f"/monitoring/reports/{report.pk}/approve/")
+    report.refresh_from_db()
+    assert report.status == ReportStatus.APPROVED
+    assert (
+        signed_in(people["other_region"]).get(f"/monitoring/reports/{report.pk}/").status_code
+        == 404
+    )
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["period", "district", "injuries_treated", "reported_to_police"])
+    sheet.append(["2025-01", SEMEY, 10, 3])
+    sheet.append(["2025-01", MEDEU, 10, 3])  # outside the region
+    sheet.append(["2025-13", SEMEY, 1, 1])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "health.xlsx"
+    page = region.post(
+        "/monitoring/reports/upload/", {"form_code": "health_facility", "file": buffer}
+    ).content.decode()
+    assert page.count("saved as a draft") == 1 and page.count("rejected") == 2
+    assert AggregateReport.objects.filter(form="health_facility").count() == 1
+    for role in (Role.AUDITOR, Role.POLICE_INSPECTOR):
+        code = SEMEY if role == Role.POLICE_INSPECTOR else "000000000"
+        from qorgau.accounts.models import User
+
+        user = User.objects.create(
+            username=f"x-{role}", role=role, territory=Territory.objects.by_code(code)
+        )
+        assert signed_in(user).get("/monitoring/reports/").status_code == 403
+
+
+def test_the_api_saves_and_moves_reports_and_lists_values(people, signed_in):
+    centre = signed_in(people["centre"])
+    created = centre.post(
+        "/api/v1/aggregate-reports/",
+        {"form": "crisis_centre", "period": "2025-03", "figures": GOOD},
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["figures"]["clients_total"] == 12
+    bad = centre.post(
+        "/api/v1/aggregate-reports/",
+        {"form": "crisis_centre", "period": "2025-03", "figures": {**GOOD, "clients_total": 99}},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "clients_total" in bad.json()["extra"]["fields"]
+    pk = created.json()["id"]
+    assert centre.post(f"/api/v1/aggregate-reports/{pk}/submit/").json()["status"] == "submitted"
+    assert (
+        signed_in(people["region"])
+        .post(f"/api/v1/aggregate-reports/{pk}/approve/")
+        .json()["status"]
+        == "approved"
+    )
+    assert centre.post(f"/api/v1/aggregate-reports/{pk}/accept/").status_code == 403
+    nation = signed_in(people["nation"])
+    assert nation.post(f"/api/v1/aggregate-reports/{pk}/accept/").json()["status"] == "accepted"
+    assert len(nation.get("/api/v1/indicators/").json()["indicators"]) >= 30
+    indicators_compute()
+    values = nation.get(
+        f"/api/v1/indicator-values/?indicator=crisis_centre_clients_rate&territory={SEMEY}&period=2025-03"
+    )
+    assert values.json()["results"][0]["numerator"] == 12

@@ -1,0 +1,295 @@
+"""Indicator values on a small hand-computed fixture, and incremental = full recomputation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qorgau.accounts.roles import Role
+from qorgau.conftest import ABAI, KURCHATOV, MEDEU, SEMEY
+from qorgau.monitoring.engine import indicators_compute
+from qorgau.monitoring.export import export_rows
+from qorgau.monitoring.intervals import poisson_interval, wilson_interval
+from qorgau.monitoring.models import IndicatorValue
+from qorgau.monitoring.periods import PeriodError, period_parse
+from qorgau.registry import services as s
+from qorgau.territory.models import Territory
+
+D = dt.date
+SEMEY_2023 = 328_762
+COUNTRY_2025 = 20_283_399
+
+
+def test_periods_are_written_one_way_everywhere():
+    assert period_parse("2024").end == D(2024, 12, 31)
+    assert (period_parse("2024Q4").start, period_parse("2024Q4").end) == (
+        D(2024, 10, 1),
+        D(2024, 12, 31),
+    )
+    assert period_parse("2024-02").end == D(2024, 2, 29)
+    for bad in ("2024Q5", "2024-13", "24", "2024-1", "Q4"):
+        with pytest.raises(PeriodError):
+            period_parse(bad)
+
+
+def test_intervals_match_published_values():
+    low, high = poisson_interval(0)
+    assert low == 0 and math.isclose(high, 3.689, rel_tol=1e-3)
+    low, high = poisson_interval(10)
+    assert math.isclose(low, 4.795, rel_tol=1e-3) and math.isclose(high, 18.390, rel_tol=1e-3)
+    low, high = wilson_interval(5, 10)
+    assert math.isclose(low, 0.2366, rel_tol=1e-3) and math.isclose(high, 0.7634, rel_tol=1e-3)
+
+
+def _when(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(day.year, day.month, day.day, 20))
+
+
+def _incident(actor, code, day, victim, offender, **facts):
+    return s.incident_register(
+        actor=actor,
+        occurred_at=_when(day),
+        reported_at=_when(day),
+        district=Territory.objects.by_code(code, on=day),
+        settlement_type=facts.pop("settlement", "urban"),
+        source_channel="call_102",
+        victims=[victim],
+        offenders=[(offender, "spouse")],
+        audit=False,
+        **facts,
+    )
+
+
+@pytest.fixture
+def fixture(make_user, db):
+    root = make_user(Role.POLICE_SUPERVISOR, ABAI, is_superuser=True, username="root")
+    aigul = s.person_register(actor=root, sex="F", birth_year=1990, audit=False)
+    dana = s.person_register(actor=root, sex="F", birth_year=2008, audit=False)
+    marat = s.person_register(actor=root, sex="M", birth_year=1985, audit=False)
+    bolat = s.person_register(actor=root, sex="M", birth_year=1970, audit=False)
+    _incident(root, SEMEY, D(2025, 1, 5), aigul, marat, physical=True)
+    _incident(root, SEMEY, D(2025, 1, 20), aigul, marat, psychological=True)  # a repeat
+    _incident(root, SEMEY, D(2025, 2, 3), dana, bolat, physical=True, settlement="rural")
+    _incident(root, KURCHATOV, D(2025, 1, 9), dana, bolat, injury="death")
+    _incident(root, MEDEU, D(2025, 3, 30), aigul, bolat, physical=True)
+    return root
+
+
+@pytest.mark.django_db
+def test_indicator_values_on_a_hand_computed_fixture(fixture):
+    summary = indicators_compute()
+    assert summary.indicators_computed >= 20 and "budget_execution" in summary.indicators_awaiting
+    semey = Territory.objects.by_code(SEMEY)
+    abai = Territory.objects.by_code(ABAI)
+    country = Territory.objects.by_code("000000000")
+
+    def value(code, territory, period, breakdown=""):
+        return IndicatorValue.objects.get(
+            indicator=code, territory=territory, period=period, breakdown=breakdown
+        )
+
+    january = value("incidents_rate", semey, "2025-01")
+    assert (january.numerator, january.denominator) == (2, SEMEY_2023)
+    assert math.isclose(january.value, 2 / SEMEY_2023 * 100_000)
+    assert january.low < january.value < january.high
+    assert value("incidents_rate", abai, "2025Q1").numerator == 4
+    assert value("incidents_rate", country, "2025").numerator == 5
+    assert (
+        value("incidents_rate", country, "2025").denominator == COUNTRY_2025
+    )  # the figure of 1 January 2025
+    # Aigul is one victim in the year although harmed three times, in two regions
+    assert value("victims_rate", country, "2025").numerator == 2
+    assert value("victims_rate", semey, "2025-01").numerator == 1
+    assert value("victims_rate", country, "2025", "sex=F").numerator == 2
+    assert value("victims_rate", country, "2025", "age_group=0-17").numerator == 1
+    repeat = value("repeat_victimisation", country, "2025")
+    assert (repeat.numerator, repeat.denominator, repeat.value) == (
+        2,
+        2,
+        100,
+    )  # Aigul; Dana in Jan→Feb
+    share = value("physical_violence_share", semey, "2025Q1")
+    assert (share.numerator, share.denominator) == (2, 3)
+    assert math.isclose(share.value, 200 / 3)
+    assert value("physical_violence_share", semey, "2025Q1", "settlement_type=rural").numerator == 1
+    assert value("domestic_homicide_rate", abai, "2025").numerator == 1
+    assert not IndicatorValue.objects.filter(indicator="budget_execution").exists()
+
+
+@pytest.mark.django_db
+def test_a_figure_stays_on_the_territory_of_its_day(fixture):
+    old_semey = Territory.objects.by_code(SEMEY, on=D(2021, 1, 1))
+    victim = s.person_register(actor=fixture, sex="F", audit=False)
+    offender = s.person_register(actor=fixture, sex="M", audit=False)
+    _incident(fixture, SEMEY, D(2021, 6, 1), victim, offender)
+    indicators_compute()
+    old_east = old_semey.parent
+    assert (
+        IndicatorValue.objects.get(
+            indicator="incidents_rate", territory=old_east, period="2021", breakdown=""
+        ).numerator
+        == 1
+    )
+    assert not IndicatorValue.objects.filter(
+        indicator="incidents_rate", territory__kato_code=ABAI, period="2021"
+    ).exists()
+    # the old region's population is that of its successors
+    assert (
+        IndicatorValue.objects.get(
+            indicator="incidents_rate", territory=old_east, period="2021", breakdown=""
+        ).denominator
+        == 730_172 + 610_189
+    )
+
+
+def _table():
+    return sorted(
+        IndicatorValue.objects.values_list(
+            "indicator", "territory_id", "period", "breakdown", "numerator", "denominator", "value"
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 700), st.sampled_from([SEMEY, KURCHATOV, MEDEU])),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_incremental_recomputation_equals_a_full_one(make_user, changes):
+    root = make_user(Role.POLICE_SUPERVISOR, ABAI, is_superuser=True)
+    victim = s.person_register(actor=root, sex="F", audit=False)
+    offender = s.person_register(actor=root, sex="M", audit=False)
+    _incident(root, SEMEY, D(2023, 3, 1), victim, offender)
+    _incident(root, MEDEU, D(2024, 7, 1), victim, offender)
+    indicators_compute()
+    start = D(2023, 1, 1)
+    days = [start + dt.timedelta(days=offset) for offset, _code in changes]
+    for day, (_offset, code) in zip(days, changes, strict=True):
+        _incident(root, code, day, victim, offender, physical=True)
+    indicators_compute(since=min(days))
+    incremental = _table()
+    indicators_compute()
+    assert incremental == _table()
+    IndicatorValue.objects.all().delete()
+
+
+@pytest.mark.django_db
+def test_public_export_withholds_small_counts_and_their_partners(fixture):
+    indicators_compute()
+    rows = export_rows(
+        level=1, period=period_parse("2025"), public=True, indicators=["incidents_rate"]
+    )
+    by_code = {r["territory_code"]: r for r in rows if r["breakdown"] == ""}
+    assert by_code[ABAI]["numerator"] is None and by_code[ABAI]["value"] is None  # 4 < 5
+    assert by_code["750000000"]["numerator"] is None  # Almaty city: 1, also small
+    assert by_code["000000000"]["numerator"] == 5  # the national total stays
+    private = export_rows(
+        level=1, period=period_parse("2025"), public=False, indicators=["incidents_rate"]
+    )
+    assert {r["territory_code"]: r["numerator"] for r in private if r["breakdown"] == ""}[ABAI] == 4
+
+
+@pytest.mark.django_db
+def test_the_command_computes_and_exports(fixture, tmp_path, capsys):
+    call_command("indicators", "compute")
+    out = tmp_path / "open.csv"
+    call_command(
+        "indicators",
+        "export",
+        "--level",
+        "region",
+        "--period",
+        "2025",
+        "--format",
+        "csv",
+        "--public",
+        "--out",
+        str(out),
+    )
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.startswith("indicator,territory_code") and "incidents_rate" in text
+
+
+@pytest.mark.django_db
+def test_dashboards_show_stored_values_to_roles_with_aggregates_only(fixture, make_user, signed_in):
+    indicators_compute()
+    analyst = signed_in(make_user(Role.NATIONAL_ANALYST, "000000000"))
+    page = analyst.get("/monitoring/?period=2025").content.decode()
+    assert "Registered incidents per 100,000 population" in page and "Abai Region" in page
+    abai = Territory.objects.by_code(ABAI)
+    assert (
+        "Semey City"
+        in analyst.get(f"/monitoring/territory/{abai.pk}/?period=2025").content.decode()
+    )
+    detail = analyst.get("/monitoring/indicator/repeat_victimisation/?period=2025").content.decode()
+    assert "How it could be gamed" in detail and "sex=F" in detail
+    svg = analyst.get("/monitoring/chart/incidents_rate/map.svg?period=2025")
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    png = analyst.get("/monitoring/chart/incidents_rate/trend.png")
+    assert png.content[:4] == b"\x89PNG"
+    csv = analyst.get("/monitoring/download.csv?period=2025").content.decode("utf-8-sig")
+    assert csv.startswith("indicator,territory_code")
+    assert analyst.get("/monitoring/chart/incidents_rate/map.exe").status_code == 404
+    for role, code in (
+        (Role.AUDITOR, "000000000"),
+        (Role.ADMINISTRATOR, "000000000"),
+        (Role.DATA_CLERK, "000000000"),
+    ):
+        assert signed_in(make_user(role, code)).get("/monitoring/").status_code == 403
+    public = Client().get("/monitoring/open-data/?period=2025&format=json").json()
+    abai_row = next(
+        r
+        for r in public
+        if r["territory_code"] == ABAI
+        and r["indicator"] == "incidents_rate"
+        and r["breakdown"] == ""
+    )
+    assert abai_row["numerator"] is None
+
+
+@pytest.mark.django_db
+def test_the_dashboard_runs_a_fixed_number_of_queries(
+    fixture, make_user, signed_in, django_assert_max_num_queries
+):
+    indicators_compute()
+    client = signed_in(make_user(Role.NATIONAL_ANALYST, "000000000"))
+    with django_assert_max_num_queries(15):
+        assert client.get("/monitoring/?period=2025").status_code == 200
+
+
+@pytest.mark.django_db
+def test_past_figures_can_be_shown_on_todays_map(fixture):
+    victim = s.person_register(actor=fixture, sex="F", audit=False)
+    offender = s.person_register(actor=fixture, sex="M", audit=False)
+    for _ in range(3):
+        _incident(fixture, SEMEY, D(2021, 6, 1), victim, offender)
+    indicators_compute()
+    then = export_rows(
+        level=1, period=period_parse("2021"), public=False, indicators=["incidents_rate"]
+    )
+    assert {r["territory_code"] for r in then if r["breakdown"] == ""} >= {"630000000"}
+    today = export_rows(
+        level=1,
+        period=period_parse("2021"),
+        public=False,
+        indicators=["incidents_rate"],
+        on_todays_map=True,
+    )
+    totals = {r["territory_code"]: r["numerator"] for r in today if r["breakdown"] == ""}
+    # the old East Kazakhstan's 3 incidents go to today's East Kazakhstan and Abai by population
+    assert totals[ABAI] == pytest.approx(3 * 0.4552) and totals["630000000"] == pytest.approx(
+        3 * 0.5448
+    )

@@ -1,0 +1,167 @@
+"""Dashboards drawn from stored indicator values (never from raw records)."""
+
+from __future__ import annotations
+
+from csp.decorators import csp_update
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from qorgau.accounts.http import AuthenticatedHttpRequest
+from qorgau.accounts.roles import VIEW_AGGREGATES
+from qorgau.monitoring import charts, selectors
+from qorgau.monitoring.catalogue import Indicator, catalogue_load
+from qorgau.monitoring.export import export_rows
+from qorgau.monitoring.export import render as render_table
+from qorgau.monitoring.models import Alert
+from qorgau.monitoring.periods import Period, PeriodError, period_parse
+from qorgau.territory.models import Level, Territory
+from qorgau.territory.services import territory_scope_ids
+
+DEFAULT_INDICATOR = "incidents_rate"
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+}
+
+
+def _period(request: HttpRequest) -> Period | None:
+    text = request.GET.get("period", "")
+    if text:
+        try:
+            return period_parse(text)
+        except PeriodError as exc:
+            raise Http404(str(exc)) from exc
+    return selectors.latest_year()
+
+
+def _indicator(code: str) -> Indicator:
+    try:
+        return catalogue_load().get(code)
+    except KeyError:
+        raise Http404 from None
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    territory = (
+        get_object_or_404(Territory, pk=pk) if pk else Territory.objects.get(level=Level.COUNTRY)
+    )
+    period = _period(request)
+    code = request.GET.get("indicator", DEFAULT_INDICATOR)
+    indicator = _indicator(code)
+    context = {
+        "territory": territory,
+        "period": period,
+        "indicator": indicator,
+        "indicators": catalogue_load().indicators,
+        "run": selectors.last_run(),
+        "figures": selectors.key_figures(territory, period) if period else [],
+        "units": list(selectors.unit_values(code, period, territory)) if period else [],
+        "show_map": territory.level == Level.COUNTRY,
+    }
+    return render(request, "monitoring/dashboard.html", context)
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
+    indicator = _indicator(code)
+    territory = Territory.objects.get(level=Level.COUNTRY)
+    period = _period(request)
+    return render(
+        request,
+        "monitoring/indicator.html",
+        {
+            "indicator": indicator,
+            "period": period,
+            "territory": territory,
+            "catalogue": catalogue_load(),
+            "trend": list(selectors.trend(code, territory)),
+            "units": list(selectors.unit_values(code, period, territory)) if period else [],
+            "breakdowns": list(selectors.breakdowns(code, territory, period)) if period else [],
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+@csp_update({"style-src": ["'unsafe-inline'"]})  # type: ignore[arg-type]  # SVG inline styles
+def chart(request: HttpRequest, code: str, kind: str, fmt: str) -> HttpResponse:
+    if fmt not in ("svg", "png"):
+        raise Http404
+    indicator = _indicator(code)
+    pk = request.GET.get("territory")
+    territory = (
+        get_object_or_404(Territory, pk=pk) if pk else Territory.objects.get(level=Level.COUNTRY)
+    )
+    if kind == "trend":
+        payload = charts.trend_chart(
+            indicator, list(selectors.trend(code, territory)), territory.name, fmt
+        )
+    elif kind == "map":
+        period = _period(request)
+        if period is None:
+            raise Http404
+        payload = charts.tile_map(
+            indicator, list(selectors.unit_values(code, period, territory)), fmt
+        )
+    else:
+        raise Http404
+    response = HttpResponse(payload, content_type=CONTENT_TYPES[fmt])
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{code}-{kind}.{fmt}"'
+    return response
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+def download(request: HttpRequest, fmt: str) -> HttpResponse:
+    period = _period(request)
+    if period is None or fmt not in ("csv", "xlsx", "json"):
+        raise Http404(_("No indicator has been computed yet."))
+    level = Level.DISTRICT if request.GET.get("level") == "district" else Level.REGION
+    codes = request.GET.getlist("indicator") or None
+    rows = export_rows(level=level, period=period, public=False, indicators=codes)
+    response = HttpResponse(render_table(rows, fmt), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = (
+        f'attachment; filename="qorgau-indicators-{period.code}.{fmt}"'
+    )
+    return response
+
+
+def public_statistics(request: HttpRequest) -> HttpResponse:
+    """Open data for anyone, with small counts suppressed."""
+    period = _period(request)
+    fmt = request.GET.get("format", "")
+    rows = export_rows(level=Level.REGION, period=period, public=True) if period else []
+    if fmt in ("csv", "json", "xlsx") and period:
+        response = HttpResponse(render_table(rows, fmt), content_type=CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = (
+            f'attachment; filename="qorgau-open-data-{period.code}.{fmt}"'
+        )
+        return response
+    return render(
+        request,
+        "monitoring/public.html",
+        {"period": period, "rows": rows[:400], "catalogue": catalogue_load()},
+    )
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+def alert_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Alerts for the user's territory (all of them for country-wide roles)."""
+    alerts = Alert.objects.select_related("territory__parent").order_by("-period", "p_value")
+    scope = request.user.scope_territory
+    if scope is not None and scope.level != Level.COUNTRY:
+        alerts = alerts.filter(territory_id__in=territory_scope_ids(scope))
+    catalogue = catalogue_load()
+    names = {indicator.code: indicator.label() for indicator in catalogue.indicators}
+    rows = [(alert, names.get(alert.indicator, alert.indicator)) for alert in alerts[:300]]
+    return render(request, "monitoring/alerts.html", {"rows": rows})

@@ -1,0 +1,134 @@
+"""One filter set per registry list, shared by the pages and the API query parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.registry import choices as c
+from qorgau.registry.models import (
+    BehaviourRequirement,
+    Incident,
+    Offence,
+    Person,
+    ProtectiveOrder,
+    RiskAssessment,
+)
+
+VIOLENCE_TYPES = [
+    ("physical", _("physical violence")),
+    ("psychological", _("psychological violence")),
+    ("sexual", _("sexual violence")),
+    ("economic", _("economic violence")),
+]
+
+
+def _date(field: str, lookup: str, label: Any) -> django_filters.DateFilter:
+    return django_filters.DateFilter(
+        field_name=field,
+        lookup_expr=lookup,
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class PersonFilterSet(django_filters.FilterSet):
+    sex = django_filters.ChoiceFilter(choices=c.Sex.choices, label=_("Sex"))
+    birth_year = django_filters.NumberFilter(label=_("Year of birth"))
+
+    class Meta:
+        model = Person
+        fields = ["sex", "birth_year"]
+
+
+class IncidentFilterSet(django_filters.FilterSet):
+    date_from = _date("occurred_at", "date__gte", _("From"))
+    date_to = _date("occurred_at", "date__lte", _("To"))
+    source_channel = django_filters.ChoiceFilter(
+        choices=c.SourceChannel.choices, label=_("How it reached the police")
+    )
+    violence = django_filters.ChoiceFilter(
+        choices=VIOLENCE_TYPES, method="violence_type", label=_("Violence type")
+    )
+    settlement_type = django_filters.ChoiceFilter(
+        choices=c.SettlementType.choices, label=_("Settlement type")
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["date_from", "date_to", "source_channel", "violence", "settlement_type"]
+
+    def violence_type(
+        self, queryset: QuerySet[Incident], name: str, value: str
+    ) -> QuerySet[Incident]:
+        if value not in dict(VIOLENCE_TYPES):
+            return queryset.none()
+        return queryset.filter(**{value: True})
+
+
+class OrderFilterSet(django_filters.FilterSet):
+    date_from = _date("issued_on", "gte", _("Issued from"))
+    date_to = _date("issued_on", "lte", _("Issued to"))
+    in_force_on = django_filters.DateFilter(
+        method="in_force",
+        label=_("In force on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
+
+    class Meta:
+        model = ProtectiveOrder
+        fields = ["date_from", "date_to", "in_force_on", "incident"]
+
+    def in_force(
+        self, queryset: QuerySet[ProtectiveOrder], name: str, value: object
+    ) -> QuerySet[ProtectiveOrder]:
+        return queryset.filter(served_on__lte=value, ends_on__gte=value).exclude(
+            revoked_on__lte=value
+        )
+
+
+class RequirementFilterSet(django_filters.FilterSet):
+    date_from = _date("decided_on", "gte", _("Decided from"))
+    date_to = _date("decided_on", "lte", _("Decided to"))
+    in_force_on = django_filters.DateFilter(
+        method="in_force",
+        label=_("In force on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
+
+    class Meta:
+        model = BehaviourRequirement
+        fields = ["date_from", "date_to", "in_force_on", "incident"]
+
+    def in_force(
+        self, queryset: QuerySet[BehaviourRequirement], name: str, value: object
+    ) -> QuerySet[BehaviourRequirement]:
+        return queryset.filter(Q(starts_on__lte=value) & Q(ends_on__gte=value))
+
+
+class OffenceFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=c.OffenceKind.choices, label=_("Kind"))
+    outcome = django_filters.ChoiceFilter(choices=c.OffenceOutcome.choices, label=_("Outcome"))
+    date_from = _date("committed_on", "gte", _("From"))
+    date_to = _date("committed_on", "lte", _("To"))
+    incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
+
+    class Meta:
+        model = Offence
+        fields = ["kind", "outcome", "date_from", "date_to", "incident"]
+
+
+class RiskAssessmentFilterSet(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=c.RiskLevel.choices, label=_("Level"))
+    victim = django_filters.NumberFilter(field_name="victim_id", label=_("Victim"))
+    incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
+
+    class Meta:
+        model = RiskAssessment
+        fields = ["level", "victim", "incident"]

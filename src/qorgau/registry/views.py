@@ -1,0 +1,643 @@
+"""The registry pages: the district's work lists, persons, incidents, protective orders, special
+behaviour requirements, offences and risk assessments.
+
+Every record comes through the access layer (:mod:`qorgau.registry.selectors`), every change
+through :mod:`qorgau.registry.services`; a record opened outside a list asks for a reason first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import models, transaction
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import AuthenticatedHttpRequest
+from qorgau.accounts.roles import (
+    ASSESS_RISK,
+    MANAGE_ORDERS,
+    MANAGE_REQUIREMENTS,
+    RECORD_OFFENCES,
+    REGISTER_INCIDENT,
+    VIEW_PERSONAL_DATA,
+)
+from qorgau.audit.models import AuditAction
+from qorgau.audit.services import access_reason_grant, audit_record, flow_token
+from qorgau.audit.views import ask_access_reason
+from qorgau.registry import forms as f
+from qorgau.registry import selectors as s
+from qorgau.registry import services
+from qorgau.registry.filters import (
+    IncidentFilterSet,
+    OrderFilterSet,
+    PersonFilterSet,
+    RequirementFilterSet,
+)
+from qorgau.registry.models import (
+    BehaviourRequirement,
+    Incident,
+    OrderStatus,
+    Person,
+    ProtectiveOrder,
+)
+from qorgau.registry.risk import instrument_load
+
+PAGE_SIZE = 50
+WORK_LIST_SIZE = 100
+MAX_EXPIRY_DAYS = 90
+
+viewer = permission_required(VIEW_PERSONAL_DATA, raise_exception=True)
+
+
+def writer(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    return permission_required((VIEW_PERSONAL_DATA, permission), raise_exception=True)
+
+
+def _flow_redirect(request: AuthenticatedHttpRequest, obj: models.Model) -> HttpResponse:
+    """Back to the record's page without asking for a reason: the user just worked on it."""
+    url = obj.get_absolute_url()  # type: ignore[attr-defined]
+    return redirect(f"{url}?flow={flow_token(request.user, obj)}")
+
+
+def _attach_errors(form: Form, exc: ValidationError | PermissionDenied) -> None:
+    """Show a service's refusal on the form, on the field it names when the form has it."""
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or _("Your role may not do this."))
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _audit_list(request: AuthenticatedHttpRequest, object_type: str, count: int) -> None:
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        object_type=object_type,
+        details={"list": True, "count": count, "filters": request.GET.dict()},
+    )
+
+
+def _page(request: AuthenticatedHttpRequest, queryset: Any) -> tuple[Any, str]:
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def _permissions(user: Any) -> dict[str, bool]:
+    return {
+        "can_register": user.has_perm(REGISTER_INCIDENT),
+        "can_orders": user.has_perm(MANAGE_ORDERS),
+        "can_requirements": user.has_perm(MANAGE_REQUIREMENTS),
+        "can_offences": user.has_perm(RECORD_OFFENCES),
+        "can_risk": user.has_perm(ASSESS_RISK),
+    }
+
+
+def _form_page(
+    request: AuthenticatedHttpRequest, form: Form, title: str, back: models.Model | None
+) -> HttpResponse:
+    back_url = None
+    if back is not None:
+        back_url = f"{back.get_absolute_url()}?flow={flow_token(request.user, back)}"  # type: ignore[attr-defined]
+    return render(
+        request, "registry/form.html", {"form": form, "title": title, "back_url": back_url}
+    )
+
+
+# --- Work lists ------------------------------------------------------------------------------
+
+
+@login_required
+@viewer
+def work(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The district's work: orders ending soon, checks and re-assessments overdue."""
+    try:
+        days = min(max(int(request.GET.get("days", s.DEFAULT_EXPIRY_DAYS)), 1), MAX_EXPIRY_DAYS)
+    except ValueError:
+        days = s.DEFAULT_EXPIRY_DAYS
+    lists = s.work_lists(request.user, days=days)
+    expiring = list(lists.expiring[:WORK_LIST_SIZE])
+    overdue = list(lists.check_overdue[:WORK_LIST_SIZE])
+    risk = list(lists.risk_overdue[:WORK_LIST_SIZE])
+    incidents = list(s.incidents_for(request.user)[:10])
+    _audit_list(request, "registry.work", len(expiring) + len(overdue) + len(risk))
+    return render(
+        request,
+        "registry/work.html",
+        {
+            "lists": lists,
+            "expiring": expiring,
+            "overdue": overdue,
+            "risk": risk,
+            "incidents": incidents,
+            **_permissions(request.user),
+        },
+    )
+
+
+# --- Persons ---------------------------------------------------------------------------------
+
+
+@login_required
+@viewer
+def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    filterset = PersonFilterSet(request.GET or None, queryset=s.persons_for(request.user))
+    page, query = _page(request, filterset.qs.order_by("-pk"))
+    _audit_list(request, "registry.person", len(page.object_list))
+    return render(
+        request, "registry/person_list.html", {"filter": filterset, "page": page, "query": query}
+    )
+
+
+@login_required
+@viewer
+def person_search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Find a person by IIN within scope; the search and its reason go to the audit trail."""
+    form = f.PersonSearchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.reason_text()
+        person = services.person_find_by_iin(
+            actor=request.user, iin=form.cleaned_data["iin"], request=request, reason=reason
+        )
+        if person is None:
+            messages.error(request, _("No person with this IIN is recorded in your territory."))
+        else:
+            access_reason_grant(request, person, reason)
+            return redirect(person.get_absolute_url())
+    return render(request, "registry/person_search.html", {"form": form})
+
+
+@login_required
+@viewer
+def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    person = get_for_user(s.persons_for(request.user), request.user, pk)
+    if (asked := ask_access_reason(request, person)) is not None:
+        return asked
+    identity = services.person_identities([person], actor=request.user, request=request).get(
+        person.pk
+    )
+    return render(
+        request,
+        "registry/person_detail.html",
+        {
+            "person": person,
+            "identity": identity,
+            "age": person.age_on(timezone.localdate()),
+            "timeline": services.household_timeline(person, actor=request.user),
+        },
+    )
+
+
+# --- Incidents -------------------------------------------------------------------------------
+
+
+@login_required
+@viewer
+def incident_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    filterset = IncidentFilterSet(request.GET or None, queryset=s.incidents_for(request.user))
+    page, query = _page(request, filterset.qs)
+    _audit_list(request, "registry.incident", len(page.object_list))
+    return render(
+        request,
+        "registry/incident_list.html",
+        {"filter": filterset, "page": page, "query": query, **_permissions(request.user)},
+    )
+
+
+def _register_people(
+    request: AuthenticatedHttpRequest, formset: Any
+) -> list[tuple[Person, dict[str, Any]]]:
+    people = []
+    for form in formset.forms:
+        if not form.has_changed() or not form.cleaned_data:
+            continue
+        person = services.person_register(
+            actor=request.user, request=request, **form.person_fields()
+        )
+        people.append((person, form.cleaned_data))
+    return people
+
+
+@login_required
+@writer(REGISTER_INCIDENT)
+def incident_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Register an incident with its victims and offenders, created on the fly or by IIN."""
+    data = request.POST if request.method == "POST" else None
+    form = f.IncidentForm(data, actor=request.user)
+    victims = f.VictimFormSet(data, prefix="victim")
+    offenders = f.OffenderFormSet(data, prefix="offender")
+    if data is not None and form.is_valid() and victims.is_valid() and offenders.is_valid():
+        facts = {name: form.cleaned_data[name] for name in f.IncidentForm.FACTS}
+        try:
+            with transaction.atomic():
+                victim_people = _register_people(request, victims)
+                offender_people = _register_people(request, offenders)
+                incident = services.incident_register(
+                    actor=request.user,
+                    request=request,
+                    occurred_at=form.cleaned_data["occurred_at"],
+                    reported_at=form.cleaned_data["reported_at"],
+                    district=form.cleaned_data["district"],
+                    settlement_type=form.cleaned_data["settlement_type"],
+                    source_channel=form.cleaned_data["source_channel"],
+                    victims=[person for person, _data in victim_people],
+                    offenders=[(person, data["relationship"]) for person, data in offender_people],
+                    description=form.cleaned_data["description"],
+                    **facts,
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Incident %(label)s was registered.") % {"label": incident.label}
+            )
+            return _flow_redirect(request, incident)
+    return render(
+        request,
+        "registry/incident_form.html",
+        {"form": form, "victims": victims, "offenders": offenders},
+    )
+
+
+@login_required
+@viewer
+def incident_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    incident = get_for_user(s.incidents_for(request.user), request.user, pk)
+    if (asked := ask_access_reason(request, incident)) is not None:
+        return asked
+    return render(
+        request,
+        "registry/incident_detail.html",
+        {
+            "incident": incident,
+            "victims": s.victims_of(incident),
+            "offenders": s.offenders_of(incident),
+            "orders": s.orders_for(request.user).filter(incident=incident),
+            "requirements": s.requirements_for(request.user).filter(incident=incident),
+            "offences": s.offences_for(request.user).filter(incident=incident),
+            "assessments": s.assessments_for(request.user).filter(incident=incident),
+            "today": timezone.localdate(),
+            **_permissions(request.user),
+        },
+    )
+
+
+def _incident_for_writing(request: AuthenticatedHttpRequest, pk: int) -> Incident:
+    return get_for_user(s.incidents_for(request.user), request.user, pk)
+
+
+# --- Protective orders -----------------------------------------------------------------------
+
+
+@login_required
+@viewer
+def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    filterset = OrderFilterSet(request.GET or None, queryset=s.orders_for(request.user))
+    page, query = _page(request, filterset.qs)
+    _audit_list(request, "registry.protectiveorder", len(page.object_list))
+    return render(
+        request,
+        "registry/order_list.html",
+        {"filter": filterset, "page": page, "query": query, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@writer(MANAGE_ORDERS)
+def order_create(request: AuthenticatedHttpRequest, incident_pk: int) -> HttpResponse:
+    incident = _incident_for_writing(request, incident_pk)
+    form = f.OrderIssueForm(request.POST or None, incident=incident)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_issue(
+                actor=request.user,
+                request=request,
+                offender=data["offender"],
+                protected=list(data["protected"]),
+                issued_on=data["issued_on"],
+                served_on=data["served_on"],
+                district=incident.district,
+                incident=incident,
+                prohibitions=data["prohibitions"],
+                number=data["number"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Protective order %(number)s was issued.") % {"number": order.number}
+            )
+            return _flow_redirect(request, order)
+    return _form_page(request, form, _("Issue a protective order"), incident)
+
+
+@login_required
+@viewer
+def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    order = get_for_user(s.orders_for(request.user), request.user, pk)
+    if (asked := ask_access_reason(request, order)) is not None:
+        return asked
+    today = timezone.localdate()
+    status = order.status_on(today)
+    return render(
+        request,
+        "registry/order_detail.html",
+        {
+            "order": order,
+            "status": status,
+            "in_force": status in (OrderStatus.ACTIVE, OrderStatus.EXTENDED, OrderStatus.VIOLATED),
+            "served": order.served_on is not None,
+            "today": today,
+            **_permissions(request.user),
+        },
+    )
+
+
+def _order_action(
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    form_class: type[Form],
+    title: str,
+    act: Callable[[ProtectiveOrder, dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    order = s.fresh_order(get_for_user(s.orders_for(request.user), request.user, pk))
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(order, form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return _flow_redirect(request, order)
+    return _form_page(request, form, f"{title}: {order.number}", order)
+
+
+@login_required
+@writer(MANAGE_ORDERS)
+def order_serve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _order_action(
+        request,
+        pk,
+        f.OrderServeForm,
+        _("Serve the order"),
+        lambda order, data: services.order_serve(
+            actor=request.user, request=request, order=order, **data
+        ),
+        _("The service of the order was recorded."),
+    )
+
+
+@login_required
+@writer(MANAGE_ORDERS)
+def order_check_in(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _order_action(
+        request,
+        pk,
+        f.OrderCheckInForm,
+        _("Record a compliance check"),
+        lambda order, data: services.order_check_in(
+            actor=request.user, request=request, order=order, **data
+        ),
+        _("The compliance check was recorded."),
+    )
+
+
+@login_required
+@writer(MANAGE_ORDERS)
+def order_violation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _order_action(
+        request,
+        pk,
+        f.OrderViolationForm,
+        _("Record a violation"),
+        lambda order, data: services.order_violation_record(
+            actor=request.user, request=request, order=order, **data
+        ),
+        _("The violation was recorded."),
+    )
+
+
+@login_required
+@writer(MANAGE_ORDERS)
+def order_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _order_action(
+        request,
+        pk,
+        f.OrderExtendForm,
+        _("Extend the order"),
+        lambda order, data: services.order_extend(
+            actor=request.user, request=request, order=order, **data
+        ),
+        _("The extension was recorded."),
+    )
+
+
+@login_required
+@writer(MANAGE_ORDERS)
+def order_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _order_action(
+        request,
+        pk,
+        f.OrderRevokeForm,
+        _("Revoke the order"),
+        lambda order, data: services.order_revoke(
+            actor=request.user, request=request, order=order, **data
+        ),
+        _("The order was revoked."),
+    )
+
+
+# --- Special behaviour requirements ----------------------------------------------------------
+
+
+@login_required
+@viewer
+def requirement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    filterset = RequirementFilterSet(request.GET or None, queryset=s.requirements_for(request.user))
+    page, query = _page(request, filterset.qs)
+    _audit_list(request, "registry.behaviourrequirement", len(page.object_list))
+    return render(
+        request,
+        "registry/requirement_list.html",
+        {"filter": filterset, "page": page, "query": query},
+    )
+
+
+@login_required
+@writer(MANAGE_REQUIREMENTS)
+def requirement_create(request: AuthenticatedHttpRequest, incident_pk: int) -> HttpResponse:
+    incident = _incident_for_writing(request, incident_pk)
+    form = f.RequirementForm(request.POST or None, incident=incident)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            requirement = services.requirement_set(
+                actor=request.user,
+                request=request,
+                offender=data["offender"],
+                protected=list(data["protected"]),
+                court=data["court"],
+                decided_on=data["decided_on"],
+                starts_on=data["starts_on"],
+                term_months=data["term_months"],
+                conditions=data["conditions"],
+                district=incident.district,
+                number=data["number"],
+                incident=incident,
+                police_reports_per_month=data["police_reports_per_month"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("The special behaviour requirements were recorded."))
+            return _flow_redirect(request, requirement)
+    return _form_page(request, form, _("Record special behaviour requirements"), incident)
+
+
+@login_required
+@viewer
+def requirement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    requirement = get_for_user(s.requirements_for(request.user), request.user, pk)
+    if (asked := ask_access_reason(request, requirement)) is not None:
+        return asked
+    today = timezone.localdate()
+    return render(
+        request,
+        "registry/requirement_detail.html",
+        {
+            "requirement": requirement,
+            "in_force": requirement.starts_on <= today <= requirement.ends_on,
+            "can_record_violation": request.user.has_perm(MANAGE_REQUIREMENTS)
+            or request.user.has_perm(MANAGE_ORDERS),
+            **_permissions(request.user),
+        },
+    )
+
+
+def _requirement_for(request: AuthenticatedHttpRequest, pk: int) -> BehaviourRequirement:
+    return get_for_user(s.requirements_for(request.user), request.user, pk)
+
+
+@login_required
+@viewer
+def requirement_violation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    # Courts and the police both record violations of the requirements.
+    if not (request.user.has_perm(MANAGE_REQUIREMENTS) or request.user.has_perm(MANAGE_ORDERS)):
+        raise PermissionDenied
+    requirement = _requirement_for(request, pk)
+    form = f.RequirementViolationForm(request.POST or None, requirement=requirement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requirement_violation_record(
+                actor=request.user, request=request, requirement=requirement, **form.cleaned_data
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("The violation was recorded."))
+            return _flow_redirect(request, requirement)
+    return _form_page(
+        request, form, f"{_('Record a violation')}: {requirement.number}", requirement
+    )
+
+
+@login_required
+@writer(MANAGE_REQUIREMENTS)
+def requirement_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    requirement = _requirement_for(request, pk)
+    form = f.RequirementExtendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requirement_extend(
+                actor=request.user, request=request, requirement=requirement, **form.cleaned_data
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("The extension was recorded."))
+            return _flow_redirect(request, requirement)
+    return _form_page(
+        request, form, f"{_('Extend the requirements')}: {requirement.number}", requirement
+    )
+
+
+# --- Offences and risk -----------------------------------------------------------------------
+
+
+@login_required
+@writer(RECORD_OFFENCES)
+def offence_create(request: AuthenticatedHttpRequest, incident_pk: int) -> HttpResponse:
+    incident = _incident_for_writing(request, incident_pk)
+    form = f.OffenceForm(request.POST or None, incident=incident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offence_record(
+                actor=request.user,
+                request=request,
+                incident=incident,
+                district=incident.district,
+                **form.cleaned_data,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("The offence was recorded."))
+            return _flow_redirect(request, incident)
+    return _form_page(request, form, _("Record an offence"), incident)
+
+
+@login_required
+@writer(ASSESS_RISK)
+def risk_create(request: AuthenticatedHttpRequest, incident_pk: int) -> HttpResponse:
+    """Assess the victim's risk with the default instrument; the level may only be raised."""
+    incident = _incident_for_writing(request, incident_pk)
+    instrument = instrument_load()
+    form = f.RiskAssessmentForm(request.POST or None, incident=incident, instrument=instrument)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment = services.risk_assess(
+                actor=request.user,
+                request=request,
+                victim=data["victim"],
+                offender=data["offender"],
+                incident=incident,
+                district=incident.district,
+                answers=form.answers(),
+                level=data["level"] or None,
+                override_reason=data["override_reason"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Risk assessed: computed level %(computed)s, level %(level)s.")
+                % {
+                    "computed": assessment.get_computed_level_display(),
+                    "level": assessment.get_level_display(),
+                },
+            )
+            return _flow_redirect(request, incident)
+    back = f"{incident.get_absolute_url()}?flow={flow_token(request.user, incident)}"
+    return render(
+        request,
+        "registry/risk_form.html",
+        {"form": form, "instrument": instrument, "incident": incident, "back_url": back},
+    )

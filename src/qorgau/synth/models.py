@@ -1,0 +1,125 @@
+"""What a synthesis run leaves besides the registry rows: the run itself, the sightings of
+victims in the registers outside the police, and the ground truth an estimator is checked
+against.
+
+The ``truth_key`` columns identify the *true* person behind a record. They exist only to
+evaluate record linkage and multiple-systems estimates on synthetic data and must never be
+shown to analysts or copied into analytic tables.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.access import personal_data
+from qorgau.accounts.roles import VIEW_PERSONAL_DATA
+from qorgau.registry.models import Person
+from qorgau.territory.models import Territory
+
+
+class SynthRun(models.Model):
+    """One run of ``qorgau synth``: its arguments, when it ran and what it wrote."""
+
+    seed = models.BigIntegerField(_("seed"))
+    first_year = models.PositiveSmallIntegerField(_("first year"))
+    last_year = models.PositiveSmallIntegerField(_("last year"))
+    scale = models.FloatField(_("scale"))
+    last_day = models.DateField(_("last day simulated"))
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    seconds = models.FloatField(_("duration, seconds"), default=0)
+    counts = models.JSONField(_("rows written"), default=dict)
+
+    class Meta:
+        verbose_name = _("synthesis run")
+        verbose_name_plural = _("synthesis runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"synth {self.first_year}-{self.last_year} x{self.scale} seed {self.seed}"
+
+
+class Register(models.TextChoices):
+    """The registers outside the police that a victim of domestic violence may reach."""
+
+    HEALTH = "health", _("health facility")
+    CRISIS_CENTRE = "crisis_centre", _("crisis centre")
+    LINE_111 = "line_111", _("contact centre 111")
+    SOCIAL = "social", _("social services")
+
+
+@personal_data(view_permission=VIEW_PERSONAL_DATA, territory=("district",))
+class RegisterSighting(models.Model):
+    """A victim as one non-police register recorded her or him, with that register's spelling."""
+
+    run = models.ForeignKey(SynthRun, on_delete=models.CASCADE, related_name="sightings")
+    register = models.CharField(_("register"), max_length=16, choices=Register.choices)
+    district = models.ForeignKey(
+        Territory, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("region (today's KATO code)"), max_length=9)
+    year = models.PositiveSmallIntegerField(_("year"))
+    seen_on = models.DateField(_("seen on"))
+    truth_key = models.CharField(
+        max_length=24, db_index=True, help_text="Evaluation only: never shown to analysts."
+    )
+    iin_pseudonym = models.CharField(_("IIN pseudonym"), max_length=64, blank=True)
+    surname_token = models.TextField(blank=True, default="")
+    first_name_token = models.TextField(blank=True, default="")
+    patronymic_token = models.TextField(blank=True, default="")
+    sex = models.CharField(_("sex"), max_length=1, default="U")
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    severe = models.BooleanField(_("injury recorded"), default=False)
+
+    class Meta:
+        verbose_name = _("register sighting")
+        verbose_name_plural = _("register sightings")
+        indexes = [models.Index(fields=["register", "year"], name="sighting_register_year")]
+
+    def __str__(self) -> str:
+        return f"{self.register} {self.year} #{self.pk}"
+
+
+class VictimTruth(models.Model):
+    """The true person behind a synthetic victim in the police registry (evaluation only)."""
+
+    run = models.ForeignKey(SynthRun, on_delete=models.CASCADE, related_name="+")
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="+")
+    truth_key = models.CharField(max_length=24, db_index=True)
+
+    class Meta:
+        verbose_name = _("true identity of a synthetic victim")
+        verbose_name_plural = _("true identities of synthetic victims")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}"
+
+
+class TruthCount(models.Model):
+    """True and registered numbers of victims in a region and year, as simulated."""
+
+    run = models.ForeignKey(SynthRun, on_delete=models.CASCADE, related_name="truth")
+    region_code = models.CharField(_("region (today's KATO code)"), max_length=9)
+    year = models.PositiveSmallIntegerField(_("year"))
+    population = models.PositiveIntegerField(_("population"))
+    true_victims = models.PositiveIntegerField(_("true victims"))
+    police = models.PositiveIntegerField(_("registered by the police"))
+    health = models.PositiveIntegerField(_("seen by health facilities"))
+    crisis_centre = models.PositiveIntegerField(_("seen by crisis centres"))
+    line_111 = models.PositiveIntegerField(_("seen by the 111 line"))
+    social = models.PositiveIntegerField(_("seen by social services"))
+    any_register = models.PositiveIntegerField(_("seen by at least one register"))
+
+    class Meta:
+        verbose_name = _("true count")
+        verbose_name_plural = _("true counts")
+        ordering = ["year", "region_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "region_code", "year"], name="truth_once_per_region_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.year}: {self.true_victims}"
