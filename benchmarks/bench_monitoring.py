@@ -112,15 +112,20 @@ def _engine(rows: list[Any], tree: Any, indicators: list[Any]) -> int:
     return cells
 
 
-def run() -> list[tuple[str, str, str, str]]:
+def run(scale: float = 0.05) -> list[tuple[str, str, str, str]]:
+    """Rows for the results table; synthesises 2015-2024 at ``scale`` when the registry is empty."""
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django.utils import timezone
 
     from qorgau.monitoring.engine import indicators_compute
     from qorgau.registry.models import Incident
+    from qorgau.synth.services import synth_clear, synth_run
 
     results: list[tuple[str, str, str, str]] = []
+    if not Incident.objects.exists():
+        synth_clear()
+        synth_run(first_year=2015, last_year=2024, scale=scale, seed=7)
     count = Incident.objects.count()
     full = _timed(indicators_compute, repeat=1)
     frame, rows, tree = _incident_frame()

@@ -135,7 +135,7 @@ def main() -> None:
 
     rows.extend(bench_import.run(int(os.environ.get("QORGAU_BENCH_ROWS", "50000"))))
     rows.extend(bench_synth.run(float(os.environ.get("QORGAU_BENCH_SCALE", "0.05")), "2022-2024"))
-    rows.extend(bench_monitoring.run())
+    rows.extend(bench_monitoring.run(float(os.environ.get("QORGAU_BENCH_SCALE", "0.05"))))
 
     write_results(rows)
 
