@@ -88,8 +88,8 @@ def _duckdb(frame: Any, indicators: list[Any]) -> int:
         conditions = []
         for name, wanted in indicator.numerator.filter.items():
             wanted_values = wanted if isinstance(wanted, list) else [wanted]
-            quoted = ", ".join(f"'{v}'" for v in wanted_values)
-            conditions.append(f"CAST({name} AS VARCHAR) IN ({quoted})")
+            quoted = ", ".join(f"'{str(v).lower()}'" for v in wanted_values)
+            conditions.append(f"lower(CAST({name} AS VARCHAR)) IN ({quoted})")
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         for breakdown in (None, *indicator.disaggregations):
             extra = f", {breakdown}" if breakdown else ""
