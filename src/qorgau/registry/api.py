@@ -5,6 +5,7 @@ permission of its workflow (``accounts/roles.py``), checked here and again by th
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -646,15 +647,16 @@ class OrderDetailApi(generics.RetrieveAPIView[ProtectiveOrder]):
         return order
 
 
-class _OrderActionApi(APIView):
+class _OrderActionApi(APIView, metaclass=ABCMeta):
     """POST one event on an order in scope; answers with the order as it now stands."""
 
     permission_classes = REGISTRY_PERMISSIONS
     write_permission = MANAGE_ORDERS
     input_serializer: type[serializers.Serializer[Any]]
 
+    @abstractmethod
     def act(self, request: Request, order: ProtectiveOrder, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Record the event through the service; each action endpoint says which."""
 
     def post(self, request: Request, pk: int) -> Response:
         order = s.fresh_order(get_for_user(s.orders_for(request.user), request.user, pk))

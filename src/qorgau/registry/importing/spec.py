@@ -15,6 +15,7 @@ twice), every other row is either inserted or rejected with its field and reason
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -108,7 +109,7 @@ def shown(value: object) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-class KindSpec:
+class KindSpec(ABC):
     """Base of the five kinds of extract; subclasses set the class attributes and the steps."""
 
     kind: ClassVar[str]
@@ -235,8 +236,9 @@ class KindSpec:
         """Rules that need the persons or incidents the batch refers to; returns accepted rows."""
         return rows
 
+    @abstractmethod
     def insert(self, rows: list[Row], ctx: ImportContext) -> int:
-        raise NotImplementedError
+        """Store the accepted rows of a batch; returns how many were written."""
 
     # --- helpers shared by the kinds ----------------------------------------------------------
 
