@@ -31,7 +31,10 @@ demo: install
 	mkdir -p var
 	$(DEMO_ENV) $(BIN)/qorgau migrate --no-input
 	$(DEMO_ENV) $(BIN)/qorgau synth --clear --years 2024-$$(date +%Y) --scale 0.02 --seed 1
+	$(DEMO_ENV) $(BIN)/qorgau linkage run
+	$(DEMO_ENV) $(BIN)/qorgau latency estimate
 	$(DEMO_ENV) $(BIN)/qorgau indicators compute
+	$(DEMO_ENV) $(BIN)/qorgau rating run --year $$(( $$(date +%Y) - 1 )) --level region
 	$(DEMO_ENV) $(BIN)/qorgau demo_accounts
 	@echo ""
 	@echo "  Qorgau is starting at http://127.0.0.1:8000  (Ctrl+C stops it)"

@@ -137,6 +137,29 @@ def main() -> None:
     rows.extend(bench_synth.run(float(os.environ.get("QORGAU_BENCH_SCALE", "0.05")), "2022-2024"))
     rows.extend(bench_monitoring.run(float(os.environ.get("QORGAU_BENCH_SCALE", "0.05"))))
 
+    # 5. The parts above monitoring, each against its own baseline (sizes kept small enough
+    #    for CI; each module's docstring says how to run it at national scale).
+    import bench_budget
+    import bench_citizens
+    import bench_coordination
+    import bench_latency
+    import bench_linkage
+    import bench_programs
+    import bench_rating
+    import bench_reports
+
+    def size(name: str, default: str) -> str:
+        return os.environ.get(f"QORGAU_BENCH_{name}", default)
+
+    rows.extend(bench_linkage.run(int(size("LINKAGE_RECORDS", "20000"))))
+    rows.extend(bench_latency.run(bootstrap=int(size("LATENCY_BOOTSTRAP", "20"))))
+    rows.extend(bench_rating.run())
+    rows.extend(bench_programs.run(int(size("PROGRAMS", "5000"))))
+    rows.extend(bench_coordination.run(float(size("COORDINATION_SCALE", "0.02"))))
+    rows.extend(bench_budget.run(int(size("BUDGET_ROWS", "5000"))))
+    rows.extend(bench_citizens.run(int(size("CITIZEN_REPORTS", "200"))))
+    rows.extend(bench_reports.run())
+
     write_results(rows)
 
 

@@ -40,6 +40,8 @@ QORGAU_FIELD_ENCRYPTION_KEYS = env_list(
 QORGAU_PSEUDONYM_KEY = env_str(
     "QORGAU_PSEUDONYM_KEY", "" if PRODUCTION else DEVELOPMENT_PSEUDONYM_KEY
 )
+# Re-keying keys applied over the base pseudonym, oldest first (`qorgau rotate_keys --pseudonyms`).
+QORGAU_PSEUDONYM_REKEY_KEYS = env_list("QORGAU_PSEUDONYM_REKEY_KEYS")
 # HMAC key sealing the audit chain, kept outside the database so a DBA cannot re-seal it.
 QORGAU_AUDIT_KEY = env_str("QORGAU_AUDIT_KEY", "" if PRODUCTION else DEVELOPMENT_AUDIT_KEY)
 
@@ -73,6 +75,15 @@ INSTALLED_APPS = [
     "qorgau.registry",
     "qorgau.synth",
     "qorgau.monitoring",
+    "qorgau.linkage",
+    "qorgau.latency",
+    "qorgau.rating",
+    "qorgau.programs",
+    "qorgau.coordination",
+    "qorgau.budget",
+    "qorgau.citizens",
+    "qorgau.reports",
+    "qorgau.operations",
     "qorgau.web",
 ]
 
@@ -200,6 +211,21 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# --- E-mail (notifications of coordination actions, referrals, decisions) -----------------
+# Outside production mail is printed on the console; production sends by SMTP.
+EMAIL_BACKEND = env_str(
+    "QORGAU_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("QORGAU_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("QORGAU_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("QORGAU_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("QORGAU_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("QORGAU_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("QORGAU_EMAIL_FROM", "qorgau@localhost")
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

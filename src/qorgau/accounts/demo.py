@@ -30,6 +30,7 @@ class DemoAccount:
 DEMO_ORGANISATIONS = [
     ("Crisis centre «Qorgau-Semey» (demo)", OrganisationKind.CRISIS_CENTRE, SEMEY),
     ("Family psychological support centre, Semey (demo)", OrganisationKind.PROGRAM_PROVIDER, SEMEY),
+    ("City polyclinic No. 1, Semey (demo)", OrganisationKind.HEALTH, SEMEY),
 ]
 
 DEMO_ACCOUNTS = [
@@ -75,6 +76,17 @@ DEMO_ACCOUNTS = [
     ),
     DemoAccount("auditor", Role.AUDITOR, COUNTRY, first_name="Lyazzat", last_name="Omarova"),
     DemoAccount("clerk", Role.DATA_CLERK, COUNTRY, first_name="Madina", last_name="Tulegenova"),
+    DemoAccount("steward", Role.DATA_STEWARD, COUNTRY, first_name="Bolat", last_name="Iskakov"),
+    DemoAccount(
+        "finance.abai", Role.FINANCE_OFFICER, ABAI_REGION, first_name="Aliya", last_name="Bekova"
+    ),
+    DemoAccount(
+        "health.semey",
+        Role.AGENCY_OFFICER,
+        organisation=DEMO_ORGANISATIONS[2][0],
+        first_name="Yerzhan",
+        last_name="Mukanov",
+    ),
 ]
 
 

@@ -24,6 +24,14 @@ class OrganisationKind(models.TextChoices):
     FAMILY_SUPPORT_CENTRE = "family_support_centre", _("family support centre")
     PROGRAM_PROVIDER = "program_provider", _("psychocorrection programme provider")
     NGO = "ngo", _("non-governmental organisation")
+    # The agencies of a coordinating body and the receivers of referrals.
+    POLICE = "police", _("police")
+    HEALTH = "health", _("health care")
+    EDUCATION = "education", _("education")
+    SOCIAL_PROTECTION = "social_protection", _("social protection")
+    JUSTICE = "justice", _("justice")
+    PROSECUTOR = "prosecutor", _("prosecutor's office")
+    LEGAL_AID = "legal_aid", _("legal aid")
 
 
 class Organisation(models.Model):

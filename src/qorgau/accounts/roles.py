@@ -21,6 +21,9 @@ class Role(models.TextChoices):
     NATIONAL_ANALYST = "national_analyst", _("national analyst")
     AUDITOR = "auditor", _("auditor / data protection officer")
     DATA_CLERK = "data_clerk", _("data clerk")
+    DATA_STEWARD = "data_steward", _("data steward")
+    FINANCE_OFFICER = "finance_officer", _("finance officer")
+    AGENCY_OFFICER = "agency_officer", _("agency officer")
 
 
 class ScopeKind(models.TextChoices):
@@ -42,6 +45,9 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     Role.NATIONAL_ANALYST: frozenset({ScopeKind.COUNTRY}),
     Role.AUDITOR: frozenset({ScopeKind.COUNTRY}),
     Role.DATA_CLERK: frozenset({ScopeKind.COUNTRY, ScopeKind.REGION}),
+    Role.DATA_STEWARD: frozenset({ScopeKind.COUNTRY}),
+    Role.FINANCE_OFFICER: frozenset({ScopeKind.COUNTRY, ScopeKind.REGION}),
+    Role.AGENCY_OFFICER: frozenset({ScopeKind.ORGANISATION}),
 }
 
 VIEW_PERSONAL_DATA = "accounts.view_personal_data"
@@ -59,28 +65,81 @@ IMPORT_RECORDS = "registry.import_records"
 ENTER_AGGREGATES = "monitoring.enter_aggregates"
 APPROVE_AGGREGATES = "monitoring.approve_aggregates"
 ACCEPT_AGGREGATES = "monitoring.accept_aggregates"
+# Record linkage across registers: run it, and review the uncertain pairs (identities are
+# compared inside the registry's trust zone, every decryption audited).
+RUN_LINKAGE = "linkage.run_linkage"
+REVIEW_LINKAGE = "linkage.review_linkage"
+# Hidden-violence estimation and the rating of akimats (results are aggregates).
+RUN_ESTIMATION = "latency.run_estimation"
+RUN_RATING = "rating.run_rating"
+EDIT_RATING_METHOD = "rating.edit_rating_method"
+# Psychocorrection programmes: providers keep their programmes, enrolments and attendance;
+# coordinators keep the register of providers; analysts evaluate re-offending (aggregates).
+MANAGE_PROGRAMMES = "programs.manage_programmes"
+KEEP_PROVIDER_REGISTER = "programs.keep_provider_register"
+EVALUATE_PROGRAMMES = "programs.evaluate_programmes"
+# Citizen portal: the triage queue of anonymous reports, the help directory, volunteers.
+TRIAGE_CITIZEN_REPORTS = "citizens.triage_reports"
+KEEP_HELP_DIRECTORY = "citizens.keep_help_directory"
+VET_VOLUNTEERS = "citizens.vet_volunteers"
+# Coordinating bodies: the secretary keeps meetings and case conferences; an agency officer
+# sees and updates the actions and referrals of his or her agency only.
+KEEP_COORDINATING_BODY = "coordination.keep_coordinating_body"
+ACT_FOR_AGENCY = "coordination.act_for_agency"
+# The budget programme: allocations, execution and outputs.
+MANAGE_BUDGET = "budget.manage_budget"
 
 _CASEWORK = frozenset({VIEW_PERSONAL_DATA, VIEW_AGGREGATES, VIEW_TERRITORY})
-_POLICE = _CASEWORK | {REGISTER_INCIDENT, MANAGE_ORDERS, RECORD_OFFENCES, ASSESS_RISK}
+_POLICE = _CASEWORK | {
+    REGISTER_INCIDENT,
+    MANAGE_ORDERS,
+    RECORD_OFFENCES,
+    ASSESS_RISK,
+    TRIAGE_CITIZEN_REPORTS,
+    ACT_FOR_AGENCY,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset({MANAGE_USERS, VIEW_TERRITORY}),
     Role.POLICE_INSPECTOR: _POLICE,
     Role.POLICE_SUPERVISOR: _POLICE,
     Role.COURT_LIAISON: _CASEWORK | {MANAGE_REQUIREMENTS, RECORD_OFFENCES},
-    Role.AKIMAT_COORDINATOR: _CASEWORK | {ENTER_AGGREGATES, APPROVE_AGGREGATES},
-    Role.PROGRAM_PROVIDER: _CASEWORK,
-    Role.CRISIS_CENTRE: _CASEWORK | {ENTER_AGGREGATES},
-    Role.NATIONAL_ANALYST: frozenset({VIEW_AGGREGATES, VIEW_TERRITORY, ACCEPT_AGGREGATES}),
+    Role.AKIMAT_COORDINATOR: _CASEWORK
+    | {
+        ENTER_AGGREGATES,
+        APPROVE_AGGREGATES,
+        KEEP_PROVIDER_REGISTER,
+        TRIAGE_CITIZEN_REPORTS,
+        KEEP_HELP_DIRECTORY,
+        VET_VOLUNTEERS,
+        KEEP_COORDINATING_BODY,
+    },
+    Role.PROGRAM_PROVIDER: _CASEWORK | {MANAGE_PROGRAMMES, ACT_FOR_AGENCY},
+    Role.CRISIS_CENTRE: _CASEWORK | {ENTER_AGGREGATES, ACT_FOR_AGENCY},
+    Role.NATIONAL_ANALYST: frozenset(
+        {
+            VIEW_AGGREGATES,
+            VIEW_TERRITORY,
+            ACCEPT_AGGREGATES,
+            RUN_ESTIMATION,
+            RUN_RATING,
+            EDIT_RATING_METHOD,
+            EVALUATE_PROGRAMMES,
+        }
+    ),
     Role.AUDITOR: frozenset({BROWSE_AUDIT, VIEW_TERRITORY}),
     Role.DATA_CLERK: frozenset({IMPORT_RECORDS, VIEW_TERRITORY}),
+    Role.DATA_STEWARD: frozenset({RUN_LINKAGE, REVIEW_LINKAGE, VIEW_AGGREGATES, VIEW_TERRITORY}),
+    Role.FINANCE_OFFICER: frozenset({MANAGE_BUDGET, VIEW_AGGREGATES, VIEW_TERRITORY}),
+    Role.AGENCY_OFFICER: _CASEWORK | {ACT_FOR_AGENCY},
 }
 
 # Every role that sees personal data (of victims and offenders, or of staff in the user
 # register and the audit trail) signs in with a second factor.
-ROLES_REQUIRING_SECOND_FACTOR = frozenset(Role) - {Role.NATIONAL_ANALYST}
+ROLES_REQUIRING_SECOND_FACTOR = frozenset(Role) - {Role.NATIONAL_ANALYST, Role.FINANCE_OFFICER}
 # A data clerk loads extracts full of identities, so needs the second factor too; crisis
-# centres and providers see personal data of their own clients.
+# centres and providers see personal data of their own clients; a data steward compares
+# identities when reviewing uncertain linkage pairs.
 
 
 def permissions_for(role: str) -> frozenset[str]:

@@ -7,7 +7,10 @@ and any listed key still decrypts, so keys are rotated by prepending a new key, 
 
 Pseudonyms are HMAC-SHA256 of a normalised identifier under ``QORGAU_PSEUDONYM_KEY``: the same
 IIN always gives the same pseudonym, and without the key a pseudonym cannot be reversed by
-enumerating the (small) space of valid IINs.
+enumerating the (small) space of valid IINs. The pseudonym key is rotated by *re-keying*:
+each key of ``QORGAU_PSEUDONYM_REKEY_KEYS`` (oldest first) is applied as ``HMAC(key,
+previous pseudonym)`` over the base pseudonym, and ``qorgau rotate_keys --pseudonyms`` applies a
+new key to the stored pseudonyms (see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -64,7 +67,15 @@ def pseudonym(identifier: str, *, purpose: str = "person") -> str:
     """A stable keyed pseudonym of ``identifier``; ``purpose`` separates unrelated namespaces."""
     key = settings.QORGAU_PSEUDONYM_KEY.encode("utf-8")
     message = f"{purpose}:{identifier.strip()}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return pseudonym_rekey(hmac.new(key, message, hashlib.sha256).hexdigest())
+
+
+def pseudonym_rekey(digest: str, keys: tuple[str, ...] | list[str] | None = None) -> str:
+    """Apply the re-keying chain (default: ``QORGAU_PSEUDONYM_REKEY_KEYS``) to a base pseudonym."""
+    chain = settings.QORGAU_PSEUDONYM_REKEY_KEYS if keys is None else keys
+    for key in chain:
+        digest = hmac.new(key.encode("utf-8"), digest.encode("ascii"), hashlib.sha256).hexdigest()
+    return digest
 
 
 def generate_field_key() -> str:

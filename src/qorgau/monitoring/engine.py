@@ -6,28 +6,33 @@ made on) and to quarters and years. Distinct-person measures keep the set of per
 victim counted in two months is one victim in the year. Rates on populations carry the exact
 Poisson interval; shares carry the Wilson interval.
 
-Recomputation from a date (``since``) recomputes every period from the start of that date's
-year onwards, which is exactly the set of stored values new records on or after that date
-can change.
+Recomputation from a date (``since``) reads the records from the start of that date's year
+(a year's distinct victims need all of them) but computes only the periods holding a day from
+``since`` on, which is exactly the set of stored values new records on or after that date can
+change, and writes only the cells whose figures differ from the stored ones.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from qorgau.monitoring.catalogue import Catalogue, Indicator, Term, catalogue_load
 from qorgau.monitoring.intervals import poisson_interval, wilson_interval
 from qorgau.monitoring.measures import (
     DISTINCT_PERSONS,
+    ESTIMATE_PROVIDERS,
+    EXACT_MEASURES,
     MEASURES,
     POPULATION_MEASURES,
     STOCK_MEASURES,
@@ -224,6 +229,8 @@ def _value(
     if not denominator:
         return None, None, None
     scale = indicator.multiplier / denominator
+    if indicator.numerator.measure in EXACT_MEASURES:
+        return numerator * scale, None, None  # money, not a count: no sampling interval
     if rate_on_population or numerator > denominator:
         low, high = poisson_interval(numerator)
         return numerator * scale, low * scale, high * scale
@@ -251,10 +258,19 @@ def indicators_compute(
     since: dt.date | None = None,
     progress: Progress | None = None,
     catalogue: Catalogue | None = None,
+    only: Collection[str] | None = None,
 ) -> ComputeSummary:
-    """Compute and store every indicator whose data exists, from ``since``'s year onwards."""
+    """Compute and store every indicator whose data exists; with ``since``, only the periods
+    that contain a day from ``since`` on (its months, quarters and years).
+
+    Records dated before ``since`` count as before (a year's figures need the whole year's
+    records), but only the cells of the affected periods are computed and compared with the
+    stored ones, and only those that differ are written. ``only`` limits the work to those
+    indicator codes (e.g. the ones a new estimate feeds).
+    """
     catalogue = catalogue or catalogue_load()
     start = dt.date(since.year, 1, 1) if since else None
+    periods = affected_periods(since, timezone.localdate()) if since else None
     run = ComputationRun.objects.create(
         started_at=timezone.now(), since=start, catalogue_version=catalogue.version
     )
@@ -266,26 +282,112 @@ def indicators_compute(
     values: list[tuple[Any, ...]] = []
     computable = [i for i in catalogue.indicators if not _awaits(i, catalogue)]
     awaiting = [i.code for i in catalogue.indicators if _awaits(i, catalogue)]
+    if only is not None:
+        computable = [i for i in computable if i.code in only]
     for number, indicator in enumerate(computable, start=1):
         if progress:
             progress(number, len(computable), indicator.code)
-        values.extend(_indicator_values(indicator, tree, populations, rows_cache, start))
+        computed = _indicator_values(indicator, tree, populations, rows_cache, start, periods)
+        if periods is not None:
+            computed = [row for row in computed if row[2] in periods]
+        values.extend(computed)
     with transaction.atomic():
-        stale = IndicatorValue.objects.all()
-        if start:
-            stale = stale.filter(period_start__gte=start)
-        stale._raw_delete(stale.db)  # no signals or cascades hang on stored values
-        _insert(values, computed_at)
+        stored = IndicatorValue.objects.all()
+        if periods is not None:
+            stored = stored.filter(period__in=sorted(periods))
+        if only is not None:
+            stored = stored.filter(indicator__in=list(only))
+        written = _store(values, stored, computed_at, compare=periods is not None)
         run.finished_at = timezone.now()
-        run.values_written = len(values)
+        run.values_written = written
         run.save(update_fields=["finished_at", "values_written"])
-    return ComputeSummary(len(computable), awaiting, len(values))
+    return ComputeSummary(len(computable), awaiting, written)
+
+
+def affected_periods(since: dt.date, today: dt.date) -> set[str]:
+    """The codes of every month, quarter and year holding a day from ``since`` to ``today``."""
+    codes: set[str] = set()
+    year, month = since.year, since.month
+    last = (max(today, since).year, max(today, since).month)
+    while (year, month) <= last:
+        codes |= {f"{year}-{month:02d}", f"{year}Q{(month - 1) // 3 + 1}", str(year)}
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return codes
+
+
+_COMPARED = ("numerator", "denominator", "value", "low", "high")
+
+
+def _store(
+    values: list[tuple[Any, ...]],
+    stored: QuerySet[IndicatorValue],
+    computed_at: dt.datetime,
+    *,
+    compare: bool,
+) -> int:
+    """Replace ``stored`` by ``values``; returns the rows written.
+
+    A full computation replaces everything. An incremental one compares first and writes only
+    the cells whose figures changed (a day of new records changes a few hundred cells of the
+    tens of thousands in a year), deleting the cells that no longer have a value.
+    """
+    if not compare:
+        stored._raw_delete(stored.db)  # no signals or cascades hang on stored values
+        _insert(values, computed_at)
+        return len(values)
+    existing = {
+        (row[0], row[1], row[2], row[3]): (row[4], row[5:])
+        for row in stored.values_list(
+            "indicator", "territory_id", "period", "breakdown", "pk", *_COMPARED
+        )
+    }
+    changed: list[tuple[Any, ...]] = []
+    outdated: list[int] = []
+    for row in values:
+        key = (row[0], row[1], row[2], row[5])
+        old = existing.pop(key, None)
+        if old is not None and _same(old[1], row[6:11]):
+            continue
+        if old is not None:
+            outdated.append(old[0])
+        changed.append(row)
+    outdated.extend(pk for pk, _figures in existing.values())
+    for offset in range(0, len(outdated), 900):
+        gone = IndicatorValue.objects.filter(pk__in=outdated[offset : offset + 900])
+        gone._raw_delete(gone.db)
+    _insert(changed, computed_at)
+    return len(changed)
+
+
+def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    return all(
+        a == b or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))
+        for a, b in zip(old, new, strict=True)
+    )
 
 
 def _awaits(indicator: Indicator, catalogue: Catalogue) -> bool:
+    """A measure awaits its source until the part that makes it registers a provider.
+
+    The parts above monitoring register their measures when Django starts; a measure listed in
+    the catalogue whose part is absent (or not installed) is reported as awaiting, not an error.
+    """
     return any(
-        term.measure in catalogue.awaiting for term in (indicator.numerator, indicator.denominator)
+        term.measure not in MEASURES
+        and term.measure not in ESTIMATE_PROVIDERS
+        and term.measure not in POPULATION_MEASURES
+        for term in (indicator.numerator, indicator.denominator)
     )
+
+
+def indicators_fed_by(measure: str, catalogue: Catalogue | None = None) -> list[str]:
+    """Codes of the indicators with ``measure`` as numerator or denominator."""
+    catalogue = catalogue or catalogue_load()
+    return [
+        i.code
+        for i in catalogue.indicators
+        if measure in (i.numerator.measure, i.denominator.measure)
+    ]
 
 
 def _rows(name: str, cache: dict[str, list[Row]], start: dt.date | None) -> list[Row]:
@@ -331,8 +433,11 @@ def _indicator_values(
     populations: dict[str, Any],
     cache: dict[str, list[Row]],
     start: dt.date | None,
+    periods: set[str] | None = None,
 ) -> list[tuple[Any, ...]]:
     num_term, den_term = indicator.numerator, indicator.denominator
+    if {num_term.measure, den_term.measure} & set(ESTIMATE_PROVIDERS):
+        return _estimate_values(indicator, tree, populations, cache, start)
     numerators = tally(
         _rows(num_term.measure, cache, start),
         num_term,
@@ -357,6 +462,8 @@ def _indicator_values(
     cells = set(numerators) | set(denominators)
     result = []
     for territory, period_code, breakdown in cells:
+        if periods is not None and period_code not in periods:
+            continue
         numerator = numerators.get((territory, period_code, breakdown), 0.0)
         if on_population:
             denominator = populations[_population_measure(den_term.measure, breakdown)](
@@ -374,6 +481,89 @@ def _indicator_values(
                 period.kind.value,
                 period.start,
                 breakdown,
+                numerator,
+                denominator,
+                value,
+                low,
+                high,
+            )
+        )
+    return result
+
+
+def _lifetimes() -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    return {
+        pk: (start, end)
+        for pk, start, end in Territory.objects.values_list("pk", "valid_from", "valid_to")
+    }
+
+
+def _estimate_values(
+    indicator: Indicator,
+    tree: _TerritoryTree,
+    populations: dict[str, Any],
+    cache: dict[str, list[Row]],
+    start: dt.date | None,
+) -> list[tuple[Any, ...]]:
+    """Yearly values of an indicator with an estimated term, at the cells the estimate covers.
+
+    The estimate's own interval carries through (the registered or population term is taken
+    as exact): a rate on an estimate scales its bounds; a ratio over an estimate divides by
+    them. A territory version that did not exist for the whole year gets no value, since its
+    registered figure would cover part of the year only.
+    """
+    num_term, den_term = indicator.numerator, indicator.denominator
+    estimated = num_term if num_term.measure in ESTIMATE_PROVIDERS else den_term
+    other = den_term if estimated is num_term else num_term
+    lifetimes = _lifetimes()
+    counted: dict[Cell, float] = {}
+    if other.measure not in POPULATION_MEASURES:
+        counted = tally(
+            _rows(other.measure, cache, start),
+            other,
+            (),
+            tree,
+            other.measure in DISTINCT_PERSONS,
+            start,
+            other.measure in STOCK_MEASURES,
+        )
+    result = []
+    for cell in ESTIMATE_PROVIDERS[estimated.measure]():
+        first, last = dt.date(cell.year, 1, 1), dt.date(cell.year, 12, 31)
+        if (start and first < start) or cell.territory_id not in lifetimes:
+            continue
+        valid_from, valid_to = lifetimes[cell.territory_id]
+        if (valid_from and valid_from > first) or (valid_to and valid_to < last):
+            continue
+        if other.measure in POPULATION_MEASURES:
+            known = populations[other.measure](cell.territory_id, cell.year)
+        else:
+            known = counted.get((cell.territory_id, str(cell.year), ""), 0.0)
+        if known is None:
+            continue
+        if estimated is num_term:
+            numerator, denominator = cell.value, known
+            scale = indicator.multiplier / known if known else None
+            bounds = (cell.low, cell.high)
+        else:
+            numerator, denominator = known, cell.value
+            scale = indicator.multiplier * known
+            bounds = (
+                1 / cell.high if cell.high else None,
+                1 / cell.low if cell.low else None,
+            )
+        if not scale or not cell.value:
+            continue
+        value = numerator * scale if estimated is num_term else scale / cell.value
+        low, high = (b * scale if b is not None else None for b in bounds)
+        result.append(
+            (
+                indicator.code,
+                cell.territory_id,
+                str(cell.year),
+                "year",
+                first,
+                "",
                 numerator,
                 denominator,
                 value,

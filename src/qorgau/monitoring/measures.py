@@ -1,15 +1,22 @@
-"""The measures indicators are built from: each turns registry records into rows.
+"""The measures indicators are built from: each turns records into rows.
+
+The registry's measures are defined here; the parts above monitoring (coordination,
+programmes, budget, citizens) add theirs to ``MEASURES`` from their ``AppConfig.ready()``, so
+that monitoring never imports them.
 
 A row is ``(day, district_id, key, weight, fields)``: the day it counts on (Almaty time), the
-district version it happened in, a person key when the measure counts distinct persons
-(``None`` otherwise), a weight (1, or e.g. weeks in force), and the fields an indicator may
-filter or break down by. The catalogue may only use the fields listed in ``MEASURE_FIELDS``.
+district version it happened in (or a region version, for figures kept per region only, such as
+budget allocations: the engine rolls a row up through the ancestors of whatever version it is
+on, so such a row counts for its region and the country and for no district), a person key
+when the measure counts distinct persons (``None`` otherwise), a weight (1, or e.g. weeks in
+force), and the fields an indicator may filter or break down by. The catalogue may only use
+the fields listed in ``MEASURE_FIELDS``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -368,8 +375,36 @@ MEASURES: dict[str, Callable[[dt.date | None], Iterator[Row]]] = {
     "reports_on_time": reports_on_time,
     "reports_expected": reports_expected,
 }
+
+
+class EstimateCell(NamedTuple):
+    """An estimated figure for one territory version and calendar year, with its interval."""
+
+    territory_id: int
+    year: int
+    value: float
+    low: float | None
+    high: float | None
+
+
+EstimateProvider = Callable[[], Iterable[EstimateCell]]
+# Measures that are estimates made by a higher part (e.g. the hidden-violence estimates of
+# ``latency``), registered from that part's ``AppConfig.ready()``: monitoring never imports
+# the parts above it. They are yearly, carry their own interval, and are not rolled up.
+ESTIMATE_PROVIDERS: dict[str, EstimateProvider] = {}
+
+
+def estimate_provider_register(measure: str, provider: EstimateProvider) -> None:
+    """Supply ``measure`` (a name in the catalogue) from ``provider``; replaces any earlier."""
+    ESTIMATE_PROVIDERS[measure] = provider
+    MEASURE_FIELDS.setdefault(measure, set())
+
+
 # Stocks (beds) are averaged over a period's months instead of summed.
 STOCK_MEASURES = {"shelter_beds"}
+# Amounts known exactly (money), not counts of events: their indicators carry no interval.
+# Measures registered by higher parts add themselves here.
+EXACT_MEASURES: set[str] = set()
 DISTINCT_PERSONS = {"victims", "offenders", "repeat_victims", "repeat_offenders"}
 POPULATION_MEASURES = {"population": None, "population_female": "F", "population_male": "M"}
 

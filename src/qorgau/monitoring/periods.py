@@ -70,12 +70,15 @@ def year(number: int) -> Period:
 def period_parse(text: str) -> Period:
     """``2024`` → the year, ``2024Q4`` → the quarter, ``2024-10`` → the month."""
     value = text.strip().upper()
-    if match := _YEAR.match(value):
-        return year(int(match[1]))
-    if match := _QUARTER.match(value):
-        return quarter(int(match[1]), int(match[2]))
-    if match := _MONTH.match(value):
-        return month(int(match[1]), int(match[2]))
+    try:
+        if match := _YEAR.match(value):
+            return year(int(match[1]))
+        if match := _QUARTER.match(value):
+            return quarter(int(match[1]), int(match[2]))
+        if match := _MONTH.match(value):
+            return month(int(match[1]), int(match[2]))
+    except ValueError:  # year 0000, or a period ending after 9999-12-31
+        pass
     raise PeriodError(
         f"{text!r} is not a period: write a year (2024), a quarter (2024Q4) or a month (2024-10)."
     )

@@ -14,7 +14,7 @@ from qorgau.monitoring import charts, selectors
 from qorgau.monitoring.catalogue import Indicator, catalogue_load
 from qorgau.monitoring.export import export_rows
 from qorgau.monitoring.export import render as render_table
-from qorgau.monitoring.models import Alert
+from qorgau.monitoring.models import Alert, IndicatorValue
 from qorgau.monitoring.periods import Period, PeriodError, period_parse
 from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
@@ -64,8 +64,45 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "figures": selectors.key_figures(territory, period) if period else [],
         "units": list(selectors.unit_values(code, period, territory)) if period else [],
         "show_map": territory.level == Level.COUNTRY,
+        "hidden": _hidden_violence(territory, period),
     }
     return render(request, "monitoring/dashboard.html", context)
+
+
+def _hidden_violence(territory: Territory, period: Period | None) -> dict[str, float | None] | None:
+    """Registered victims beside the estimated true number (stored by the indicators that read
+    the hidden-violence estimates), when an estimate exists for this territory and year."""
+    if period is None or period.kind != "year":
+        return None
+    stored = {
+        v.indicator: v
+        for v in IndicatorValue.objects.filter(
+            territory=territory,
+            period=period.code,
+            breakdown="",
+            indicator__in=["reporting_ratio", "estimated_victims_rate"],
+        )
+    }
+    ratio, rate = stored.get("reporting_ratio"), stored.get("estimated_victims_rate")
+    if ratio is None and rate is None:
+        return None
+    figures: dict[str, float | None] = {"registered": None, "estimate": None}
+    if ratio is not None:
+        figures |= {
+            "registered": ratio.numerator,
+            "estimate": ratio.denominator,
+            "ratio": ratio.value,
+            "ratio_low": ratio.low,
+            "ratio_high": ratio.high,
+        }
+    if rate is not None and rate.denominator:
+        per_person = rate.denominator / catalogue_load().get(rate.indicator).multiplier
+        figures |= {
+            "estimate": rate.numerator,
+            "low": rate.low * per_person if rate.low is not None else None,
+            "high": rate.high * per_person if rate.high is not None else None,
+        }
+    return figures
 
 
 @login_required

@@ -19,6 +19,7 @@ from qorgau.audit.services import audit_record
 from qorgau.registry import models as rm
 from qorgau.synth import calibration as cal
 from qorgau.synth.models import RegisterSighting, SynthRun, TruthCount, VictimTruth
+from qorgau.synth.parts import parts_clear, parts_synthesise
 from qorgau.synth.sampling import BlockSpec, Region, region_effects, sample_block
 from qorgau.synth.writer import SOURCE, BlockWriter, DistrictFrame
 from qorgau.territory.models import Territory, TerritoryPopulation
@@ -134,9 +135,11 @@ def synth_run(
                     f"({time.perf_counter() - tick:.1f} s)"
                 )
         _reset_sequences(writer.ids.models)
+        part_counts = parts_synthesise(seed=seed, progress=progress)
         run.seconds = time.perf_counter() - started
         run.counts = dict(
             writer.counts,
+            **part_counts,
             person_encryptions=writer.person_encryptions,
             sighting_encryptions=writer.tokens.encrypted,
         )
@@ -188,6 +191,7 @@ def synth_clear() -> int:
     ]
     removed = 0
     with transaction.atomic(), connection.cursor() as cursor:
+        parts_clear()
         for model, column, parent in steps:
             cursor.execute(
                 f"DELETE FROM {q(model._meta.db_table)} WHERE {q(column)} IN "

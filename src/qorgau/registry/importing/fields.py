@@ -22,6 +22,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.lib.crypto import pseudonym_rekey
 from qorgau.registry.iin import CENTURY_BASE, IinError, IinFacts, iin_parse
 
 Reason = str | Promise
@@ -272,7 +273,7 @@ def parse_iin(value: object) -> IinValue:
             raise CellError(exc.args[0] if exc.args else str(exc)) from None
     digest = _iin_hmac(settings.QORGAU_PSEUDONYM_KEY).copy()
     digest.update(text.encode("ascii"))
-    return IinValue(digest.hexdigest(), facts)
+    return IinValue(pseudonym_rekey(digest.hexdigest()), facts)
 
 
 def parse_iin_list(value: object) -> list[IinValue]:

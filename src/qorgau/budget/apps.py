@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BudgetConfig(AppConfig):
+    name = "qorgau.budget"
+    verbose_name = _("Budget programme")
+
+    def ready(self) -> None:
+        from qorgau.budget.measures import measures_register
+
+        measures_register()
+        from qorgau.budget import synthesis
+        from qorgau.synth.parts import part_register
+
+        part_register("budget", synthesise=synthesis.synthesise, clear=synthesis.clear)

@@ -1,0 +1,64 @@
+"""Rows for the monitoring measures ``budget_allocated`` and ``budget_executed``.
+
+Money is allocated and spent by the region (its maslikhat adopts the local budget), not by a
+district, so the rows are placed on the region's own territory version: the engine rolls a row
+up along the ancestors of whatever version it is on, so the values land on the region and the
+country and no district gets a figure it never had. (Putting them on the region's capital
+district would wrongly credit that district with the whole region's money.)
+
+``budget_allocated`` spreads the revised annual allocation evenly over the months (1/12 each)
+up to the last complete month, so a month's, quarter's or year-to-date execution rate compares
+spending with the allocation for the same stretch of time; a complete year compares with the
+whole allocation. ``budget_executed`` is the monthly cash execution.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.utils import timezone
+
+from qorgau.monitoring.measures import Row
+
+
+def _last_complete_month() -> dt.date:
+    return timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+
+
+def budget_allocated(since: dt.date | None) -> Iterator[Row]:
+    from qorgau.budget.models import Allocation
+
+    last = _last_complete_month()
+    for region, year, revised in Allocation.objects.values_list("region_id", "year", "revised"):
+        monthly = float(revised) / 12
+        for month in range(1, 13):
+            day = dt.date(year, month, 1)
+            if day > last:
+                break
+            if since is None or day >= since:
+                yield Row(day, region, None, monthly, {})
+
+
+def budget_executed(since: dt.date | None) -> Iterator[Row]:
+    from qorgau.budget.models import Execution
+
+    for region, year, month, executed in Execution.objects.values_list(
+        "region_id", "year", "month", "executed"
+    ):
+        day = dt.date(year, month, 1)
+        if since is None or day >= since:
+            yield Row(day, region, None, float(executed), {})
+
+
+def measures_register() -> None:
+    """Hand the measures to monitoring (which never imports this app)."""
+    from qorgau.monitoring.measures import EXACT_MEASURES, MEASURE_FIELDS, MEASURES
+
+    for name, generator in (
+        ("budget_allocated", budget_allocated),
+        ("budget_executed", budget_executed),
+    ):
+        MEASURES[name] = generator
+        MEASURE_FIELDS.setdefault(name, set())
+        EXACT_MEASURES.add(name)

@@ -1,0 +1,273 @@
+"""Pages of the budget programme: analysis for whoever sees aggregates, entry for finance."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from csp.decorators import csp_update
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qorgau.accounts.roles import MANAGE_BUDGET, VIEW_AGGREGATES
+from qorgau.budget import charts, selectors, services
+from qorgau.budget.forms import AllocationForm, ExecutionForm, UploadForm
+from qorgau.budget.models import Allocation, Programme, Source
+from qorgau.monitoring.catalogue import catalogue_load
+from qorgau.territory.models import Territory
+
+MAX_UPLOAD = 10 * 1024 * 1024
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "svg": "image/svg+xml",
+}
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("year", ""))
+    except ValueError:
+        years = selectors.years_with_data()
+        return years[0] if years else timezone.localdate().year
+
+
+def _region(request: HttpRequest) -> Territory | None:
+    code = request.GET.get("region")
+    if not code:
+        return None
+    return Territory.objects.regions().filter(kato_code=code).order_by("-valid_from").first()
+
+
+def _indicator_label(code: str) -> str:
+    for indicator in catalogue_load().indicators:
+        if indicator.code == code:
+            return str(indicator.label())
+    raise Http404
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+def index(request: HttpRequest) -> HttpResponse:
+    """Execution by region and by sub-programme for a year."""
+    year = _year(request)
+    region = _region(request)
+    return render(
+        request,
+        "budget/index.html",
+        {
+            "year": year,
+            "years": selectors.years_with_data(),
+            "region": region,
+            "regions": selectors.by_region(year),
+            "subs": selectors.by_sub_programme(year, region),
+            "months": selectors.by_month(year, region),
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+def analysis(request: HttpRequest) -> HttpResponse:
+    """Spending per capita beside a monitoring indicator, region by region."""
+    year = _year(request)
+    indicator = request.GET.get("indicator") or selectors.RESULT_INDICATORS[0]
+    label = _indicator_label(indicator)
+    return render(
+        request,
+        "budget/analysis.html",
+        {
+            "year": year,
+            "years": selectors.years_with_data(),
+            "indicator": indicator,
+            "indicator_label": label,
+            "indicators": [(c, _indicator_label(c)) for c in selectors.RESULT_INDICATORS],
+            "rows": selectors.spending_and_results(year, indicator),
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+def programme(request: HttpRequest) -> HttpResponse:
+    programmes = Programme.objects.prefetch_related("sub_programmes")
+    return render(request, "budget/programme.html", {"programmes": programmes})
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+def allocation_list(request: HttpRequest) -> HttpResponse:
+    year = request.GET.get("year")
+    queryset = selectors.allocations(
+        year=int(year) if year and year.isdigit() else None, region=_region(request)
+    )
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    return render(request, "budget/allocations.html", {"page_obj": page})
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    allocation = get_object_or_404(
+        Allocation.objects.select_related("sub_programme", "region"), pk=pk
+    )
+    executions = selectors.executions(year=allocation.year, region=allocation.region).filter(
+        sub_programme=allocation.sub_programme
+    )
+    return render(
+        request,
+        "budget/allocation.html",
+        {
+            "allocation": allocation,
+            "revisions": allocation.revisions.select_related("made_by"),
+            "executions": executions,
+        },
+    )
+
+
+def _save(
+    request: HttpRequest, form: AllocationForm | ExecutionForm, save: Any
+) -> HttpResponse | None:
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        saved = save(actor=request.user, values=form.values(), source=Source.ENTRY, request=request)
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return None
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return None
+    messages.success(request, _("Saved."))
+    allocation = saved if isinstance(saved, Allocation) else None
+    if allocation is None:
+        allocation = Allocation.objects.filter(
+            sub_programme=saved.sub_programme, region=saved.region, year=saved.year
+        ).first()
+    return (
+        redirect("budget:allocation", pk=allocation.pk) if allocation else redirect("budget:index")
+    )
+
+
+@login_required
+@permission_required(MANAGE_BUDGET, raise_exception=True)
+def allocation_enter(request: HttpRequest) -> HttpResponse:
+    form = AllocationForm(request.POST or None, user=request.user)
+    done = _save(request, form, services.allocation_save)
+    if done is not None:
+        return done
+    return render(request, "budget/enter.html", {"form": form, "title": _("Allocation of funds")})
+
+
+@login_required
+@permission_required(MANAGE_BUDGET, raise_exception=True)
+def execution_enter(request: HttpRequest) -> HttpResponse:
+    form = ExecutionForm(request.POST or None, user=request.user)
+    done = _save(request, form, services.execution_save)
+    if done is not None:
+        return done
+    return render(request, "budget/enter.html", {"form": form, "title": _("Monthly execution")})
+
+
+@login_required
+@permission_required(MANAGE_BUDGET, raise_exception=True)
+def upload(request: HttpRequest) -> HttpResponse:
+    """Allocations and execution from an XLSX workbook; each row is stored or rejected."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        if file.size > MAX_UPLOAD or not file.name.lower().endswith(".xlsx"):
+            form.add_error("file", _("Upload an .xlsx file of at most 10 MB."))
+        else:
+            try:
+                result = services.workbook_store(
+                    actor=request.user, content=file.read(), request=request
+                )
+            except ValidationError as exc:
+                form.add_error("file", exc.messages)
+    return render(request, "budget/upload.html", {"form": form, "result": result})
+
+
+@login_required
+@permission_required(MANAGE_BUDGET, raise_exception=True)
+def upload_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(services.template_workbook(), content_type=CONTENT_TYPES["xlsx"])
+    response["Content-Disposition"] = 'attachment; filename="qorgau-budget-template.xlsx"'
+    return response
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+@csp_update({"style-src": ["'unsafe-inline'"]})  # type: ignore[arg-type]  # SVG inline styles
+def chart(request: HttpRequest, kind: str) -> HttpResponse:
+    year = _year(request)
+    if kind == "execution":
+        payload = charts.execution_chart(selectors.by_region(year))
+    elif kind == "monthly":
+        payload = charts.monthly_chart(selectors.by_month(year, _region(request)))
+    elif kind == "results":
+        indicator = request.GET.get("indicator") or selectors.RESULT_INDICATORS[0]
+        payload = charts.results_chart(
+            selectors.spending_and_results(year, indicator), _indicator_label(indicator)
+        )
+    else:
+        raise Http404
+    return HttpResponse(payload, content_type=CONTENT_TYPES["svg"])
+
+
+TABLES = {
+    "regions": lambda year, request: selectors.by_region(year),
+    "sub-programmes": lambda year, request: selectors.by_sub_programme(year, _region(request)),
+    "months": lambda year, request: selectors.by_month(year, _region(request)),
+    "results": lambda year, request: selectors.spending_and_results(
+        year, request.GET.get("indicator") or selectors.RESULT_INDICATORS[0]
+    ),
+}
+
+
+def table_render(rows: list[dict[str, Any]], fmt: str) -> bytes:
+    """A list of flat dicts as CSV (UTF-8 with BOM, for spreadsheet programs) or XLSX."""
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns and k not in ("outputs", "region_id")]
+
+    def cell(value: Any) -> Any:
+        return float(value) if hasattr(value, "as_tuple") else value
+
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows([[row.get(c) for c in columns] for row in rows])
+        return buffer.getvalue().encode("utf-8-sig")
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("budget")
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([cell(row.get(c)) for c in columns])
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+@login_required
+@permission_required(VIEW_AGGREGATES, raise_exception=True)
+def download(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    if table not in TABLES or fmt not in ("csv", "xlsx"):
+        raise Http404
+    year = _year(request)
+    rows = TABLES[table](year, request)
+    response = HttpResponse(table_render(rows, fmt), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="qorgau-budget-{table}-{year}.{fmt}"'
+    return response

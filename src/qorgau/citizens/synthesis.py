@@ -1,0 +1,226 @@
+"""Synthetic data for the citizen portal, on top of the registry's synthetic records.
+
+Volumes: about 20 reports per 100,000 population a year (≈4,000 a year nationally — a small
+share of the ≈100,000 family-domestic appeals of 2024, as a new channel would get), spread
+over the districts by population, over the last 365 days. Triage delays are log-normal with a
+median of about 9 hours (most within the 24-hour target, a tail of several days); reports of
+the last hours are still waiting. Outcomes: a third linked to a synthetic incident of the
+same district when there is one, the rest referred or closed with a reason. Every region gets
+a crisis centre, a shelter, a family support centre, legal aid and a psychologist; the
+national lines 111 and 150 are listed for all; a few volunteers, councils and activities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from qorgau.citizens.models import (
+    ActivityKind,
+    AtRisk,
+    CitizenReport,
+    CloseReason,
+    HelpService,
+    PreventionActivity,
+    Reporter,
+    ReportStatus,
+    ServiceKind,
+    VettingStatus,
+    Volunteer,
+    VolunteerKind,
+)
+from qorgau.citizens.services import receipt_digest, receipt_new
+from qorgau.lib.crypto import encrypt_text
+from qorgau.registry.models import Incident
+from qorgau.territory.models import Territory, TerritoryPopulation
+
+SOURCE = "synth"
+RATE_PER_100K = 20.0
+
+_ACCOUNTS = [
+    "Shouting and crying from the flat next door again, something was broken.",
+    "My sister's husband hits her, she is afraid to go to the police.",
+    "Соседка просила о помощи, муж не пускает её из дома.",
+    "Көршінің үйінен айқай мен баланың жылағаны естіледі.",
+    "He takes all her money and threatens her when she wants to leave.",
+    "Отец бьёт детей, в школе видели синяки.",
+]
+
+
+def _district_weights() -> tuple[list[Territory], np.ndarray]:
+    districts = list(Territory.objects.current().districts().select_related("parent"))
+    latest: dict[int, int] = {}
+    for territory_id, total in TerritoryPopulation.objects.order_by("year").values_list(
+        "territory_id", "total"
+    ):
+        latest[territory_id] = total
+    weights = np.array([latest.get(d.pk, 30_000) for d in districts], dtype=float)
+    return districts, weights
+
+
+def synthesise(*, seed: int, progress: Callable[[str], Any] | None = None) -> dict[str, int]:
+    rng = np.random.default_rng(seed)
+    now = timezone.now()
+    districts, population = _district_weights()
+    counts = rng.poisson(population * RATE_PER_100K / 100_000)
+    regions = list(Territory.objects.current().regions())
+    services_made = _directory(regions)
+    by_region_service: dict[int, list[HelpService]] = {}
+    for service in services_made:
+        by_region_service.setdefault(service.region_id or 0, []).append(service)
+    incidents: dict[int, list[int]] = {}
+    for pk, district_id in (
+        Incident.objects.filter(source=SOURCE, occurred_at__gte=now - dt.timedelta(days=400))
+        .values_list("pk", "district_id")
+        .iterator()
+    ):
+        incidents.setdefault(district_id, []).append(pk)
+    if progress:
+        progress(f"citizens: {int(counts.sum())} reports")
+    token_cache = [encrypt_text(text) for text in _ACCOUNTS]
+    reports: list[CitizenReport] = []
+    at_risk = AtRisk.values
+    reasons = CloseReason.values
+    for district, count in zip(districts, counts, strict=True):
+        for _ in range(int(count)):
+            submitted = now - dt.timedelta(seconds=float(rng.uniform(0, 365 * 86400)))
+            delay = dt.timedelta(hours=float(rng.lognormal(np.log(9), 1.0)))
+            triaged_at = submitted + delay if submitted + delay < now else None
+            report = CitizenReport(
+                receipt_digest=receipt_digest(receipt_new()),
+                submitted_at=submitted,
+                language=str(rng.choice(["kk", "ru", "en"], p=[0.45, 0.5, 0.05])),
+                district=district,
+                happening_now=bool(rng.random() < 0.12),
+                occurred_on=(submitted - dt.timedelta(days=int(rng.integers(0, 10)))).date(),
+                at_risk=str(rng.choice(at_risk, p=[0.3, 0.4, 0.04, 0.18, 0.05, 0.03])),
+                reporter=str(rng.choice(Reporter.values, p=[0.35, 0.25, 0.3, 0.1])),
+                children_involved=bool(rng.random() < 0.35),
+                account_token=token_cache[int(rng.integers(len(token_cache)))],
+                source=SOURCE,
+            )
+            if triaged_at is not None:
+                report.triaged_at = triaged_at
+                roll = rng.random()
+                candidates = incidents.get(district.pk, [])
+                if roll < 0.33 and candidates:
+                    report.status = ReportStatus.LINKED
+                    report.linked_incident_id = int(rng.choice(candidates))
+                elif roll < 0.75:
+                    report.status = ReportStatus.REFERRED
+                    options = by_region_service.get(district.parent_id or 0) or by_region_service[0]
+                    report.referred_to = options[int(rng.integers(len(options)))]
+                else:
+                    report.status = ReportStatus.CLOSED
+                    report.close_reason = str(rng.choice(reasons, p=[0.3, 0.2, 0.3, 0.1, 0.1]))
+            reports.append(report)
+    with transaction.atomic():
+        CitizenReport.objects.bulk_create(reports, batch_size=2000)
+        volunteers, activities = _volunteers(rng, regions, now)
+    return {
+        "citizen_reports": len(reports),
+        "help_services": len(services_made),
+        "volunteers": volunteers,
+        "prevention_activities": activities,
+    }
+
+
+def _directory(regions: list[Territory]) -> list[HelpService]:
+    national = [
+        HelpService(
+            name="111 — family, women and children contact centre",
+            kind=ServiceKind.HOTLINE,
+            phone="111",
+            hours="24/7",
+            languages="kk, ru",
+            description="Free state line, also text chat.",
+            source=SOURCE,
+        ),
+        HelpService(
+            name="150 — helpline for children and young people",
+            kind=ServiceKind.HOTLINE,
+            phone="150",
+            hours="24/7",
+            languages="kk, ru",
+            source=SOURCE,
+        ),
+    ]
+    rows = list(national)
+    kinds = [
+        (ServiceKind.CRISIS_CENTRE, "Crisis centre", "24/7", "kk, ru"),
+        (ServiceKind.SHELTER, "Shelter for women and children", "24/7", "kk, ru"),
+        (ServiceKind.FAMILY_SUPPORT, "Family support centre", "Mon–Fri 9:00–18:00", "kk, ru"),
+        (ServiceKind.LEGAL_AID, "Legal aid office", "Mon–Fri 9:00–18:00", "kk, ru, en"),
+        (ServiceKind.PSYCHOLOGIST, "Psychological help", "Mon–Sat 10:00–19:00", "kk, ru"),
+    ]
+    for region in regions:
+        for kind, label, hours, languages in kinds:
+            rows.append(
+                HelpService(
+                    name=f"{label} — {region.name_en}",
+                    kind=kind,
+                    region=region,
+                    address=f"{region.name_en}, centre",
+                    phone="+7 700 000 00 00",
+                    hours=hours,
+                    languages=languages,
+                    source=SOURCE,
+                )
+            )
+    return HelpService.objects.bulk_create(rows)
+
+
+def _volunteers(
+    rng: np.random.Generator, regions: list[Territory], now: dt.datetime
+) -> tuple[int, int]:
+    made: list[Volunteer] = []
+    for region in regions:
+        for index in range(int(rng.integers(2, 7))):
+            kind = VolunteerKind.COUNCIL if index == 0 else VolunteerKind.VOLUNTEER
+            status = str(rng.choice(VettingStatus.values, p=[0.25, 0.65, 0.1]))
+            made.append(
+                Volunteer(
+                    kind=kind,
+                    name=f"Council of {region.name_en}" if index == 0 else f"Volunteer {index}",
+                    region=region,
+                    contact_token=encrypt_text(f"+7 700 {index:03d} 00 00"),
+                    submitted_at=now - dt.timedelta(days=int(rng.integers(10, 300))),
+                    status=status,
+                    decided_at=None if status == VettingStatus.PENDING else now,
+                    decision_note="" if status != VettingStatus.REFUSED else "no reference",
+                    source=SOURCE,
+                )
+            )
+    Volunteer.objects.bulk_create(made)
+    activities = [
+        PreventionActivity(
+            kind=str(rng.choice(ActivityKind.values)),
+            title=f"Prevention session {index + 1}",
+            region=region,
+            held_on=(now - dt.timedelta(days=int(rng.integers(1, 365)))).date(),
+            participants=int(rng.integers(8, 120)),
+            source=SOURCE,
+        )
+        for region in regions
+        for index in range(int(rng.integers(1, 5)))
+    ]
+    PreventionActivity.objects.bulk_create(activities)
+    return len(made), len(activities)
+
+
+def clear() -> None:
+    with transaction.atomic():
+        CitizenReport.objects.filter(source=SOURCE).delete()
+        PreventionActivity.objects.filter(source=SOURCE).delete()
+        Volunteer.objects.filter(source=SOURCE).delete()
+        # Real reports may point at synthetic rows; the registry's clear deletes by raw SQL,
+        # which would not apply the SET_NULL of these links.
+        CitizenReport.objects.filter(referred_to__source=SOURCE).update(referred_to=None)
+        CitizenReport.objects.filter(linked_incident__source=SOURCE).update(linked_incident=None)
+        CitizenReport.objects.filter(linked_person__source=SOURCE).update(linked_person=None)
+        HelpService.objects.filter(source=SOURCE).delete()

@@ -1,0 +1,138 @@
+"""Rows for the monitoring indicators (registered from ``CoordinationConfig.ready``).
+
+* ``high_risk_cases``: a victim's high-risk episode, counted on the day of the first high or
+  critical assessment; a later assessment starts a new episode only twelve months on.
+* ``high_risk_cases_reviewed_in_time``: the same episodes, when the victim was discussed at a
+  case conference within the review window (``QORGAU_CONFERENCE_REVIEW_DAYS``, 30 days).
+* ``referrals_made`` / ``referrals_completed``: referrals on the day they were sent, the second
+  only those whose outcome was reported.
+* ``decisions_due`` / ``decisions_on_time``: decisions and safety actions on their deadline
+  day, the second only those done by it (for an indicator the lead may add).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from qorgau.coordination.models import (
+    ConferenceCase,
+    Decision,
+    ItemStatus,
+    Referral,
+    ReferralStatus,
+    SafetyAction,
+)
+from qorgau.coordination.selectors import (
+    HIGH_LEVELS,
+    WINDOW_MONTHS,
+    months_after,
+    review_within_days,
+)
+from qorgau.monitoring.measures import Row
+from qorgau.registry.models import RiskAssessment
+
+
+def _episodes(since: dt.date | None) -> Iterator[tuple[int, dt.date, int]]:
+    """(victim, first day, district) of every high-risk episode."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    rows = (
+        RiskAssessment.objects.filter(level__in=HIGH_LEVELS)
+        .order_by("victim_id", "assessed_at")
+        .values_list("victim_id", "assessed_at", "district_id")
+    )
+    current: tuple[int, dt.date] | None = None
+    for victim, moment, district in rows.iterator(chunk_size=20000):
+        day = moment.astimezone(zone).date()
+        if current and current[0] == victim and day < months_after(current[1], WINDOW_MONTHS):
+            continue
+        current = (victim, day)
+        if since is None or day >= since:
+            yield victim, day, district
+
+
+def high_risk_cases(since: dt.date | None) -> Iterator[Row]:
+    for victim, day, district in _episodes(since):
+        yield Row(day, district, victim, 1.0, {})
+
+
+def high_risk_cases_reviewed_in_time(since: dt.date | None) -> Iterator[Row]:
+    window = dt.timedelta(days=review_within_days())
+    discussed: dict[int, list[dt.date]] = {}
+    for victim, day in ConferenceCase.objects.order_by("discussed_on").values_list(
+        "victim_id", "discussed_on"
+    ):
+        discussed.setdefault(victim, []).append(day)
+    for victim, day, district in _episodes(since):
+        days = discussed.get(victim, [])
+        at = bisect.bisect_left(days, day)
+        if at < len(days) and days[at] <= day + window:
+            yield Row(day, district, victim, 1.0, {})
+
+
+def _referrals(since: dt.date | None, *, completed_only: bool) -> Iterator[Row]:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    referrals = Referral.objects.exclude(status=ReferralStatus.WITHDRAWN)
+    if completed_only:
+        referrals = referrals.filter(status=ReferralStatus.COMPLETED)
+    for moment, district in referrals.values_list("sent_at", "district_id").iterator(
+        chunk_size=20000
+    ):
+        day = moment.astimezone(zone).date()
+        if since is None or day >= since:
+            yield Row(day, district, None, 1.0, {})
+
+
+def referrals_made(since: dt.date | None) -> Iterator[Row]:
+    return _referrals(since, completed_only=False)
+
+
+def referrals_completed(since: dt.date | None) -> Iterator[Row]:
+    return _referrals(since, completed_only=True)
+
+
+def _tracked(since: dt.date | None, *, on_time_only: bool) -> Iterator[Row]:
+    """Decisions (placed in the body's territory) and actions (in the case's district)."""
+    sources = (
+        Decision.objects.values_list(
+            "deadline", "meeting__body__territory_id", "status", "completed_on"
+        ),
+        SafetyAction.objects.values_list("deadline", "case__district_id", "status", "completed_on"),
+    )
+    for rows in sources:
+        for deadline, territory, status, completed in rows.exclude(status=ItemStatus.CANCELLED):
+            if since is not None and deadline < since:
+                continue
+            done = status == ItemStatus.DONE and completed is not None and completed <= deadline
+            if done or not on_time_only:
+                yield Row(deadline, territory, None, 1.0, {})
+
+
+def decisions_due(since: dt.date | None) -> Iterator[Row]:
+    return _tracked(since, on_time_only=False)
+
+
+def decisions_on_time(since: dt.date | None) -> Iterator[Row]:
+    return _tracked(since, on_time_only=True)
+
+
+COORDINATION_MEASURES = {
+    "high_risk_cases": high_risk_cases,
+    "high_risk_cases_reviewed_in_time": high_risk_cases_reviewed_in_time,
+    "referrals_made": referrals_made,
+    "referrals_completed": referrals_completed,
+    "decisions_due": decisions_due,
+    "decisions_on_time": decisions_on_time,
+}
+
+
+def register() -> None:
+    from qorgau.monitoring import measures
+
+    for name, function in COORDINATION_MEASURES.items():
+        measures.MEASURES[name] = function
+        measures.MEASURE_FIELDS.setdefault(name, set())

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qorgau.latency import mse
+from qorgau.latency.models import RunSource, RunStatus
+from qorgau.latency.services import NATIONAL, estimation_run
+from qorgau.latency.survey import SurveyRate
+from qorgau.latency.tables import TableError, read_capture_csv
+
+
+def _years(text: str) -> list[int]:
+    try:
+        first, _sep, last = text.partition("-")
+        years = list(range(int(first), int(last or first) + 1))
+    except ValueError as exc:
+        raise CommandError(f"--years must look like 2015-2024, not {text!r}") from exc
+    if not years:
+        raise CommandError(f"--years {text!r} is empty")
+    return years
+
+
+class Command(BaseCommand):
+    help = (
+        "Hidden-violence estimation. `mse FILE.csv [--selection stepwise|bic|aic|independence] "
+        "[--bootstrap B] [--seed N] --out RESULT.json` estimates from a table of capture "
+        "histories (one 0/1 column per list and a count column). `estimate [--years 2015-2024] "
+        "[--selection ...] [--bootstrap B] [--from-truth]` estimates every region and year from "
+        "the linkage run's capture histories (or, on synthetic data only, from the ground truth) "
+        "and stores the results. See docs/latency.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="operation", required=True)
+        one = sub.add_parser("mse", help="estimate from a CSV file of capture histories")
+        one.add_argument("file", type=Path)
+        one.add_argument("--out", type=Path, required=True)
+        all_ = sub.add_parser("estimate", help="estimate every region and year and store it")
+        all_.add_argument("--years", type=_years)
+        all_.add_argument(
+            "--from-truth",
+            action="store_true",
+            help="synthetic evaluation only: capture histories from the synthetic ground truth",
+        )
+        all_.add_argument("--survey-rate", type=float, help="national share reporting to police")
+        all_.add_argument("--survey-victims", type=int, help="victims in the survey sample")
+        all_.add_argument("--survey-deff", type=float, default=1.0, help="design effect")
+        for command in (one, all_):
+            command.add_argument("--selection", choices=mse.SELECTIONS, default="stepwise")
+            command.add_argument("--bootstrap", type=int, default=0, metavar="B")
+            command.add_argument("--seed", type=int, default=0)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["bootstrap"] < 0:
+            raise CommandError("--bootstrap must be 0 or more")
+        if options["operation"] == "mse":
+            self._mse(options)
+        else:
+            self._estimate(options)
+
+    def _mse(self, options: dict[str, Any]) -> None:
+        try:
+            table = read_capture_csv(options["file"])
+        except TableError as exc:
+            raise CommandError(f"{options['file']}: {exc}") from exc
+        try:
+            result = mse.estimate(
+                table,
+                selection=options["selection"],
+                replicates=options["bootstrap"],
+                seed=options["seed"],
+            )
+        except mse.EstimationRefused as exc:
+            raise CommandError(f"{options['file']}: no estimate: {exc.reason}") from exc
+        options["out"].write_text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        self.stdout.write(
+            f"{result.method} ({result.selection}): {result.estimate:,.1f} "
+            f"[{result.ci_low:,.1f}, {result.ci_high:,.1f}], observed {result.observed}; "
+            f"model {' + '.join(result.model) or 'independence'} -> {options['out']}"
+        )
+
+    def _estimate(self, options: dict[str, Any]) -> None:
+        survey = None
+        if options["survey_rate"] is not None:
+            if not options["survey_victims"]:
+                raise CommandError("--survey-rate needs --survey-victims")
+            survey = {
+                NATIONAL: SurveyRate(
+                    options["survey_rate"],
+                    options["survey_victims"],
+                    options["survey_deff"],
+                    source="national survey (command line)",
+                )
+            }
+
+        def progress(done: int, total: int, label: str) -> None:
+            width = 30
+            filled = width * done // total
+            self.stderr.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<20}", ending=""
+            )
+
+        run = estimation_run(
+            source=RunSource.TRUTH if options["from_truth"] else RunSource.LINKAGE,
+            years=options["years"],
+            selection=options["selection"],
+            bootstrap=options["bootstrap"],
+            seed=options["seed"],
+            survey=survey,
+            progress=progress,
+        )
+        self.stderr.write("")
+        if run.status == RunStatus.FAILED:
+            raise CommandError(run.message)
+        refused = run.results.filter(estimate__isnull=True).count()
+        self.stdout.write(
+            f"Run {run.pk}: {run.done} region-years estimated ({run.get_source_display()}, "
+            f"{run.selection}), {refused} without an estimate; monitoring updated."
+        )

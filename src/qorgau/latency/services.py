@@ -1,0 +1,264 @@
+"""Estimation runs: capture histories in, stored results out, monitoring fed.
+
+``estimation_run`` estimates every region × year the capture histories cover, stores one
+result per method (multiple-systems; survey-based when a reporting rate is given), keeps the
+run's progress current for the page and the console, and then recomputes the monitoring
+indicators that read the estimates (``reporting_ratio``, ``estimated_victims_rate``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.latency import mse
+from qorgau.latency.models import EstimationResult, EstimationRun, Method, RunSource, RunStatus
+from qorgau.latency.sources import NoCaptureHistories, linkage_histories, truth_histories
+from qorgau.latency.survey import SurveyRate, survey_estimate
+from qorgau.linkage.selectors import CaptureHistories
+
+Progress = Callable[[int, int, str], None]
+ESTIMATED_MEASURE = "estimated_true_victims"
+NATIONAL = "national"
+
+
+def table_of(history: CaptureHistories) -> tuple[mse.CaptureTable, list[str]]:
+    """The capture table over the lists that saw anybody, and the names of those left out.
+
+    A register with nobody on it in a region and year (no crisis centre there yet) carries no
+    information and would make every model non-identifiable; it is dropped, as SparseMSE's
+    ``removenoninformativelists`` does.
+    """
+    totals = [0] * len(history.lists)
+    for pattern, count in history.counts.items():
+        for i, flag in enumerate(pattern):
+            totals[i] += count * flag
+    keep = [i for i, total in enumerate(totals) if total > 0]
+    dropped = [history.lists[i] for i, total in enumerate(totals) if total == 0]
+    counts: dict[tuple[int, ...], int] = {}
+    for pattern, count in history.counts.items():
+        key = tuple(pattern[i] for i in keep)
+        if any(key):
+            counts[key] = counts.get(key, 0) + count
+    lists = [history.lists[i] for i in keep]
+    if len(lists) < 2:
+        raise mse.EstimationRefused(
+            _("Fewer than two registers saw anybody in this region and year."),
+            code="too_few_lists",
+        )
+    return mse.CaptureTable.from_counts(lists, counts), dropped
+
+
+def _histories(source: str, years: Sequence[int] | None) -> list[CaptureHistories]:
+    if source == RunSource.TRUTH:
+        return truth_histories(years)
+    return linkage_histories(years)
+
+
+def estimation_start(
+    *,
+    user: Any = None,
+    source: str = RunSource.LINKAGE,
+    years: Sequence[int] | None = None,
+    selection: str = "stepwise",
+    bootstrap: int = 0,
+    seed: int = 0,
+) -> EstimationRun:
+    """Create the run; the caller executes it (``estimation_execute``) now or in background."""
+    if selection not in mse.SELECTIONS:
+        raise ValueError(f"unknown selection {selection!r}")
+    return EstimationRun.objects.create(
+        started_by=user if getattr(user, "is_authenticated", False) else None,
+        source=source,
+        selection=selection,
+        bootstrap=bootstrap,
+        seed=seed,
+        first_year=min(years) if years else None,
+        last_year=max(years) if years else None,
+    )
+
+
+def estimation_run(
+    *,
+    user: Any = None,
+    source: str = RunSource.LINKAGE,
+    years: Sequence[int] | None = None,
+    selection: str = "stepwise",
+    bootstrap: int = 0,
+    seed: int = 0,
+    survey: Mapping[str, SurveyRate] | None = None,
+    histories: Sequence[CaptureHistories] | None = None,
+    progress: Progress | None = None,
+    feed_monitoring: bool = True,
+) -> EstimationRun:
+    """Estimate every region × year and store the results (see the module docstring).
+
+    ``survey`` maps a region's KATO code (or ``"national"`` for every region) to the
+    reporting rate of a victimisation survey; ``histories`` replaces the source (tests, files).
+    A run whose source has no data ends ``failed`` with the reason as its message.
+    """
+    run = estimation_start(
+        user=user, source=source, years=years, selection=selection, bootstrap=bootstrap, seed=seed
+    )
+    return estimation_execute(
+        run,
+        years=years,
+        survey=survey,
+        histories=histories,
+        progress=progress,
+        feed_monitoring=feed_monitoring,
+    )
+
+
+def estimation_execute(
+    run: EstimationRun,
+    *,
+    years: Sequence[int] | None = None,
+    survey: Mapping[str, SurveyRate] | None = None,
+    histories: Sequence[CaptureHistories] | None = None,
+    progress: Progress | None = None,
+    feed_monitoring: bool = True,
+) -> EstimationRun:
+    try:
+        items = list(histories) if histories is not None else _histories(run.source, years)
+    except NoCaptureHistories as exc:
+        run.status, run.message, run.finished_at = RunStatus.FAILED, str(exc.reason), timezone.now()
+        run.save(update_fields=["status", "message", "finished_at"])
+        return run
+    run.total = len(items)
+    if items and run.first_year is None:
+        run.first_year = min(h.year for h in items)
+        run.last_year = max(h.year for h in items)
+    run.save(update_fields=["total", "first_year", "last_year"])
+    for number, history in enumerate(items, start=1):
+        results = _estimate_one(run, history, number, survey or {})
+        with transaction.atomic():
+            EstimationResult.objects.bulk_create(results)
+            run.done = number
+            run.save(update_fields=["done"])
+        if progress:
+            progress(number, len(items), f"{history.region_code} {history.year}")
+    run.status, run.finished_at = RunStatus.DONE, timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    if feed_monitoring:
+        monitoring_feed()
+    return run
+
+
+def monitoring_feed() -> int:
+    """Recompute the monitoring indicators that read the estimates; the number stored."""
+    from qorgau.monitoring.engine import indicators_compute, indicators_fed_by
+
+    codes = indicators_fed_by(ESTIMATED_MEASURE)
+    if not codes:
+        return 0
+    return indicators_compute(only=codes).values_written
+
+
+def _estimate_one(
+    run: EstimationRun, history: CaptureHistories, number: int, survey: Mapping[str, SurveyRate]
+) -> list[EstimationResult]:
+    registered = {name: 0 for name in history.lists}
+    for pattern, count in history.counts.items():
+        for name, flag in zip(history.lists, pattern, strict=True):
+            registered[name] += count * flag
+    police = registered.get("police", 0)
+    observed = sum(count for pattern, count in history.counts.items() if any(pattern))
+    base = dict(
+        run=run,
+        region_code=history.region_code,
+        year=history.year,
+        registered=registered,
+        police=police,
+        observed=observed,
+    )
+    results = [_mse_result(run, history, number, base)]
+    rate = survey.get(history.region_code) or survey.get(NATIONAL)
+    if rate is not None:
+        results.append(_survey_result(rate, police, base))
+    return results
+
+
+def _ratio(police: int, estimate: float, low: float, high: float) -> dict[str, float | None]:
+    if not police or not estimate:
+        return {"ratio": None, "ratio_low": None, "ratio_high": None}
+    return {
+        "ratio": police / estimate,
+        "ratio_low": police / high if high else None,
+        "ratio_high": min(1.0, police / low) if low else None,
+    }
+
+
+def _mse_result(
+    run: EstimationRun, history: CaptureHistories, number: int, base: dict[str, Any]
+) -> EstimationResult:
+    try:
+        table, dropped = table_of(history)
+        found = mse.estimate(
+            table, selection=run.selection, replicates=run.bootstrap, seed=run.seed + number
+        )
+    except mse.EstimationRefused as exc:
+        return EstimationResult(
+            **base, method=Method.MSE, selection=run.selection, refusal=str(exc.reason)
+        )
+    warnings = list(found.warnings)
+    if dropped:
+        warnings.append(
+            str(
+                _("Registers with nobody on them were left out: %(lists)s.")
+                % {"lists": ", ".join(dropped)}
+            )
+        )
+    return EstimationResult(
+        **base,
+        method=Method.MSE,
+        selection=run.selection,
+        estimate=found.estimate,
+        ci_low=found.ci_low,
+        ci_high=found.ci_high,
+        interval=found.interval,
+        model_terms=found.model,
+        chao=found.chao,
+        spread=found.spread,
+        warnings=warnings,
+        **_ratio(base["police"], found.estimate, found.ci_low, found.ci_high),
+    )
+
+
+def _survey_result(rate: SurveyRate, police: int, base: dict[str, Any]) -> EstimationResult:
+    try:
+        found = survey_estimate(police, rate)
+    except mse.EstimationRefused as exc:
+        return EstimationResult(**base, method=Method.SURVEY, refusal=str(exc.reason))
+    return EstimationResult(
+        **base,
+        method=Method.SURVEY,
+        estimate=found.estimate,
+        ci_low=found.ci_low,
+        ci_high=found.ci_high,
+        interval=found.interval,
+        warnings=[rate.source] if rate.source else [],
+        **_ratio(police, found.estimate, found.ci_low, found.ci_high),
+    )
+
+
+def run_in_background(run: EstimationRun, **options: Any) -> None:
+    """Execute a run started from a page in a thread, so the page can show its progress."""
+
+    def work() -> None:
+        try:
+            estimation_execute(EstimationRun.objects.get(pk=run.pk), **options)
+        except Exception as exc:  # the page must learn that the run died, and why
+            EstimationRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.FAILED, message=repr(exc), finished_at=timezone.now()
+            )
+            raise
+        finally:
+            close_old_connections()
+
+    threading.Thread(target=work, daemon=True).start()

@@ -1,0 +1,464 @@
+"""The linkage run: read the registers inside the trust zone, link, cluster, store clusters.
+
+1. Records: one per police victim per region and year of her incidents (``Person``), one per
+   ``RegisterSighting`` of the other registers. Names are decrypted in memory (one audit entry
+   for the run) and turned into keys (:mod:`qorgau.linkage.names`); nothing decrypted is stored.
+2. Exact links: the same IIN pseudonym, or the same source record (a police victim seen in two
+   years). Where both records carry an IIN pseudonym the IIN decides: Splink's score is ignored.
+3. Probabilistic links (Splink, :mod:`qorgau.linkage.splink_model`) where at least one side has
+   no IIN; pairs at or above the threshold link, pairs just around it go to the review queue.
+4. Clusters: connected components of the links; stored as :class:`LinkedRecord` rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.db import transaction
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from qorgau.audit.models import AuditAction
+from qorgau.audit.services import audit_record
+from qorgau.lib.crypto import decrypt_text
+from qorgau.linkage import names
+from qorgau.linkage.models import CandidatePair, LinkageRun, LinkEdge, LinkedRecord, RunStatus
+from qorgau.linkage.quality import cluster_quality
+from qorgau.linkage.splink_model import backend_api, person_spec, predict
+
+Progress = Callable[[int, str], None]
+BATCH = 5000
+
+
+@dataclass
+class Records:
+    """The linkage input as aligned columns (cheaper than a million objects)."""
+
+    register: list[str] = field(default_factory=list)
+    source_id: list[int] = field(default_factory=list)
+    region_code: list[str] = field(default_factory=list)
+    district_code: list[str | None] = field(default_factory=list)
+    year: list[int] = field(default_factory=list)
+    iin: list[str | None] = field(default_factory=list)
+    surname: list[str | None] = field(default_factory=list)
+    first_name: list[str | None] = field(default_factory=list)
+    patronymic: list[str | None] = field(default_factory=list)
+    sex: list[str | None] = field(default_factory=list)
+    birth_date: list[str | None] = field(default_factory=list)
+    birth_year: list[int | None] = field(default_factory=list)
+    truth: list[str | None] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.register)
+
+    def add(
+        self,
+        *,
+        register: str,
+        source_id: int,
+        region_code: str,
+        district_code: str | None,
+        year: int,
+        iin: str | None,
+        surname: str,
+        first_name: str,
+        patronymic: str,
+        sex: str,
+        birth_date: dt.date | None,
+        birth_year: int | None,
+        truth: str | None,
+    ) -> None:
+        self.register.append(register)
+        self.source_id.append(source_id)
+        self.region_code.append(region_code)
+        self.district_code.append(district_code or None)
+        self.year.append(year)
+        self.iin.append(iin or None)
+        self.surname.append(_surname(surname) or None)
+        self.first_name.append(_first(first_name) or None)
+        self.patronymic.append(_patronymic(patronymic) or None)
+        self.sex.append(sex if sex in ("F", "M") else None)
+        self.birth_date.append(birth_date.isoformat() if birth_date else None)
+        self.birth_year.append(birth_year or (birth_date.year if birth_date else None))
+        self.truth.append(truth or None)
+
+    def frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "unique_id": range(len(self)),
+                "surname": self.surname,
+                "first_name": self.first_name,
+                "patronymic": self.patronymic,
+                "birth_date": self.birth_date,
+                "birth_year": pd.array(self.birth_year, dtype="Int64"),
+                "sex": self.sex,
+                "region_code": self.region_code,
+                "district_code": self.district_code,
+            }
+        )
+
+
+_surname = lru_cache(maxsize=200_000)(names.surname_key)
+_first = lru_cache(maxsize=200_000)(names.first_name_key)
+_patronymic = lru_cache(maxsize=200_000)(names.patronymic_key)
+
+
+class _Decryptor:
+    """Decrypts tokens once each (sightings share one token per spelling within a run)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+        self.decrypted = 0
+
+    def __call__(self, token: str) -> str:
+        if not token:
+            return ""
+        text = self._cache.get(token)
+        if text is None:
+            text = self._cache[token] = decrypt_text(token)
+            self.decrypted += 1
+        return text
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
+def _today_regions() -> dict[str, str]:
+    """District KATO code → today's region code (districts kept their codes in the 2022
+    reform; only their regions changed)."""
+    from qorgau.territory.models import Territory
+
+    return {
+        code: parent
+        for code, parent in Territory.objects.current()
+        .districts()
+        .values_list("kato_code", "parent__kato_code")
+        if parent
+    }
+
+
+def records_collect(years: Sequence[int] | None = None) -> tuple[Records, int]:
+    """Every victim record of the five registers in ``years`` (all when ``None``), with name
+    keys; returns the records and how many tokens were decrypted."""
+    from qorgau.registry.choices import ParticipantRole
+    from qorgau.registry.models import IncidentParticipant, Person
+    from qorgau.synth.models import RegisterSighting, VictimTruth
+
+    records = Records()
+    decrypt = _Decryptor()
+    regions = _today_regions()
+
+    participations = IncidentParticipant.objects.filter(role=ParticipantRole.VICTIM).annotate(
+        year=ExtractYear("incident__occurred_at")
+    )
+    if years:
+        participations = participations.filter(year__in=list(years))
+    placed: dict[tuple[int, str, int], str] = {}
+    for person_id, district, parent, year in participations.values_list(
+        "person_id",
+        "incident__district__kato_code",
+        "incident__district__parent__kato_code",
+        "year",
+    ).order_by("incident__occurred_at"):
+        region = regions.get(district, parent or "")
+        placed.setdefault((person_id, region, year), district)
+    person_ids = sorted({key[0] for key in placed})
+    truth = dict(VictimTruth.objects.values_list("person_id", "truth_key")) if person_ids else {}
+    people: dict[int, Person] = {}
+    for start in range(0, len(person_ids), BATCH):
+        for person in Person.objects.filter(pk__in=person_ids[start : start + BATCH]).only(
+            "iin_pseudonym",
+            "surname_token",
+            "first_name_token",
+            "patronymic_token",
+            "sex",
+            "birth_date",
+            "birth_year",
+        ):
+            people[person.pk] = person
+    for (person_id, region, year), district in sorted(placed.items()):
+        person = people[person_id]
+        records.add(
+            register="police",
+            source_id=person_id,
+            region_code=region,
+            district_code=district,
+            year=year,
+            iin=person.iin_pseudonym,
+            surname=decrypt(person.surname_token),
+            first_name=decrypt(person.first_name_token),
+            patronymic=decrypt(person.patronymic_token),
+            sex=person.sex,
+            birth_date=person.birth_date,
+            birth_year=person.birth_year,
+            truth=truth.get(person_id),
+        )
+    decrypt.clear()  # person tokens are unique: no use keeping them
+
+    sightings = RegisterSighting.objects.order_by("pk")
+    if years:
+        sightings = sightings.filter(year__in=list(years))
+    for row in sightings.values_list(
+        "pk",
+        "register",
+        "region_code",
+        "district__kato_code",
+        "year",
+        "iin_pseudonym",
+        "surname_token",
+        "first_name_token",
+        "patronymic_token",
+        "sex",
+        "birth_date",
+        "birth_year",
+        "truth_key",
+    ).iterator(chunk_size=BATCH):
+        records.add(
+            register=row[1],
+            source_id=row[0],
+            region_code=row[2],
+            district_code=row[3],
+            year=row[4],
+            iin=row[5],
+            surname=decrypt(row[6]),
+            first_name=decrypt(row[7]),
+            patronymic=decrypt(row[8]),
+            sex=row[9],
+            birth_date=row[10],
+            birth_year=row[11],
+            truth=row[12],
+        )
+    return records, decrypt.decrypted
+
+
+class UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def labels(self) -> list[int]:
+        """A cluster number per element, 1.. in order of first appearance."""
+        numbers: dict[int, int] = {}
+        return [numbers.setdefault(self.find(i), len(numbers) + 1) for i in range(len(self.parent))]
+
+
+def exact_edges(records: Records) -> list[tuple[int, int]]:
+    """Records sharing an IIN pseudonym or a source record, as a star per group."""
+    groups: dict[tuple[str, Any], list[int]] = defaultdict(list)
+    for i, iin in enumerate(records.iin):
+        if iin:
+            groups[("iin", iin)].append(i)
+    for i, (register, source_id) in enumerate(
+        zip(records.register, records.source_id, strict=True)
+    ):
+        groups[(register, source_id)].append(i)
+    return [(members[0], other) for members in groups.values() for other in members[1:]]
+
+
+@dataclass
+class Linked:
+    clusters: list[int]
+    exact: list[tuple[int, int]]
+    scored: list[tuple[int, int, float]]
+    review: list[tuple[int, int, float]]
+    compared: int
+
+
+def link(
+    records: Records,
+    *,
+    threshold: float = 0.9,
+    review_low: float = 0.5,
+    review_high: float = 0.99,
+    backend: str = "duckdb",
+    seed: int = 1,
+    max_pairs: float = 2e6,
+    log: Callable[[str], None] | None = None,
+    api: Any = None,
+) -> Linked:
+    """Exact and probabilistic links, and their connected components."""
+    exact = exact_edges(records)
+    scored: list[tuple[int, int, float]] = []
+    review: list[tuple[int, int, float]] = []
+    compared = 0
+    if len(records) > 1:
+        predictions = predict(
+            records.frame(),
+            person_spec(),
+            backend=backend,
+            threshold=min(review_low, threshold),
+            seed=seed,
+            max_pairs=max_pairs,
+            log=log,
+            api=api,
+        )
+        iin = records.iin
+        for left, right, probability in zip(
+            predictions["unique_id_l"].tolist(),
+            predictions["unique_id_r"].tolist(),
+            predictions["match_probability"].tolist(),
+            strict=True,
+        ):
+            compared += 1
+            a, b = int(left), int(right)
+            if iin[a] and iin[b]:
+                continue  # both sides carry the IIN: the exact rule has decided
+            if probability >= threshold:
+                scored.append((a, b, probability))
+            if review_low <= probability < review_high:
+                review.append((a, b, probability))
+    union = UnionFind(len(records))
+    for a, b in exact:
+        union.union(a, b)
+    for a, b, _p in scored:
+        union.union(a, b)
+    return Linked(union.labels(), exact, scored, review, compared)
+
+
+def _progress_saver(run: LinkageRun, echo: Progress | None) -> Progress:
+    def progress(percent: int, stage: str) -> None:
+        run.progress, run.stage = percent, stage[:200]
+        LinkageRun.objects.filter(pk=run.pk).update(progress=percent, stage=run.stage)
+        if echo:
+            echo(percent, stage)
+
+    return progress
+
+
+def run_execute(
+    run: LinkageRun,
+    *,
+    echo: Progress | None = None,
+    max_review: int = 2000,
+) -> LinkageRun:
+    """Carry out a queued run, saving its progress as it goes; failures are recorded."""
+    progress = _progress_saver(run, echo)
+    start = time.perf_counter()
+    LinkageRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+    run.status = RunStatus.RUNNING
+    try:
+        backend = run.backend
+        api = backend_api(backend)  # fails at once, before any decryption, if it cannot run
+        progress(2, "reading and decrypting the registers' records")
+        records, decrypted = records_collect(run.years or None)
+        audit_record(
+            action=AuditAction.DECRYPT,
+            actor=run.started_by,
+            target=run,
+            reason="record linkage",
+            details={"records": len(records), "tokens_decrypted": decrypted},
+        )
+        progress(20, f"{len(records):,} records read; training and scoring with Splink")
+        parameters = run.parameters or {}
+
+        def log(message: str) -> None:
+            progress(min(run.progress + 8, 70), message)
+
+        linked = link(
+            records,
+            threshold=run.threshold,
+            review_low=float(parameters.get("review_low", 0.5)),
+            review_high=float(parameters.get("review_high", 0.99)),
+            backend=backend,
+            seed=int(parameters.get("seed", 1)),
+            max_pairs=float(parameters.get("max_pairs", 2e6)),
+            log=log,
+            api=api,
+        )
+        progress(75, "storing clusters")
+        _store(run, records, linked, max_review=max_review, progress=progress)
+        counts: dict[str, Any] = {
+            "records": len(records),
+            "clusters": len(set(linked.clusters)),
+            "exact_links": len(linked.exact),
+            "scored_links": len(linked.scored),
+            "pairs_scored": linked.compared,
+            "review_pairs": min(len(linked.review), max_review),
+            "by_register": _by_register(records),
+            "seconds": round(time.perf_counter() - start, 1),
+        }
+        run.counts = counts
+        truth = records.truth
+        if truth and all(truth):
+            run.quality = cluster_quality(linked.clusters, truth).as_dict()
+        progress(100, "finished")
+        run.status = RunStatus.FINISHED
+        run.finished_at = timezone.now()
+        run.save()
+    except Exception as exc:
+        run.status, run.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    return run
+
+
+def _by_register(records: Records) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for register in records.register:
+        counts[register] += 1
+    return dict(counts)
+
+
+@transaction.atomic
+def _store(
+    run: LinkageRun, records: Records, linked: Linked, *, max_review: int, progress: Progress
+) -> None:
+    best: dict[int, float] = {}
+    for a, b in linked.exact:
+        best[a] = best[b] = 1.0
+    for a, b, p in linked.scored:
+        best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
+    rows = [
+        LinkedRecord(
+            run=run,
+            register=records.register[i],
+            source_record_id=records.source_id[i],
+            cluster=linked.clusters[i],
+            region_code=records.region_code[i],
+            year=records.year[i],
+            probability=best.get(i),
+        )
+        for i in range(len(records))
+    ]
+    for start in range(0, len(rows), BATCH):
+        LinkedRecord.objects.bulk_create(rows[start : start + BATCH])
+    if rows and rows[0].pk is None:
+        raise RuntimeError("The database did not return the keys of the stored records.")
+    pk = [row.pk for row in rows]
+    progress(85, "storing links")
+    edges = [
+        LinkEdge(run=run, left_id=pk[a], right_id=pk[b], kind=LinkEdge.Kind.EXACT)
+        for a, b in linked.exact
+    ] + [
+        LinkEdge(run=run, left_id=pk[a], right_id=pk[b], kind=LinkEdge.Kind.SCORED, probability=p)
+        for a, b, p in linked.scored
+    ]
+    LinkEdge.objects.bulk_create(edges, batch_size=BATCH)
+    nearest = sorted(linked.review, key=lambda pair: abs(pair[2] - run.threshold))[:max_review]
+    CandidatePair.objects.bulk_create(
+        [
+            CandidatePair(run=run, left_id=pk[a], right_id=pk[b], probability=p)
+            for a, b, p in nearest
+        ],
+        batch_size=BATCH,
+    )

@@ -1,0 +1,254 @@
+"""Linkage on records built here (exact rule) and on a small synthetic country (Splink)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from qorgau.accounts.roles import Role
+from qorgau.audit.models import AuditAction, AuditEntry
+from qorgau.conftest import SEMEY
+from qorgau.lib.crypto import encrypt_text, pseudonym
+from qorgau.linkage.engine import records_collect, run_execute
+from qorgau.linkage.models import CandidatePair, LinkageRun, LinkedRecord, PairStatus, RunStatus
+from qorgau.linkage.selectors import REGISTERS, capture_histories
+from qorgau.linkage.services import pair_decide, run_create, run_evaluate
+from qorgau.synth.models import RegisterSighting, SynthRun, TruthCount
+from qorgau.synth.services import synth_clear, synth_run
+from qorgau.territory.models import Territory
+from qorgau.territory.services import territories_load
+
+pytestmark = pytest.mark.django_db
+
+
+# --- records built here -------------------------------------------------------------------------
+
+
+def sighting(run, register, *, iin="", names=("", "", ""), birth=None, year=2024, truth="t"):
+    district = Territory.objects.by_code(SEMEY)
+    return RegisterSighting.objects.create(
+        run=run,
+        register=register,
+        district=district,
+        region_code=district.parent.kato_code,
+        year=year,
+        seen_on=dt.date(year, 3, 1),
+        truth_key=truth,
+        iin_pseudonym=pseudonym(iin, purpose="iin") if iin else "",
+        surname_token=encrypt_text(names[0]) if names[0] else "",
+        first_name_token=encrypt_text(names[1]) if names[1] else "",
+        patronymic_token=encrypt_text(names[2]) if names[2] else "",
+        sex="F",
+        birth_date=birth,
+        birth_year=birth.year if birth else None,
+    )
+
+
+@pytest.fixture
+def built(db):
+    synth_clear()
+    run = SynthRun.objects.create(
+        seed=1, first_year=2024, last_year=2024, scale=0.0, last_day=dt.date(2024, 12, 31)
+    )
+    birth = dt.date(1990, 5, 17)
+    same_iin = [
+        sighting(run, "health", iin="900517400123", names=("Әбенова", "Айгерім", ""), birth=birth),
+        sighting(
+            run,
+            "social",
+            iin="900517400123",
+            names=("Abenova", "Aigerim", "Nurlankyzy"),
+            birth=dt.date(1991, 1, 1),
+        ),
+    ]
+    # Same names and birth date, different IINs: the exact rule says two persons.
+    twins = [
+        sighting(
+            run, "health", iin="850101400111", names=("Иванова", "Елена", "Петровна"),
+            birth=dt.date(1985, 1, 1), truth="u",
+        ),
+        sighting(
+            run, "social", iin="850101400222", names=("Иванова", "Елена", "Петровна"),
+            birth=dt.date(1985, 1, 1), truth="v",
+        ),
+    ]  # fmt: skip
+    return run, same_iin, twins
+
+
+def cluster_of(run, record):
+    return (
+        LinkedRecord.objects.filter(run=run, source_record_id=record.pk, register=record.register)
+        .values_list("cluster", flat=True)
+        .get()
+    )
+
+
+def test_exact_linkage_on_the_iin_pseudonym(built):
+    _synth, same_iin, twins = built
+    run = run_execute(LinkageRun.objects.create(threshold=0.9))
+    assert run.status == RunStatus.FINISHED
+    assert cluster_of(run, same_iin[0]) == cluster_of(run, same_iin[1])
+    assert cluster_of(run, twins[0]) != cluster_of(run, twins[1])
+    assert run.counts["exact_links"] == 1
+    probabilities = dict(
+        LinkedRecord.objects.filter(run=run).values_list("source_record_id", "probability")
+    )
+    assert probabilities[same_iin[0].pk] == probabilities[same_iin[1].pk] == 1.0
+    assert probabilities[twins[0].pk] is None
+    # The run decrypted names in memory and said so once in the audit trail; nothing stored.
+    assert (
+        AuditEntry.objects.filter(
+            action=AuditAction.DECRYPT, object_type="linkage.linkagerun", object_id=str(run.pk)
+        ).count()
+        == 1
+    )
+    stored = {f.name for f in LinkedRecord._meta.get_fields()}
+    assert not stored & {"surname", "first_name", "patronymic", "iin", "truth_key"}
+
+
+def test_records_carry_name_keys_not_names(built):
+    records, decrypted = records_collect([2024])
+    assert decrypted > 0
+    assert "abenov" in records.surname and "Әбенова" not in records.surname
+    assert records.first_name.count("aigerim") == 2
+
+
+def test_capture_histories_count_clusters_by_pattern(db):
+    run = LinkageRun.objects.create(status=RunStatus.FINISHED)
+    rows = [
+        # cluster 1: police + health in region A 2024; cluster 2: health only; cluster 3:
+        # police in A 2024 and crisis centre in B 2024 (counts once in each region).
+        ("police", 1, "A", 2024),
+        ("health", 1, "A", 2024),
+        ("health", 1, "A", 2024),
+        ("health", 2, "A", 2024),
+        ("police", 3, "A", 2024),
+        ("crisis_centre", 3, "B", 2024),
+        ("social", 4, "A", 2023),
+    ]
+    LinkedRecord.objects.bulk_create(
+        LinkedRecord(run=run, register=r, source_record_id=i, cluster=c, region_code=region, year=y)
+        for i, (r, c, region, y) in enumerate(rows)
+    )
+    older = LinkageRun.objects.create(status=RunStatus.FINISHED)
+    assert older.pk > run.pk  # the latest finished run is read: make it the right one
+    older.delete()
+    found = {(h.region_code, h.year): h for h in capture_histories()}
+    assert found[("A", 2024)].lists == REGISTERS
+    assert found[("A", 2024)].counts == {(1, 1, 0, 0, 0): 1, (0, 1, 0, 0, 0): 1, (1, 0, 0, 0, 0): 1}
+    assert found[("B", 2024)].counts == {(0, 0, 1, 0, 0): 1}
+    assert found[("A", 2023)].counts == {(0, 0, 0, 0, 1): 1}
+    assert [(h.region_code, h.year) for h in capture_histories(years=[2023])] == [("A", 2023)]
+
+
+def test_capture_histories_empty_without_a_finished_run(db):
+    LinkageRun.objects.create(status=RunStatus.FAILED)
+    assert capture_histories() == []
+
+
+# --- a small synthetic country ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def country(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        territories_load()
+        synth_clear()
+        year = timezone.localdate().year - 1
+        synth = synth_run(first_year=year, last_year=year, scale=0.006, seed=5)
+        # A wide review band, so that even this small, clean country leaves pairs to review.
+        run = run_execute(
+            LinkageRun.objects.create(
+                threshold=0.9,
+                years=[year],
+                parameters={"review_low": 0.01, "review_high": 0.999999},
+            )
+        )
+        yield synth, run, year
+        LinkageRun.objects.all().delete()
+        synth_clear()
+
+
+def test_probabilistic_linkage_finds_the_true_persons(country):
+    _synth, run, _year = country
+    assert run.status == RunStatus.FINISHED
+    assert run.counts["scored_links"] > 0  # records without an IIN were linked by Splink
+    assert run.quality["f1"] >= 0.9, run.quality
+    assert run.quality["precision"] >= 0.9
+
+
+def test_every_register_appears_and_every_record_is_stored(country):
+    synth, run, year = country
+    by_register = run.counts["by_register"]
+    assert set(by_register) == set(REGISTERS)
+    assert LinkedRecord.objects.filter(run=run).count() == run.counts["records"]
+    sightings = RegisterSighting.objects.filter(run=synth, year=year).count()
+    assert sum(v for k, v in by_register.items() if k != "police") == sightings
+
+
+def test_capture_histories_match_the_truth_counts(country):
+    synth, run, year = country
+    histories = capture_histories(years=[year])
+    truth = {t.region_code: t for t in TruthCount.objects.filter(run=synth, year=year)}
+    assert {h.region_code for h in histories} <= set(truth)
+    observed = sum(sum(h.counts.values()) for h in histories)
+    any_register = sum(t.any_register for t in truth.values())
+    # Linked clusters approximate the distinct persons seen (linkage is not perfect).
+    assert abs(observed - any_register) <= 0.1 * any_register
+    police = sum(n for h in histories for p, n in h.counts.items() if p[0] == 1)
+    assert abs(police - sum(t.police for t in truth.values())) <= 0.05 * police + 2
+
+
+def test_review_decisions_change_the_clusters(country, make_user):
+    _synth, run, _year = country
+    steward = make_user(Role.DATA_STEWARD, "000000000")
+    pairs = list(CandidatePair.objects.filter(run=run).select_related("left", "right"))
+    assert pairs, "the run should leave some pairs near the threshold"
+    apart = next((p for p in pairs if p.left.cluster != p.right.cluster), None)
+    if apart is not None:
+        pair_decide(apart, actor=steward, decision=PairStatus.MATCH)
+        apart.left.refresh_from_db()
+        apart.right.refresh_from_db()
+        assert apart.left.cluster == apart.right.cluster
+        target = apart
+    else:
+        target = pairs[0]
+    # Now "different persons": the link goes and the cluster splits again.
+    target.refresh_from_db()
+    pair_decide(target, actor=steward, decision=PairStatus.NON_MATCH)
+    target.left.refresh_from_db()
+    target.right.refresh_from_db()
+    assert target.left.cluster != target.right.cluster
+    target.refresh_from_db()
+    assert target.status == PairStatus.NON_MATCH and target.reviewer == steward
+    assert run_evaluate(run)["f1"] > 0.8
+
+
+def test_command_run_and_evaluate(country):
+    _synth, _run, year = country
+    out, err = StringIO(), StringIO()
+    call_command(
+        "linkage", "run", "--years", str(year), "--threshold", "0.95", stdout=out, stderr=err
+    )
+    assert "100%" in err.getvalue()
+    latest = LinkageRun.objects.order_by("-pk").first()
+    assert latest.threshold == 0.95 and latest.status == RunStatus.FINISHED
+    out = StringIO()
+    call_command("linkage", "evaluate", stdout=out)
+    assert "F1" in out.getvalue()
+
+
+def test_run_create_checks_permission_and_threshold(make_user):
+    analyst = make_user(Role.NATIONAL_ANALYST, "000000000")
+    steward = make_user(Role.DATA_STEWARD, "000000000")
+    with pytest.raises(PermissionDenied):
+        run_create(actor=analyst)
+
+    with pytest.raises(ValidationError):
+        run_create(actor=steward, threshold=1.5)
+    assert run_create(actor=steward, years=[2024]).status == RunStatus.QUEUED

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgramsConfig(AppConfig):
+    name = "qorgau.programs"
+    verbose_name = _("Psychocorrection programmes")
+
+    def ready(self) -> None:
+        """Feed the monitoring indicators of M6 (monitoring must not import this part)."""
+        from qorgau.monitoring.measures import MEASURE_FIELDS
+        from qorgau.monitoring.measures import MEASURES as MONITORING_MEASURES
+        from qorgau.programs.measures import MEASURES
+
+        for name, generator in MEASURES.items():
+            MONITORING_MEASURES[name] = generator
+            MEASURE_FIELDS.setdefault(name, set())
+
+        from qorgau.programs import synthesis
+        from qorgau.synth.parts import part_register
+
+        part_register("programs", synthesise=synthesis.synthesise, clear=synthesis.clear)

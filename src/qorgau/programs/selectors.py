@@ -1,0 +1,207 @@
+"""Read queries shared by the pages, the API, the measures and the evaluation.
+
+The obliged are read from the registry each time (a court decision is the source of truth);
+nothing is copied, so a requirement recorded this morning is on the provider's list now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, TextField
+from django.db.models.functions import Cast
+
+from qorgau.accounts.access import restrict
+from qorgau.accounts.roles import ScopeKind
+from qorgau.programs.models import (
+    ACTIVE_STATUSES,
+    Accreditation,
+    Enrolment,
+    EnrolmentStatus,
+    PossibleViolation,
+    Programme,
+    Provider,
+)
+from qorgau.registry import choices as c
+from qorgau.registry.models import BehaviourRequirement
+from qorgau.territory.models import Level, Territory
+from qorgau.territory.services import territory_scope_ids
+
+CONDITION = c.RequirementCondition.ATTEND_PSYCHOCORRECTION
+
+
+def obliged_requirements(*, region: Territory | None = None) -> QuerySet[BehaviourRequirement]:
+    """Requirements whose conditions include attending a programme (JSON text match works the
+    same on SQLite and PostgreSQL, where ``contains`` on a JSON list does not)."""
+    queryset = (
+        BehaviourRequirement.objects.annotate(_conditions=Cast("conditions", TextField()))
+        .filter(_conditions__contains=f'"{CONDITION}"')
+        .select_related("offender", "district")
+    )
+    if region is not None:
+        queryset = queryset.filter(district_id__in=territory_scope_ids(region))
+    return queryset
+
+
+def candidates(
+    *, region: Territory, on: dt.date, include_listed: bool = False
+) -> QuerySet[BehaviourRequirement]:
+    """Obliged offenders of ``region`` whose requirement is in force on ``on`` and who are not
+    (yet) waiting, enrolled or through a programme under this requirement."""
+    queryset = obliged_requirements(region=region).filter(starts_on__lte=on, ends_on__gte=on)
+    if not include_listed:
+        queryset = queryset.exclude(
+            Exists(
+                Enrolment.objects.filter(requirement=OuterRef("pk")).exclude(
+                    status=EnrolmentStatus.DROPPED_OUT
+                )
+            )
+        )
+    return queryset.order_by("decided_on", "pk")
+
+
+def provider_of(user: Any) -> Provider | None:
+    """The provider a provider's staff member works for (``None`` for every other user)."""
+    if user.scope_kind != ScopeKind.ORGANISATION or not user.organisation_id:
+        return None
+    return Provider.objects.filter(organisation_id=user.organisation_id).first()
+
+
+def providers_for(user: Any) -> QuerySet[Provider]:
+    """The provider register a user may read: its own provider, its region, or the country."""
+    queryset = Provider.objects.select_related("organisation", "region")
+    kind = user.scope_kind
+    if kind == ScopeKind.ORGANISATION:
+        return queryset.filter(organisation_id=user.organisation_id)
+    if kind in (ScopeKind.REGION, ScopeKind.DISTRICT) and user.territory is not None:
+        return queryset.filter(region_id__in=territory_scope_ids(user.territory))
+    return queryset
+
+
+def programmes_for(user: Any) -> QuerySet[Programme]:
+    return (
+        Programme.objects.filter(provider__in=providers_for(user))
+        .select_related("provider__organisation", "provider__region")
+        .annotate(
+            active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED)),
+            waiting=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING)),
+        )
+    )
+
+
+def enrolments_for(user: Any) -> QuerySet[Enrolment]:
+    """Participants through the access layer: a provider sees only its own."""
+    return restrict(Enrolment.objects.all(), user).select_related(
+        "programme__provider__organisation", "requirement", "offender", "district"
+    )
+
+
+def possible_violations_for(
+    user: Any, *, requirement: BehaviourRequirement | None = None
+) -> QuerySet[PossibleViolation]:
+    """Missed sessions and drop-outs reported to the district police and the court liaison.
+
+    This is the flag the registry side shows (a requirement's page, the inspector's work list):
+    the access layer gives each officer the reports of his or her territory.
+    """
+    queryset = restrict(PossibleViolation.objects.all(), user).select_related(
+        "requirement", "district", "enrolment__programme__provider__organisation"
+    )
+    if requirement is not None:
+        queryset = queryset.filter(requirement=requirement)
+    return queryset
+
+
+def is_accredited(programme: Programme, on: dt.date) -> bool:
+    provider = programme.provider
+    for holder in (programme, provider):
+        if holder.accreditation != Accreditation.ACCREDITED:
+            return False
+        if holder.accredited_until and holder.accredited_until < on:
+            return False
+    return programme.is_active
+
+
+def places_taken(programme: Programme) -> int:
+    return programme.enrolments.filter(status=EnrolmentStatus.ENROLLED).count()
+
+
+@dataclass(frozen=True)
+class RegionDemand:
+    """Court demand against programme places in one region, on one day."""
+
+    region: Territory
+    obliged: int
+    waiting: int
+    enrolled: int
+    unlisted: int
+    capacity: int
+
+    @property
+    def coverage(self) -> float | None:
+        """Places per obliged offender in force (1.0 = every one can have a place)."""
+        return self.capacity / self.obliged if self.obliged else None
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.waiting + self.unlisted + self.enrolled - self.capacity)
+
+
+def demand_by_region(
+    *, on: dt.date, regions: QuerySet[Territory] | None = None
+) -> list[RegionDemand]:
+    """Obliged offenders in force, waiting lists, enrolments and places per current region."""
+    regions = regions if regions is not None else Territory.objects.current().regions()
+    rows = []
+    for region in regions.order_by("kato_code"):
+        obliged = obliged_requirements(region=region).filter(starts_on__lte=on, ends_on__gte=on)
+        listed = Enrolment.objects.filter(requirement__in=obliged.values("pk"))
+        counts = listed.aggregate(
+            waiting=Count("pk", filter=Q(status=EnrolmentStatus.WAITING)),
+            enrolled=Count("pk", filter=Q(status=EnrolmentStatus.ENROLLED)),
+            through=Count("pk", filter=Q(status=EnrolmentStatus.COMPLETED)),
+        )
+        total = obliged.count()
+        capacity = Programme.objects.filter(
+            provider__region=region,
+            is_active=True,
+            accreditation=Accreditation.ACCREDITED,
+            provider__accreditation=Accreditation.ACCREDITED,
+        ).aggregate(places=Sum("capacity"))["places"]
+        unlisted = candidates(region=region, on=on).count()
+        rows.append(
+            RegionDemand(
+                region=region,
+                obliged=total,
+                waiting=counts["waiting"],
+                enrolled=counts["enrolled"],
+                unlisted=unlisted,
+                capacity=capacity or 0,
+            )
+        )
+    return rows
+
+
+def demand_regions_for(user: Any) -> QuerySet[Territory]:
+    regions = Territory.objects.current().regions()
+    kind = user.scope_kind
+    if kind == ScopeKind.ORGANISATION:
+        provider = provider_of(user)
+        return regions.filter(pk=provider.region_id) if provider else regions.none()
+    if kind in (ScopeKind.REGION, ScopeKind.DISTRICT) and user.territory is not None:
+        region = user.territory
+        while region.level > Level.REGION and region.parent is not None:
+            region = region.parent
+        return regions.filter(pk=region.pk)
+    return regions
+
+
+def waiting_list(programme: Programme) -> QuerySet[Enrolment]:
+    """First come, first served: the order the provider listed them in."""
+    return programme.enrolments.filter(status=EnrolmentStatus.WAITING).order_by("listed_on", "pk")
+
+
+def active_enrolment(requirement: BehaviourRequirement) -> Enrolment | None:
+    return Enrolment.objects.filter(requirement=requirement, status__in=ACTIVE_STATUSES).first()
