@@ -11,7 +11,7 @@ DEMO_ENV := QORGAU_DEMO=true QORGAU_REQUIRE_2FA=false
 # database open when pytest drops it.
 TEST_ENV := QORGAU_DB_CONN_MAX_AGE=0
 
-.PHONY: install messages demo serve test test-sqlite test-postgres lint format bench makemessages clean
+.PHONY: install messages demo serve test test-sqlite test-postgres lint format bench makemessages clean audit
 
 install: $(STAMP) $(MO_FILES)
 
@@ -76,3 +76,7 @@ makemessages: install
 
 clean:
 	rm -rf $(VENV) var src/*.egg-info
+
+# Known vulnerabilities in the installed dependencies (pip-audit). Needs the network: kept out of CI.
+audit: install
+	$(BIN)/pip-audit --local --skip-editable --strict --progress-spinner off --desc on

@@ -159,6 +159,11 @@ def main() -> None:
     rows.extend(bench_budget.run(int(size("BUDGET_ROWS", "5000"))))
     rows.extend(bench_citizens.run(int(size("CITIZEN_REPORTS", "200"))))
     rows.extend(bench_reports.run())
+    if os.environ.get("QORGAU_BENCH_LOAD") == "1":  # about 8 minutes; needs PostgreSQL
+        import bench_load
+
+        users = [int(u) for u in size("LOAD_USERS", "50,100,200").split(",")]
+        rows.extend(bench_load.run(users, int(size("LOAD_SECONDS", "60"))))
 
     write_results(rows)
 

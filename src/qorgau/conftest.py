@@ -85,3 +85,18 @@ def signed_in(settings: Any) -> Callable[[User], Client]:
 @pytest.fixture
 def roles() -> list[str]:
     return list(Role)
+
+
+def audit_trail_clear() -> None:
+    """Empty the audit trail (tests only): for module-wide fixtures that commit their data.
+
+    The trail refuses deletes through the ORM; a fixture that committed entries outside the
+    tests' transactions removes them at its end, so later tests start from an empty chain.
+    """
+    from django.db import connection
+
+    from qorgau.audit.models import AuditChainHead, AuditEntry
+
+    with connection.cursor() as cursor:
+        for model in (AuditEntry, AuditChainHead):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")

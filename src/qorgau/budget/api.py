@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from qorgau.accounts.roles import MANAGE_BUDGET, VIEW_AGGREGATES
 from qorgau.budget import services
 from qorgau.budget.models import Allocation, Execution, Source, SubProgramme
+from qorgau.registry.importing.jobs import TOO_LARGE
 
 
 class CanViewBudget(BasePermission):
@@ -211,8 +212,18 @@ class BudgetUploadResultSerializer(serializers.Serializer[Any]):
     rejected = serializers.ListField(child=serializers.DictField())
 
 
+MAX_UPLOAD = 10 * 1024 * 1024  # as the upload page
+
+
 class BudgetUploadInputSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
+
+    def validate_file(self, value: Any) -> Any:
+        if (value.size or 0) > MAX_UPLOAD:
+            raise serializers.ValidationError(
+                str(TOO_LARGE % {"limit": MAX_UPLOAD // (1024 * 1024)})
+            )
+        return value
 
 
 class BudgetUploadApi(APIView):

@@ -29,6 +29,7 @@ from qorgau.accounts.roles import (
 )
 from qorgau.programs import selectors, services
 from qorgau.programs.evaluation import CAVEAT, HORIZONS
+from qorgau.programs.forms import MAX_UPLOAD
 from qorgau.programs.importing import attendance_import_file
 from qorgau.programs.models import (
     DropOutReason,
@@ -40,6 +41,7 @@ from qorgau.programs.models import (
     ReportStatus,
 )
 from qorgau.programs.views import evaluation_for
+from qorgau.registry.importing.jobs import TOO_LARGE
 from qorgau.registry.importing.readers import UnreadableFile
 from qorgau.registry.models import BehaviourRequirement
 
@@ -400,6 +402,10 @@ class AttendanceImportApi(APIView):
             return Response(
                 {"message": "file", "extra": {"fields": {"file": ["required"]}}}, status=400
             )
+        if (upload.size or 0) > MAX_UPLOAD:
+            limit = MAX_UPLOAD // (1024 * 1024)
+            message = str(TOO_LARGE % {"limit": limit})
+            return Response({"message": message, "extra": {}}, status=413)
         suffix = Path(upload.name or "").suffix.lower()
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"attendance{suffix}"

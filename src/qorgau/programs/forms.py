@@ -19,6 +19,7 @@ from qorgau.programs.models import (
     SafetyFeeling,
 )
 from qorgau.registry import choices as c
+from qorgau.registry.importing.jobs import TOO_LARGE
 
 DATE = forms.DateInput(attrs={"type": "date"})
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
@@ -101,5 +102,14 @@ class ResolveForm(forms.Form):
     )
 
 
+MAX_UPLOAD = 20 * 1024 * 1024  # a region's attendance for years fits in a few MB
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Attendance file (.csv or .xlsx)"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if (upload.size or 0) > MAX_UPLOAD:
+            raise forms.ValidationError(TOO_LARGE % {"limit": MAX_UPLOAD // (1024 * 1024)})
+        return upload

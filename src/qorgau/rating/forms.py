@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.rating.methods import MethodError
 from qorgau.rating.models import Level, RatingMethod
+from qorgau.registry.importing.jobs import TOO_LARGE
 from qorgau.territory.models import Territory
 
 
@@ -33,8 +34,18 @@ class RunForm(forms.Form):
         return data
 
 
+MAX_METHOD_BYTES = 1024 * 1024  # a method file is a few kilobytes
+
+
 class MethodForm(forms.Form):
     upload = forms.FileField(label=_("Method file (YAML)"), required=False)
+
+    def clean_upload(self) -> Any:
+        upload = self.cleaned_data.get("upload")
+        if upload and (upload.size or 0) > MAX_METHOD_BYTES:
+            raise forms.ValidationError(TOO_LARGE % {"limit": max(1, MAX_METHOD_BYTES >> 20)})
+        return upload
+
     text = forms.CharField(
         label=_("or paste it here"), widget=forms.Textarea(attrs={"rows": 24}), required=False
     )

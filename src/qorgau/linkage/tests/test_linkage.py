@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from qorgau.accounts.roles import Role
 from qorgau.audit.models import AuditAction, AuditEntry
-from qorgau.conftest import SEMEY
+from qorgau.conftest import SEMEY, audit_trail_clear
 from qorgau.lib.crypto import encrypt_text, pseudonym
 from qorgau.linkage.engine import records_collect, run_execute
 from qorgau.linkage.models import CandidatePair, LinkageRun, LinkedRecord, PairStatus, RunStatus
@@ -172,6 +172,7 @@ def country(django_db_setup, django_db_blocker):
         yield synth, run, year
         LinkageRun.objects.all().delete()
         synth_clear()
+        audit_trail_clear()
 
 
 def test_probabilistic_linkage_finds_the_true_persons(country):

@@ -10,6 +10,7 @@ import pytest
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from qorgau.conftest import audit_trail_clear
 from qorgau.registry import models as rm
 from qorgau.registry.legal import legal_rule
 from qorgau.synth import calibration as cal
@@ -31,6 +32,7 @@ def run(django_db_setup, django_db_blocker):
         synth_clear()
         yield synth_run(first_year=2022, last_year=timezone.localdate().year, scale=SCALE, seed=3)
         synth_clear()
+        audit_trail_clear()
 
 
 def local_day(moment: dt.datetime) -> dt.date:
