@@ -7,7 +7,7 @@
 * ``referrals_made`` / ``referrals_completed``: referrals on the day they were sent, the second
   only those whose outcome was reported.
 * ``decisions_due`` / ``decisions_on_time``: decisions and safety actions on their deadline
-  day, the second only those done by it (for an indicator the lead may add).
+  day, the second only those done by it (indicator ``decisions_executed_on_time``).
 """
 
 from __future__ import annotations

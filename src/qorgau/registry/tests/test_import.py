@@ -183,7 +183,7 @@ def test_xlsx_with_typed_cells(tmp_path: Path) -> None:
 
 def test_rejects_in_russian(tmp_path: Path, monkeypatch) -> None:
     """Reasons are rendered in the job's language (a msgid the Russian catalogue already has
-    stands in for the registry's own, until the lead adds their translations)."""
+    stands in for the registry's own)."""
     from django.utils.translation import gettext_lazy
 
     from qorgau.registry.importing import incidents
