@@ -35,15 +35,7 @@ class NoCaptureHistories(Exception):
 def linkage_histories(years: Sequence[int] | None = None) -> list[CaptureHistories]:
     from qorgau.linkage import selectors
 
-    try:
-        histories = selectors.capture_histories(years=years)
-    except NotImplementedError as exc:
-        raise NoCaptureHistories(
-            _(
-                "No linkage run exists yet, so there are no capture histories to estimate "
-                "from. Run the linkage first (or, on synthetic data, use --from-truth)."
-            )
-        ) from exc
+    histories = selectors.capture_histories(years=years)
     if not histories:
         raise NoCaptureHistories(
             _(
