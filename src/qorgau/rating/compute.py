@@ -351,10 +351,43 @@ def normalise(
 
 def _average_ranks(y: Array) -> Array:
     """Ranks along axis -2 (1 = lowest), ties averaged, NaN kept."""
-    from scipy.stats import rankdata
+    missing = np.isnan(y)
+    lanes = np.moveaxis(np.where(missing, np.inf, y), -2, -1)
+    ranks = lane_ranks(lanes, ties="average")
+    return np.where(missing, np.nan, np.moveaxis(ranks, -1, -2))
 
-    ranks = rankdata(np.where(np.isnan(y), np.inf, y), axis=-2, method="average")
-    return np.where(np.isnan(y), np.nan, ranks).astype(np.float64)
+
+def lane_ranks(lanes: Array, ties: str) -> Array:
+    """Ranks along the last axis (1 = lowest); a tie gets its ``"average"`` or ``"min"`` rank.
+
+    SciPy's ``rankdata`` computed with one sort per lane after laying the lanes out
+    contiguously: for Monte Carlo draws (each indicator of each draw is a lane) this is several
+    times faster than ``rankdata`` along a strided axis.
+    """
+    lanes = np.ascontiguousarray(lanes)
+    order = np.argsort(lanes, axis=-1)
+    ordered = np.take_along_axis(lanes, order, axis=-1)
+    n = lanes.shape[-1]
+    position = np.arange(n, dtype=np.float64)
+    starts = np.empty(ordered.shape, dtype=bool)
+    starts[..., :1] = True
+    np.not_equal(ordered[..., 1:], ordered[..., :-1], out=starts[..., 1:])
+    if starts.all():
+        by_order = np.broadcast_to(position + 1, ordered.shape)
+    else:
+        first = np.maximum.accumulate(np.where(starts, position, 0.0), axis=-1)
+        if ties == "min":
+            by_order = first + 1
+        else:  # a tie's members share the mean of its first and last positions
+            ends = np.empty_like(starts)
+            ends[..., -1:] = True
+            ends[..., :-1] = starts[..., 1:]
+            reversed_last = np.where(ends, position, n - 1.0)[..., ::-1]
+            last = np.minimum.accumulate(reversed_last, axis=-1)[..., ::-1]
+            by_order = (first + last) / 2 + 1
+    ranks = np.empty(lanes.shape)
+    np.put_along_axis(ranks, order, by_order, axis=-1)
+    return ranks
 
 
 # --- 4. weights ------------------------------------------------------------------------------
@@ -416,7 +449,10 @@ def aggregate(
         children = [i.code for i in method.indicators if i.parent == group.code]
         children += [g.code for g in method.groups if g.parent == group.code]
         stack = np.stack([values[c] for c in children], axis=-1)
-        cw = np.stack([w[..., position[c]] for c in children], axis=-1)
+        cw = w[..., [position[c] for c in children]]
+        if not np.isnan(stack).any():  # the usual case after imputation: no masking needed
+            values[group.code] = _complete_mean(stack, cw, aggregation)
+            continue
         cw = np.expand_dims(cw, -2) if cw.ndim == stack.ndim - 1 else cw
         cw = np.broadcast_to(cw, stack.shape)
         present = ~np.isnan(stack)
@@ -431,6 +467,26 @@ def aggregate(
                 raise ValueError(f"unknown aggregation {aggregation!r}")
         values[group.code] = np.where(total > 0, combined, np.nan)
     return values
+
+
+def _complete_mean(stack: Array, weights: Array, aggregation: str) -> Array:
+    """Weighted arithmetic or geometric mean over the last axis of a table without gaps.
+
+    ``weights`` is (children,) or (…draws, children); the same result as the masked path of
+    :func:`aggregate`, as one matrix product per level instead of masked sums.
+    """
+    if aggregation not in ("arithmetic", "geometric"):
+        raise ValueError(f"unknown aggregation {aggregation!r}")
+    total = weights.sum(axis=-1)
+    terms = stack if aggregation == "arithmetic" else np.log(np.maximum(stack, 1e-12))
+    if weights.ndim == 1:
+        combined = terms @ (weights / total) if total > 0 else np.full(terms.shape[:-1], np.nan)
+    else:
+        with np.errstate(all="ignore"):
+            shares = weights / total[..., None]
+        combined = np.einsum("...nc,...c->...n", terms, shares)
+        combined = np.where(total[..., None] > 0, combined, np.nan)
+    return combined if aggregation == "arithmetic" else np.exp(combined)
 
 
 def weight_codes(method: Method) -> list[str]:
@@ -470,10 +526,8 @@ def effective_weights(method: Method, weights: dict[str, float]) -> dict[str, fl
 
 def ranks_of(scores: Array) -> Array:
     """Rank 1 = best (highest score); ties share the best rank; missing scores rank last."""
-    from scipy.stats import rankdata
-
     filled = np.where(np.isnan(scores), -np.inf, scores)
-    return rankdata(-filled, axis=-1, method="min").astype(np.float64)
+    return lane_ranks(-filled, ties="min")
 
 
 # --- the whole pipeline ----------------------------------------------------------------------

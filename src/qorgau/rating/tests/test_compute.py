@@ -222,3 +222,62 @@ def test_improvements_name_the_indicator_that_moves_the_score_most():
     assert gain[0, 2] == pytest.approx(5)
     assert gain[0, 0] == pytest.approx(1.25)
     assert np.all(rank <= result.rank[:, None])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([0.0, 1.0, 2.5, 3.0, np.nan, -1.0]), min_size=3, max_size=3),
+        min_size=1,
+        max_size=9,
+    ),
+    st.sampled_from(["average", "min"]),
+)
+def test_lane_ranks_equal_scipy_rankdata(rows, ties):
+    """The fast ranks used by the Monte Carlo are SciPy's, ties included."""
+    from scipy.stats import rankdata
+
+    from qorgau.rating.compute import lane_ranks
+
+    lanes = np.nan_to_num(np.array(rows).T, nan=np.inf)  # 3 lanes, ties and repeats common
+    expected = rankdata(lanes, axis=-1, method=ties)
+    assert np.array_equal(lane_ranks(lanes, ties=ties), expected)
+
+
+def test_aggregation_of_a_complete_table_equals_the_masked_computation():
+    """The matrix-product path (no gaps) gives what the masked path gives."""
+    method = small_method()
+    rng = np.random.default_rng(5)
+    values = rng.uniform(1, 100, size=(7, 10, 3))
+    weights = rng.uniform(0.5, 1.5, size=(7, 6))
+    for name in ("arithmetic", "geometric"):
+        fast = aggregate(values, method, weights, name)
+        gap = values.copy()
+        gap[0, 0, 0] = np.nan  # one gap anywhere sends the whole table down the masked path
+        masked = aggregate(gap, method, weights, name)
+        for code in ("A", "B", "index"):
+            assert np.allclose(fast[code][1:], masked[code][1:])
+            assert np.allclose(fast[code][0, 1:], masked[code][0, 1:])
+
+
+def test_monte_carlo_draws_do_not_depend_on_the_number_of_threads(monkeypatch):
+    from qorgau.rating import uncertainty
+    from qorgau.rating.uncertainty import active_factors, chunk_size, draw_many
+
+    monkeypatch.setattr(uncertainty, "CELLS_PER_CHUNK", 12_000)  # 30 chunks of 100 draws
+
+    method = small_method(
+        uncertainty=Uncertainty(draws=3000, seed=2, normalisations=("minmax", "rank"))
+    )
+    rng = np.random.default_rng(3)
+    raw = rng.gamma(4.0, 10.0, size=(40, 3))
+    raw[3, 1] = np.nan
+    result = compute_index([f"u{i}" for i in range(40)], raw, method)
+    low, high = raw * 0.8, raw * 1.2
+    factors = active_factors(result, low, high)
+    seeded = np.random.SeedSequence(9)
+    one = draw_many(result, low, high, 3000, seeded, factors, workers=1)
+    two = draw_many(result, low, high, 3000, np.random.SeedSequence(9), factors, workers=2)
+    assert chunk_size(result) == 100
+    assert np.array_equal(one, two)
+    assert len(np.unique(one[:, 0])) > 100  # the draws really vary
