@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from qorgau.citizens.models import TRIAGE_TARGET, CitizenReport
-from qorgau.monitoring.measures import Row
+from qorgau.monitoring.measures import Row, local_start
 
 
 def _rows(since: dt.date | None, *, triaged_in_time: bool) -> Iterator[Row]:
     zone = ZoneInfo(settings.TIME_ZONE)
     queryset = CitizenReport.objects.all()
     if since:
-        queryset = queryset.filter(submitted_at__date__gte=since)
+        queryset = queryset.filter(submitted_at__gte=local_start(since))
     for submitted, district, triaged in queryset.values_list(
         "submitted_at", "district_id", "triaged_at"
     ).iterator(chunk_size=20000):

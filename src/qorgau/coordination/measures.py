@@ -33,7 +33,7 @@ from qorgau.coordination.selectors import (
     months_after,
     review_within_days,
 )
-from qorgau.monitoring.measures import Row
+from qorgau.monitoring.measures import Row, local_start
 from qorgau.registry.models import RiskAssessment
 
 
@@ -79,6 +79,8 @@ def _referrals(since: dt.date | None, *, completed_only: bool) -> Iterator[Row]:
     referrals = Referral.objects.exclude(status=ReferralStatus.WITHDRAWN)
     if completed_only:
         referrals = referrals.filter(status=ReferralStatus.COMPLETED)
+    if since:
+        referrals = referrals.filter(sent_at__gte=local_start(since))
     for moment, district in referrals.values_list("sent_at", "district_id").iterator(
         chunk_size=20000
     ):
@@ -104,9 +106,9 @@ def _tracked(since: dt.date | None, *, on_time_only: bool) -> Iterator[Row]:
         SafetyAction.objects.values_list("deadline", "case__district_id", "status", "completed_on"),
     )
     for rows in sources:
+        if since is not None:
+            rows = rows.filter(deadline__gte=since)
         for deadline, territory, status, completed in rows.exclude(status=ItemStatus.CANCELLED):
-            if since is not None and deadline < since:
-                continue
             done = status == ItemStatus.DONE and completed is not None and completed <= deadline
             if done or not on_time_only:
                 yield Row(deadline, territory, None, 1.0, {})

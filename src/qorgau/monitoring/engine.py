@@ -19,6 +19,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from typing import Any
 
@@ -72,7 +73,9 @@ class _Columns:
     key: np.ndarray
     weight: np.ndarray
     rows: list[Row]
-    text: dict[str, np.ndarray]
+    text: dict[str, np.ndarray] = dataclass_field(default_factory=dict)
+    factors: dict[str, tuple[list[str], np.ndarray]] = dataclass_field(default_factory=dict)
+    district_index: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of(cls, rows: list[Row]) -> _Columns:
@@ -87,8 +90,21 @@ class _Columns:
             ),
             weight=np.fromiter((r.weight for r in rows), dtype=np.float64, count=len(rows)),
             rows=rows,
-            text={},
         )
+
+    def factorised(self, name: str) -> tuple[list[str], np.ndarray]:
+        """The field's distinct texts and each row's position among them (computed once)."""
+        if name not in self.factors:
+            values, inverse = np.unique(self.field(name), return_inverse=True)
+            self.factors[name] = (list(values), inverse.astype(np.int64))
+        return self.factors[name]
+
+    def districts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct districts and each row's position among them (computed once)."""
+        if self.district_index is None:
+            values, inverse = np.unique(self.district, return_inverse=True)
+            self.district_index = (values, inverse.astype(np.int64))
+        return self.district_index
 
     def field(self, name: str) -> np.ndarray:
         """The field as text (``str(value)``, as the catalogue's filters and labels compare it)."""
@@ -155,41 +171,76 @@ def tally(
         return {}
     district, month = columns.district[mask], columns.month[mask]
     weight, person = columns.weight[mask], columns.key[mask]
-    chains = {d: tree.ancestors.get(int(d), (int(d),)) for d in np.unique(district)}
-    depth = max(len(chain) for chain in chains.values())
+    districts, district_at_all = columns.districts()
+    district_at = district_at_all[mask]
+    chains = [tree.ancestors.get(int(d), (int(d),)) for d in districts.tolist()]
+    depth = max(len(chain) for chain in chains)
     labels: list[tuple[list[str], np.ndarray]] = [([""], np.zeros(len(district), dtype=np.int64))]
     for name in breakdowns:
-        values, inverse = np.unique(columns.field(name)[mask], return_inverse=True)
-        labels.append(([f"{name}={v}" for v in values], inverse.astype(np.int64)))
+        values, codes = columns.factorised(name)
+        labels.append(([f"{name}={v}" for v in values], codes[mask]))
     result: dict[Cell, float] = {}
     for level in range(depth):
-        lookup = {d: (chain[level] if len(chain) > level else -1) for d, chain in chains.items()}
-        territory = np.fromiter(
-            (lookup[int(d)] for d in district), dtype=np.int64, count=len(district)
-        )
+        # the territory at this level of each row, through its district's chain (-1: none)
+        level_of = np.array([c[level] if len(c) > level else -1 for c in chains], dtype=np.int64)
+        territory = level_of[district_at]
         present = territory >= 0
         for kind, months in _KINDS:
             index = _period_index(month, kind)
             for names, label in labels:
                 key = (territory << 36) | (index << 12) | label
                 key, w, p = key[present], weight[present], person[present]
-                sums: np.ndarray
                 if distinct:
                     pairs = np.unique(np.stack([key, p], axis=1), axis=0)
                     cells, counts = np.unique(pairs[:, 0], return_counts=True)
                     sums = counts.astype(np.float64)
                 else:
-                    cells, inverse = np.unique(key, return_inverse=True)
-                    sums = np.bincount(inverse, weights=w / months if stock else w)
-                for cell, total in zip(cells.tolist(), sums.tolist(), strict=True):
-                    result[
-                        (
-                            cell >> 36,
-                            _period_code(kind, (cell >> 12) & 0xFFFFFF),
-                            names[cell & 0xFFF],
-                        )
-                    ] = total
+                    cells, sums = _sum_by_key(key, w / months if stock else w)
+                result.update(zip(_cell_keys(cells, kind, names), sums.tolist(), strict=True))
     return result
+
+
+def _cell_keys(cells: np.ndarray, kind: str, names: list[str]) -> zip[Cell]:
+    """The ``(territory, period code, breakdown)`` of each packed cell, built column-wise."""
+    periods = (cells >> 12) & 0xFFFFFF
+    first = int(periods.min()) if len(periods) else 0
+    span = int(periods.max()) - first + 1 if len(periods) else 0
+    codes = np.array([_period_code(kind, first + i) for i in range(span)], dtype=object)
+    labels = np.array(names, dtype=object)
+    return zip(
+        (cells >> 36).tolist(),
+        codes[periods - first].tolist(),
+        labels[cells & 0xFFF].tolist(),
+        strict=True,
+    )
+
+
+def _sum_by_key(key: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys and the sum of the weights of each: ``np.unique`` without a sort.
+
+    A key packs territory, period and label; the rows of one computation span few of each, so
+    the keys are re-packed densely and summed with ``np.bincount`` (linear), falling back to
+    the sort when the dense table would be large.
+    """
+    parts = [key >> 36, (key >> 12) & 0xFFFFFF, key & 0xFFF]
+    uniques, positions = [], []
+    for part in parts:
+        low = int(part.min()) if len(part) else 0
+        uniques.append(int(part.max()) - low + 1 if len(part) else 1)
+        positions.append(part - low)
+    size = uniques[0] * uniques[1] * uniques[2]
+    if size > 4 * len(key) + 1_000_000:
+        cells, inverse = np.unique(key, return_inverse=True)
+        return cells, np.bincount(inverse, weights=weight)
+    dense = (positions[0] * uniques[1] + positions[1]) * uniques[2] + positions[2]
+    totals = np.bincount(dense, weights=weight, minlength=size)
+    seen = np.bincount(dense, minlength=size) > 0
+    where = np.flatnonzero(seen)
+    territory, rest = np.divmod(where, uniques[1] * uniques[2])
+    period, label = np.divmod(rest, uniques[2])
+    lows = [int(part.min()) for part in parts]
+    cells = ((territory + lows[0]) << 36) | ((period + lows[1]) << 12) | (label + lows[2])
+    return cells, totals[where]
 
 
 def _population(sex: str | None) -> Callable[[int, int], float | None]:

@@ -64,11 +64,21 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+def local_start(day: dt.date) -> dt.datetime:
+    """The first moment of ``day`` in Almaty time, for filtering timestamps by local day.
+
+    ``occurred_at__gte=local_start(day)`` selects what ``occurred_at__date__gte=day`` does,
+    but through the column's index: on SQLite the ``__date`` lookup calls a Python function on
+    every row of the table.
+    """
+    return dt.datetime.combine(day, dt.time.min, tzinfo=_zone())
+
+
 def incidents(since: dt.date | None) -> Iterator[Row]:
     zone = _zone()
     queryset = Incident.objects.all()
     if since:
-        queryset = queryset.filter(occurred_at__date__gte=since)
+        queryset = queryset.filter(occurred_at__gte=local_start(since))
     for values in queryset.values_list(
         "occurred_at",
         "district_id",
@@ -113,15 +123,14 @@ def incidents(since: dt.date | None) -> Iterator[Row]:
 
 def _participants(role: str, since: dt.date | None) -> Iterator[Row]:
     zone = _zone()
-    relationship = dict(
-        IncidentParticipant.objects.filter(role="offender")
-        .exclude(relationship="")
-        .values_list("incident_id", "relationship")
-        .iterator(chunk_size=20000)
-    )
+    offenders = IncidentParticipant.objects.filter(role="offender").exclude(relationship="")
     queryset = IncidentParticipant.objects.filter(role=role)
     if since:
-        queryset = queryset.filter(incident__occurred_at__date__gte=since)
+        offenders = offenders.filter(incident__occurred_at__gte=local_start(since))
+        queryset = queryset.filter(incident__occurred_at__gte=local_start(since))
+    relationship = dict(
+        offenders.values_list("incident_id", "relationship").iterator(chunk_size=20000)
+    )
     for incident_id, moment, district, person, sex, birth_year in queryset.values_list(
         "incident_id",
         "incident__occurred_at",
@@ -153,8 +162,13 @@ def offenders(since: dt.date | None) -> Iterator[Row]:
 
 
 def _repeats(role: str, since: dt.date | None) -> Iterator[Row]:
-    """Participations preceded by another of the same person within 365 days."""
-    rows = sorted(_participants(role, None), key=lambda row: (row.key, row.day))
+    """Participations preceded by another of the same person within 365 days.
+
+    From ``since`` on, only the participations of the 365 days before it can be the earlier
+    one, so the history read is bounded by that.
+    """
+    history = since - dt.timedelta(days=366) if since else None
+    rows = sorted(_participants(role, history), key=lambda row: (row.key, row.day))
     previous: Row | None = None
     for row in rows:
         repeat = previous and previous.key == row.key and 0 < (row.day - previous.day).days <= 365
@@ -220,6 +234,8 @@ def order_weeks_in_force(since: dt.date | None) -> Iterator[Row]:
     """Each served order contributes, in each month, the weeks it was in force there."""
     today = timezone.localdate()
     queryset = ProtectiveOrder.objects.filter(served_on__isnull=False, ends_on__isnull=False)
+    if since:  # an order in force on a day from ``since`` on ends on or after it
+        queryset = queryset.filter(ends_on__gte=since)
     for values in queryset.values_list(
         "served_on", "ends_on", "revoked_on", "district_id"
     ).iterator(chunk_size=20000):
@@ -257,7 +273,7 @@ def risk_assessments(since: dt.date | None) -> Iterator[Row]:
     zone = _zone()
     queryset = RiskAssessment.objects.annotate(raised_flag=F("level"))
     if since:
-        queryset = queryset.filter(assessed_at__date__gte=since)
+        queryset = queryset.filter(assessed_at__gte=local_start(since))
     for moment, district, level, computed in queryset.values_list(
         "assessed_at", "district_id", "level", "computed_level"
     ).iterator(chunk_size=20000):
