@@ -329,7 +329,7 @@ def run(
                 str(ROOT / "deploy" / "gunicorn.conf.py"),
                 "--bind",
                 f"127.0.0.1:{port}",
-                "proxied_wsgi:application",
+                "qorgau.wsgi:application",
             ],
             env=env,
             cwd=workdir,

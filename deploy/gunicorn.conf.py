@@ -2,9 +2,11 @@
 
 Used by ``deploy/systemd/qorgau-web.service`` and by the load test (``benchmarks/bench_load.py``)::
 
-    gunicorn -c /srv/qorgau/app/deploy/gunicorn.conf.py proxied_wsgi:application
+    gunicorn -c /srv/qorgau/app/deploy/gunicorn.conf.py qorgau.wsgi:application
 
-(``proxied_wsgi`` restores the client's address behind nginx; see that file.)
+(The client's address behind nginx is restored by Django itself:
+``qorgau.accounts.middleware.TrustedProxyClientAddressMiddleware``, with
+``QORGAU_TRUSTED_PROXIES`` from ``/etc/qorgau/qorgau.env``.)
 
 Every value can be changed without editing this file through ``GUNICORN_*`` variables (set them
 in ``/etc/qorgau/qorgau.env``).
@@ -20,10 +22,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from pathlib import Path
-
-# This folder on the Python path, for ``proxied_wsgi``.
-pythonpath = str(Path(__file__).resolve().parent)
 
 # nginx talks to gunicorn on loopback; never expose this port (nginx terminates TLS).
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")

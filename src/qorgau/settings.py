@@ -87,7 +87,13 @@ INSTALLED_APPS = [
     "qorgau.web",
 ]
 
+# Proxies whose X-Real-IP header is believed (deploy/qorgau.env: nginx on loopback). Empty: the
+# header is ignored, REMOTE_ADDR is the client (development, tests, no proxy).
+TRUSTED_PROXIES = frozenset(env_list("QORGAU_TRUSTED_PROXIES"))
+
 MIDDLEWARE = [
+    # First: everything below (axes, the audit trail, rate limits) reads REMOTE_ADDR.
+    "qorgau.accounts.middleware.TrustedProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -1,8 +1,16 @@
-"""Gates between signing in and working: the second factor, then a password change if due."""
+"""Request middleware of the accounts part.
+
+* :class:`TrustedProxyClientAddressMiddleware` puts the client's address behind the reverse
+  proxy back in ``REMOTE_ADDR``;
+* :class:`TwoFactorRequiredMiddleware` gates between signing in and working: the second factor,
+  then a password change if due.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import ipaddress
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +19,40 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 _OPEN_PREFIXES = ("/static/", "/i18n/", "/api/", "/favicon")
+
+
+class TrustedProxyClientAddressMiddleware:
+    """Behind nginx every request comes from the proxy's address, so the audit trail would
+    record 127.0.0.1 for every action, and the public portal's per-address limits
+    (:func:`qorgau.citizens.services.rate_limit_hit`) and the sign-in lockout would count the
+    whole country as one client. nginx sends the client's address in ``X-Real-IP``.
+
+    Anybody can send that header, so it is believed only when the request comes from an address
+    in ``settings.TRUSTED_PROXIES`` and is a valid IP address; otherwise it is ignored. With no
+    trusted proxy (the default: development, tests, a server without a proxy) nothing changes.
+    First in ``MIDDLEWARE``, before anything that reads ``REMOTE_ADDR``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        client = client_address_behind_proxy(request.META, settings.TRUSTED_PROXIES)
+        if client is not None:
+            request.META["REMOTE_ADDR"] = client
+        return self.get_response(request)
+
+
+def client_address_behind_proxy(meta: Mapping[str, Any], trusted: Collection[str]) -> str | None:
+    """The client's address from ``X-Real-IP``, when a trusted proxy (an exact address in
+    ``trusted``) sent it and it is a valid IP address; otherwise None."""
+    if not trusted or meta.get("REMOTE_ADDR") not in trusted:
+        return None
+    real = str(meta.get("HTTP_X_REAL_IP", "")).strip()
+    try:
+        return str(ipaddress.ip_address(real))
+    except ValueError:
+        return None
 
 
 class TwoFactorRequiredMiddleware:

@@ -86,9 +86,11 @@ def _cents(value: Decimal | None) -> Decimal:
 
 
 def _sums(
-    year: int, region: Territory | None, by: tuple[str, ...]
+    year: int, region: Territory | None, by: tuple[str, ...], through_month: int | None = None
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Allocations (annual) and execution (up to ``through_month`` when given) per ``by``."""
     filters = Q(year=year) & (Q(region=region) if region is not None else Q())
+    spent = filters & (Q(month__lte=through_month) if through_month else Q())
     money: dict[tuple[Any, ...], dict[str, Any]] = defaultdict(
         lambda: {
             "approved": Decimal("0"),
@@ -106,7 +108,7 @@ def _sums(
         cell["approved"] += _cents(row["approved_sum"])
         cell["revised"] += _cents(row["revised_sum"])
     for row in (
-        Execution.objects.filter(filters)
+        Execution.objects.filter(spent)
         .values(*by)
         .annotate(executed_sum=Sum("executed"), **{f"{k}_sum": Sum(k) for k in OUTPUT_FIELDS})
     ):
@@ -117,9 +119,14 @@ def _sums(
     return money
 
 
-def by_sub_programme(year: int, region: Territory | None = None) -> list[dict[str, Any]]:
-    """Per sub-programme: allocation, execution, rate, outputs and unit costs."""
-    cells = _sums(year, region, ("sub_programme_id",))
+def by_sub_programme(
+    year: int, region: Territory | None = None, *, through_month: int | None = None
+) -> list[dict[str, Any]]:
+    """Per sub-programme: allocation, execution, rate, outputs and unit costs.
+
+    With ``through_month`` execution counts from January to that month (a report for a quarter
+    shows the year to date against the annual allocation)."""
+    cells = _sums(year, region, ("sub_programme_id",), through_month)
     rows = []
     for sub in SubProgramme.objects.all():
         if (sub.pk,) not in cells:
@@ -152,9 +159,10 @@ def population_of(territory_ids: list[int], year: int) -> dict[int, int]:
     }
 
 
-def by_region(year: int) -> list[dict[str, Any]]:
-    """Per region: allocation, execution, rate, population and spending per capita."""
-    cells = _sums(year, None, ("region_id",))
+def by_region(year: int, *, through_month: int | None = None) -> list[dict[str, Any]]:
+    """Per region: allocation, execution, rate, population and spending per capita
+    (execution from January to ``through_month`` when given)."""
+    cells = _sums(year, None, ("region_id",), through_month)
     regions = Territory.objects.filter(pk__in=[k[0] for k in cells]).order_by("kato_code")
     populations = population_of([r.pk for r in regions], year)
     rows = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from qorgau.accounts.access import restrict
@@ -25,7 +25,10 @@ from qorgau.coordination.models import (
     CoordinatingBody,
     Decision,
     Meeting,
+    MeetingKind,
+    MeetingStatus,
     Referral,
+    ReferralStatus,
     SafetyAction,
 )
 from qorgau.registry import choices as c
@@ -149,6 +152,55 @@ def referrals_for(user: Any) -> QuerySet[Referral]:
         return referrals
     agencies = agency_ids(user)
     return referrals.filter(Q(sender_id__in=agencies) | Q(receiver_id__in=agencies))
+
+
+# --- Aggregate counts for the periodic report ------------------------------------------------
+
+
+def activity_counts(
+    territory: Any, start: dt.date, end: dt.date, *, today: dt.date
+) -> dict[str, int]:
+    """How much the coordinating bodies of ``territory`` (and every unit below it) did from
+    ``start`` to ``end``: counts only, never a person, so the periodic report can print them.
+
+    Items are placed as the monitoring measures place them (a decision in its body's territory,
+    a safety action and a referral in the case's district). ``overdue`` is what was due in the
+    period and is still open on ``today``.
+    """
+    ids = territory_scope_ids(territory)
+    bodies = CoordinatingBody.objects.filter(territory_id__in=ids)
+    held = Meeting.objects.filter(
+        body__in=bodies, status=MeetingStatus.HELD, held_on__gte=start, held_on__lte=end
+    )
+    meetings = held.aggregate(
+        regular=Count("pk", filter=Q(kind=MeetingKind.REGULAR)),
+        conferences=Count("pk", filter=Q(kind=MeetingKind.CONFERENCE)),
+    )
+    due = {"deadline__gte": start, "deadline__lte": end}
+    overdue = (
+        Decision.objects.filter(meeting__body__in=bodies, **due).overdue_on(today).count()
+        + SafetyAction.objects.filter(case__district_id__in=ids, **due).overdue_on(today).count()
+    )
+    referrals = Referral.objects.filter(
+        district_id__in=ids, sent_at__date__gte=start, sent_at__date__lte=end
+    ).exclude(status=ReferralStatus.WITHDRAWN)
+    answered = referrals.aggregate(
+        answered=Count("pk", filter=Q(responded_at__isnull=False)),
+        in_time=Count("pk", filter=Q(responded_at__lte=F("respond_by"))),
+    )
+    return {
+        "bodies": bodies.filter(is_active=True).count(),
+        "referrals": referrals.count(),
+        "meetings": meetings["regular"],
+        "conferences": meetings["conferences"],
+        "cases_discussed": ConferenceCase.objects.filter(
+            meeting__body__in=bodies, discussed_on__gte=start, discussed_on__lte=end
+        ).count(),
+        "decisions_taken": Decision.objects.filter(meeting__in=held).count(),
+        "overdue": overdue,
+        "referrals_answered": answered["answered"],
+        "referrals_answered_in_time": answered["in_time"],
+    }
 
 
 # --- Candidates for a case conference --------------------------------------------------------

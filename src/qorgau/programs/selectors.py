@@ -198,6 +198,22 @@ def demand_regions_for(user: Any) -> QuerySet[Territory]:
     return regions
 
 
+def period_counts(territory: Territory, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Counts of the programmes' work in ``territory`` from ``start`` to ``end`` (never a
+    person; for the periodic report). Enrolments are placed in the district of the court's
+    requirement, as the monitoring measures place them."""
+    ids = territory_scope_ids(territory)
+    enrolments = Enrolment.objects.filter(district_id__in=ids)
+    ended = Q(ended_on__gte=start, ended_on__lte=end)
+    counts = enrolments.aggregate(
+        listed=Count("pk", filter=Q(listed_on__gte=start, listed_on__lte=end)),
+        enrolled=Count("pk", filter=Q(enrolled_on__gte=start, enrolled_on__lte=end)),
+        completed=Count("pk", filter=ended & Q(status=EnrolmentStatus.COMPLETED)),
+        dropped_out=Count("pk", filter=ended & Q(status=EnrolmentStatus.DROPPED_OUT)),
+    )
+    return {name: int(value or 0) for name, value in counts.items()}
+
+
 def waiting_list(programme: Programme) -> QuerySet[Enrolment]:
     """First come, first served: the order the provider listed them in."""
     return programme.enrolments.filter(status=EnrolmentStatus.WAITING).order_by("listed_on", "pk")
