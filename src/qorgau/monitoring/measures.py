@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -24,6 +26,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from qorgau.monitoring.reading import plain_rows
 from qorgau.registry.models import (
     BehaviourRequirement,
     Incident,
@@ -79,7 +82,8 @@ def incidents(since: dt.date | None) -> Iterator[Row]:
     queryset = Incident.objects.all()
     if since:
         queryset = queryset.filter(occurred_at__gte=local_start(since))
-    for values in queryset.values_list(
+    for values in plain_rows(
+        queryset,
         "occurred_at",
         "district_id",
         "settlement_type",
@@ -90,7 +94,7 @@ def incidents(since: dt.date | None) -> Iterator[Row]:
         "economic",
         "children_present",
         "injury",
-    ).iterator(chunk_size=20000):
+    ):
         (
             moment,
             district,
@@ -121,24 +125,62 @@ def incidents(since: dt.date | None) -> Iterator[Row]:
         )
 
 
+_SESSION: ContextVar[dict[tuple[str, dt.date | None], list[Row]] | None] = ContextVar(
+    "measure_session", default=None
+)
+
+
+@contextmanager
+def reading_session() -> Iterator[None]:
+    """Within the block, the participations read for one measure are reused by the others.
+
+    Victims, offenders and their repeats all read the same participations (the repeats with a
+    year more of history); a computation reads each role once. Outside a session nothing is
+    kept, so a later reading always sees the current records.
+    """
+    token = _SESSION.set({})
+    try:
+        yield
+    finally:
+        _SESSION.reset(token)
+
+
 def _participants(role: str, since: dt.date | None) -> Iterator[Row]:
+    """The participations of ``role`` from ``since`` on, each on its incident's local day."""
+    if _SESSION.get() is None:
+        return _read_participants(role, since)
+    return (row for row in _history(role, since) if since is None or row.day >= since)
+
+
+def _history(role: str, since: dt.date | None) -> list[Row]:
+    """The participations of ``role`` from a year before ``since`` on (what the repeats need),
+    read once per session."""
+    start = since - dt.timedelta(days=366) if since else None
+    session = _SESSION.get()
+    if session is None:
+        return list(_read_participants(role, start))
+    if (role, start) not in session:
+        session[role, start] = list(_read_participants(role, start))
+    return session[role, start]
+
+
+def _read_participants(role: str, since: dt.date | None) -> Iterator[Row]:
     zone = _zone()
     offenders = IncidentParticipant.objects.filter(role="offender").exclude(relationship="")
     queryset = IncidentParticipant.objects.filter(role=role)
     if since:
         offenders = offenders.filter(incident__occurred_at__gte=local_start(since))
         queryset = queryset.filter(incident__occurred_at__gte=local_start(since))
-    relationship = dict(
-        offenders.values_list("incident_id", "relationship").iterator(chunk_size=20000)
-    )
-    for incident_id, moment, district, person, sex, birth_year in queryset.values_list(
+    relationship = dict(plain_rows(offenders, "incident_id", "relationship"))
+    for incident_id, moment, district, person, sex, birth_year in plain_rows(
+        queryset,
         "incident_id",
         "incident__occurred_at",
         "incident__district_id",
         "person_id",
         "person__sex",
         "person__birth_year",
-    ).iterator(chunk_size=20000):
+    ):
         day = _local_day(moment, zone)
         yield Row(
             day,
@@ -167,8 +209,7 @@ def _repeats(role: str, since: dt.date | None) -> Iterator[Row]:
     From ``since`` on, only the participations of the 365 days before it can be the earlier
     one, so the history read is bounded by that.
     """
-    history = since - dt.timedelta(days=366) if since else None
-    rows = sorted(_participants(role, history), key=lambda row: (row.key, row.day))
+    rows = sorted(_history(role, since), key=lambda row: (row.key, row.day))
     previous: Row | None = None
     for row in rows:
         repeat = previous and previous.key == row.key and 0 < (row.day - previous.day).days <= 365
@@ -194,9 +235,7 @@ def _dated(
 ) -> Iterator[Row]:
     if since:
         queryset = queryset.filter(**{f"{day_field}__gte": since})
-    for values in queryset.values_list(day_field, district_field, *extra).iterator(
-        chunk_size=20000
-    ):
+    for values in plain_rows(queryset, day_field, district_field, *extra):
         yield Row(values[0], values[1], None, 1.0, dict(zip(extra, values[2:], strict=True)))
 
 
@@ -215,9 +254,9 @@ def orders_within_one_day(since: dt.date | None) -> Iterator[Row]:
     queryset = ProtectiveOrder.objects.filter(incident__isnull=False)
     if since:
         queryset = queryset.filter(issued_on__gte=since)
-    for issued, district, reported in queryset.values_list(
-        "issued_on", "district_id", "incident__reported_at"
-    ).iterator(chunk_size=20000):
+    for issued, district, reported in plain_rows(
+        queryset, "issued_on", "district_id", "incident__reported_at"
+    ):
         if (issued - _local_day(reported, zone)).days <= 1:
             yield Row(issued, district, None, 1.0, {})
 
@@ -236,11 +275,9 @@ def order_weeks_in_force(since: dt.date | None) -> Iterator[Row]:
     queryset = ProtectiveOrder.objects.filter(served_on__isnull=False, ends_on__isnull=False)
     if since:  # an order in force on a day from ``since`` on ends on or after it
         queryset = queryset.filter(ends_on__gte=since)
-    for values in queryset.values_list(
-        "served_on", "ends_on", "revoked_on", "district_id"
-    ).iterator(chunk_size=20000):
-        served: dt.date = values[0]  # type: ignore[assignment]  # filtered: not null
-        ends: dt.date = values[1]  # type: ignore[assignment]
+    for values in plain_rows(queryset, "served_on", "ends_on", "revoked_on", "district_id"):
+        served: dt.date = values[0]  # filtered: not null
+        ends: dt.date = values[1]
         revoked: dt.date | None = values[2]
         district: int = values[3]
         last = min(ends, today, revoked - dt.timedelta(days=1) if revoked else ends)
@@ -274,9 +311,9 @@ def risk_assessments(since: dt.date | None) -> Iterator[Row]:
     queryset = RiskAssessment.objects.annotate(raised_flag=F("level"))
     if since:
         queryset = queryset.filter(assessed_at__gte=local_start(since))
-    for moment, district, level, computed in queryset.values_list(
-        "assessed_at", "district_id", "level", "computed_level"
-    ).iterator(chunk_size=20000):
+    for moment, district, level, computed in plain_rows(
+        queryset, "assessed_at", "district_id", "level", "computed_level"
+    ):
         yield Row(
             _local_day(moment, zone),
             district,

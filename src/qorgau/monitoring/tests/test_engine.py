@@ -295,3 +295,17 @@ def test_past_figures_can_be_shown_on_todays_map(fixture):
     assert totals[ABAI] == pytest.approx(3 * 0.4552) and totals["630000000"] == pytest.approx(
         3 * 0.5448
     )
+
+
+@pytest.mark.django_db
+def test_plain_rows_read_what_values_list_reads(fixture):
+    """The engine's fast reader returns the values Django's ``values_list`` would."""
+    from qorgau.monitoring.reading import plain_rows
+    from qorgau.registry.models import Incident, IncidentParticipant
+
+    fields = ("occurred_at", "district_id", "physical", "injury", "settlement_type")
+    incidents = Incident.objects.order_by("pk")
+    assert list(plain_rows(incidents, *fields)) == list(incidents.values_list(*fields))
+    joined = IncidentParticipant.objects.order_by("pk")
+    related = ("incident__occurred_at", "incident__district_id", "person__birth_year")
+    assert list(plain_rows(joined, *related)) == list(joined.values_list(*related))
