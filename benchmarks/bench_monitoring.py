@@ -241,3 +241,45 @@ def _country_id() -> int:
     from qorgau.territory.models import Territory
 
     return Territory.objects.get(kato_code="000000000").pk
+
+
+def main() -> None:
+    """The national ten-year run: ``--scale 1.0`` on a fresh database (``--url``), with the time
+    to synthesise the data set and the peak memory. Too long for ``make bench``; its figures go
+    to ``benchmarks/LONG-RUNS.md``."""
+    import argparse
+    import os
+    import resource
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--url", default=f"sqlite:///{root / 'var/bench-national.sqlite3'}")
+    args = parser.parse_args()
+    sys.path.insert(0, str(root / "src"))
+    os.environ["QORGAU_DATABASE_URL"] = args.url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qorgau.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from qorgau.registry.models import Incident
+    from qorgau.synth.services import synth_clear, synth_run
+
+    call_command("migrate", verbosity=0)
+    start = time.perf_counter()
+    if not Incident.objects.exists():
+        synth_clear()
+        synth_run(first_year=2015, last_year=2024, scale=args.scale, seed=7)
+    print(f"synth 2015-2024 at scale {args.scale}: {time.perf_counter() - start:.0f} s", flush=True)
+    for label, value, baseline, ratio in run(args.scale):
+        print(f"| {label} | {value} | {baseline} | {ratio} |", flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(f"peak memory {peak:.1f} GiB")
+
+
+if __name__ == "__main__":
+    main()
