@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -41,6 +42,59 @@ TILE_GRID: dict[str, tuple[int, int]] = {
     "750000000": (5, 5),
     "330000000": (6, 3),
 }
+
+
+# Shades of the page's tile map, lightest to darkest ("blues", as in the drawn chart); each
+# shade's text colour is chosen for a 4.5:1 contrast in the stylesheet (.tile.shade-N).
+TILE_SHADES = 5
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One region on the page's tile map: a link that names the region and its value."""
+
+    value: IndicatorValue
+    col: int
+    row: int
+    shade: int | None  # None when the value is withheld or missing
+
+
+@dataclass(frozen=True)
+class ShadeBand:
+    shade: int
+    low: float
+    high: float
+
+
+def tile_grid(values: list[IndicatorValue]) -> tuple[list[Tile], list[ShadeBand]]:
+    """The tile map as HTML rather than a picture, so that every region can be reached with the
+    keyboard and read by a screen reader; equal-width bands between the lowest and highest value
+    give each tile its shade, and the legend names each band's range (colour is never alone:
+    every tile also shows its figure)."""
+    known = [v.value for v in values if v.value is not None]
+    low, high = (min(known), max(known)) if known else (0.0, 0.0)
+    width = (high - low) / TILE_SHADES
+
+    def shade(value: float | None) -> int | None:
+        if value is None:
+            return None
+        if width == 0:
+            return 0
+        return min(int((value - low) / width), TILE_SHADES - 1)
+
+    tiles = [
+        Tile(value, *TILE_GRID[value.territory.kato_code], shade(value.value))
+        for value in values
+        if value.territory.kato_code in TILE_GRID
+    ]
+    bands = (
+        [ShadeBand(n, low + n * width, low + (n + 1) * width) for n in range(TILE_SHADES)]
+        if width
+        else [ShadeBand(0, low, high)]
+        if known
+        else []
+    )
+    return sorted(tiles, key=lambda t: (t.row, t.col)), bands
 
 
 def _render(spec: dict[str, Any], fmt: str) -> bytes:

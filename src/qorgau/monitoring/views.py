@@ -55,6 +55,9 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     period = _period(request)
     code = request.GET.get("indicator", DEFAULT_INDICATOR)
     indicator = _indicator(code)
+    units = list(selectors.unit_values(code, period, territory)) if period else []
+    show_map = territory.level == Level.COUNTRY
+    tiles, bands = charts.tile_grid(units) if show_map else ([], [])
     context = {
         "territory": territory,
         "period": period,
@@ -62,8 +65,11 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "indicators": catalogue_load().indicators,
         "run": selectors.last_run(),
         "figures": selectors.key_figures(territory, period) if period else [],
-        "units": list(selectors.unit_values(code, period, territory)) if period else [],
-        "show_map": territory.level == Level.COUNTRY,
+        "units": units,
+        "show_map": show_map,
+        "tiles": tiles,
+        "bands": bands,
+        "trend": list(selectors.trend(code, territory)),
         "hidden": _hidden_violence(territory, period),
     }
     return render(request, "monitoring/dashboard.html", context)

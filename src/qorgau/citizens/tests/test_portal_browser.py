@@ -1,7 +1,7 @@
 """The public portal in a real Chromium (Debian's, through Playwright), as a person uses it.
 
 Launched exactly like the registry's browser tests: ``/usr/bin/chromium`` by path, headless,
-with the flags of ``.ci/run``. axe-core (vendored from npm under ``tests/vendor``) checks
+with the flags of ``.ci/run``. axe-core (vendored from npm under ``qorgau/tests/vendor``) checks
 WCAG 2.1 A/AA on the public pages; it is injected with the page's CSP bypassed, in tests only.
 """
 
@@ -32,7 +32,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE = Path(__file__).parents[2] / "tests" / "vendor" / "axe.min.js"
 
 if not CHROMIUM and os.environ.get("QORGAU_REQUIRE_BROWSER"):
     raise RuntimeError("QORGAU_REQUIRE_BROWSER is set but no chromium is installed")
