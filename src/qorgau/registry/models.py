@@ -60,9 +60,10 @@ def _source_unique(name: str) -> models.UniqueConstraint:
 class Person(SourceRecord):
     """A victim, offender or protected person. Identity fields are encrypted tokens."""
 
-    iin_pseudonym = models.CharField(
-        _("IIN pseudonym"), max_length=64, null=True, blank=True, unique=True
-    )
+    # Unique through ``person_iin_unique`` below, not ``unique=True``: on PostgreSQL the field
+    # option adds a second (``varchar_pattern_ops``) index for LIKE queries, which nothing makes
+    # on a pseudonym, and every imported person paid for it.
+    iin_pseudonym = models.CharField(_("IIN pseudonym"), max_length=64, null=True, blank=True)
     surname_token = models.TextField(blank=True, default="")
     first_name_token = models.TextField(blank=True, default="")
     patronymic_token = models.TextField(blank=True, default="")
@@ -89,7 +90,10 @@ class Person(SourceRecord):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
-        constraints = [_source_unique("person")]
+        constraints = [
+            _source_unique("person"),
+            models.UniqueConstraint(fields=["iin_pseudonym"], name="person_iin_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -123,7 +127,11 @@ class Incident(SourceRecord):
     occurred_at = models.DateTimeField(_("occurred at"))
     reported_at = models.DateTimeField(_("reported at"))
     district = models.ForeignKey(
-        Territory, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+        Territory,
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # ``incident_district_time`` leads with it
     )
     settlement_type = models.CharField(
         _("settlement type"), max_length=5, choices=c.SettlementType.choices
@@ -209,7 +217,12 @@ class Incident(SourceRecord):
 
 
 class IncidentParticipant(models.Model):
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="participants")
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="participants",
+        db_index=False,  # ``participant_once_per_role`` leads with it
+    )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
     role = models.CharField(_("role"), max_length=8, choices=c.ParticipantRole.choices)
     relationship = models.CharField(

@@ -14,11 +14,14 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import mul
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +62,8 @@ class IinValue:
 
 def _text(value: object) -> str:
     """A cell as text; whole floats from a spreadsheet lose their ``.0``."""
+    if value.__class__ is str:  # a CSV cell: the common case, first
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -219,32 +224,60 @@ def _iin_hmac(key: str) -> Any:
     return hmac.new(key.encode("utf-8"), b"iin:", hashlib.sha256)
 
 
+_PSEUDONYM_SETTINGS = frozenset({"QORGAU_PSEUDONYM_KEY", "QORGAU_PSEUDONYM_REKEY_KEYS"})
+_pseudonym_state: tuple[Any, tuple[str, ...]] | None = None
+
+
+def _iin_keys() -> tuple[Any, tuple[str, ...]]:
+    """The keyed HMAC state and the re-keying chain, read from the settings once.
+
+    Reading ``settings`` costs a lazy-object look-up per attribute, twice per IIN, a few per
+    cent of an import; the pair is kept until a setting changes (``override_settings`` and the
+    test ``settings`` fixture say so through ``setting_changed``; production settings do not
+    change while the process runs).
+    """
+    global _pseudonym_state
+    if _pseudonym_state is None:
+        _pseudonym_state = (
+            _iin_hmac(settings.QORGAU_PSEUDONYM_KEY),
+            tuple(settings.QORGAU_PSEUDONYM_REKEY_KEYS),
+        )
+    return _pseudonym_state
+
+
+@receiver(setting_changed)
+def _forget_iin_keys(*, setting: str, **kwargs: Any) -> None:
+    global _pseudonym_state
+    if setting in _PSEUDONYM_SETTINGS:
+        _pseudonym_state = None
+
+
+_WEIGHTS_1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+_WEIGHTS_2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+_ASCII_ZERO_1, _ASCII_ZERO_2 = 48 * sum(_WEIGHTS_1), 48 * sum(_WEIGHTS_2)
+
+
 def _fast_iin_facts(text: str) -> IinFacts | None:
     """The facts of a valid IIN, the arithmetic of :func:`qorgau.registry.iin.iin_parse`
-    unrolled; ``None`` for anything it would refuse (the caller then asks it why)."""
+    on the ASCII bytes (weighted sums in C); ``None`` for anything it would refuse (the caller
+    then asks it why)."""
     if len(text) != 12 or not text.isascii() or not text.isdigit():
         return None
-    d = [b - 48 for b in text.encode("ascii")]
-    century_sex = d[6]
+    raw = text.encode("ascii")
+    century_sex = raw[6] - 48
     base = CENTURY_BASE.get(century_sex)
     if base is None:
         return None
     try:
-        birth_date = dt.date(base + d[0] * 10 + d[1], d[2] * 10 + d[3], d[4] * 10 + d[5])
+        birth_date = dt.date(base + int(text[0:2]), int(text[2:4]), int(text[4:6]))
     except ValueError:
         return None
-    total = (
-        d[0] + 2 * d[1] + 3 * d[2] + 4 * d[3] + 5 * d[4] + 6 * d[5]
-        + 7 * d[6] + 8 * d[7] + 9 * d[8] + 10 * d[9] + 11 * d[10]
-    ) % 11  # fmt: skip
+    total = (sum(map(mul, raw, _WEIGHTS_1)) - _ASCII_ZERO_1) % 11
     if total == 10:
-        total = (
-            3 * d[0] + 4 * d[1] + 5 * d[2] + 6 * d[3] + 7 * d[4] + 8 * d[5]
-            + 9 * d[6] + 10 * d[7] + 11 * d[8] + d[9] + 2 * d[10]
-        ) % 11  # fmt: skip
+        total = (sum(map(mul, raw, _WEIGHTS_2)) - _ASCII_ZERO_2) % 11
         if total == 10:
             return None
-    if total != d[11]:
+    if total != raw[11] - 48:
         return None
     return IinFacts(birth_date=birth_date, sex="M" if century_sex % 2 else "F")
 
@@ -271,9 +304,10 @@ def parse_iin(value: object) -> IinValue:
             facts = iin_parse(text)  # says why the number is refused
         except IinError as exc:
             raise CellError(exc.args[0] if exc.args else str(exc)) from None
-    digest = _iin_hmac(settings.QORGAU_PSEUDONYM_KEY).copy()
+    keyed, chain = _iin_keys()
+    digest = keyed.copy()
     digest.update(text.encode("ascii"))
-    return IinValue(pseudonym_rekey(digest.hexdigest()), facts)
+    return IinValue(pseudonym_rekey(digest.hexdigest(), chain), facts)
 
 
 def parse_iin_list(value: object) -> list[IinValue]:
@@ -297,8 +331,11 @@ def parse_kato(value: object) -> str:
     return text
 
 
+_record_id_text = parse_text(64)
+
+
 def parse_record_id(value: object) -> str:
-    return parse_text(64)(value)
+    return _record_id_text(value)
 
 
 def is_blank(value: Any) -> bool:

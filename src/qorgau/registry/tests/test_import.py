@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -513,3 +514,15 @@ def test_fast_iin_path_agrees_with_the_reference_rules() -> None:
         value = parse_iin(f" {text} ")
         assert (value.facts, value.pseudonym) == (facts, iin_pseudonym(text))
     assert accepted > 50
+
+
+def test_iin_pseudonyms_follow_a_change_of_keys(settings: Any) -> None:
+    """The importer keeps the pseudonym keys between cells; a changed setting is seen."""
+    from qorgau.registry.importing.fields import parse_iin
+
+    text = iin(1990, 3)
+    before = parse_iin(text).pseudonym
+    settings.QORGAU_PSEUDONYM_KEY = "another-key-another-key-another-key"
+    assert parse_iin(text).pseudonym == iin_pseudonym(text) != before
+    settings.QORGAU_PSEUDONYM_REKEY_KEYS = ["a-rekeying-key-a-rekeying-key-123"]
+    assert parse_iin(text).pseudonym == iin_pseudonym(text)
