@@ -7,10 +7,7 @@ WCAG 2.1 A/AA on the public pages; it is injected with the page's CSP bypassed, 
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,25 +18,10 @@ from qorgau.accounts.roles import Role
 from qorgau.citizens.models import CitizenReport
 from qorgau.conftest import KURCHATOV, MEDEU, SEMEY
 from qorgau.territory.models import Territory
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-AXE = Path(__file__).parents[2] / "tests" / "vendor" / "axe.min.js"
-
-if not CHROMIUM and os.environ.get("QORGAU_REQUIRE_BROWSER"):
-    raise RuntimeError("QORGAU_REQUIRE_BROWSER is set but no chromium is installed")
+from qorgau.tests.browser import AXE, BROWSER_MARKS, CHROMIUM, CHROMIUM_FLAGS
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM, reason="no chromium installed (apt-get install chromium)"),
+    *BROWSER_MARKS,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,25 +28,10 @@ from qorgau.monitoring import aggregates as agg
 from qorgau.monitoring.charts import TILE_GRID
 from qorgau.monitoring.models import Alert, AlertKind, ComputationRun, IndicatorValue
 from qorgau.territory.models import Level, Territory
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-AXE = Path(__file__).parents[2] / "tests" / "vendor" / "axe.min.js"
-
-if not CHROMIUM and os.environ.get("QORGAU_REQUIRE_BROWSER"):
-    raise RuntimeError("QORGAU_REQUIRE_BROWSER is set but no chromium is installed")
+from qorgau.tests.browser import AXE, BROWSER_MARKS, CHROMIUM, CHROMIUM_FLAGS
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM, reason="no chromium installed (apt-get install chromium)"),
+    *BROWSER_MARKS,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

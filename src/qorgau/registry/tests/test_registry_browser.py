@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -15,24 +13,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from qorgau.accounts.roles import Role
 from qorgau.conftest import PASSWORD, SEMEY
 from qorgau.registry.models import Incident, OrderCheckIn, ProtectiveOrder
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-if not CHROMIUM and os.environ.get("QORGAU_REQUIRE_BROWSER"):
-    raise RuntimeError("QORGAU_REQUIRE_BROWSER is set but no chromium is installed")
+from qorgau.tests.browser import BROWSER_MARKS, CHROMIUM, CHROMIUM_FLAGS
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM, reason="no chromium installed (apt-get install chromium)"),
+    *BROWSER_MARKS,
 ]
 
 
