@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
@@ -64,10 +66,21 @@ def test_with_no_trusted_proxy_the_header_is_never_believed():
     assert _seen(PROXY, x_real_ip=CLIENT) == PROXY
 
 
-def test_the_default_trusts_no_proxy():
-    if os.environ.get("QORGAU_TRUSTED_PROXIES"):
-        pytest.skip("QORGAU_TRUSTED_PROXIES is set in this environment")
-    assert not settings.TRUSTED_PROXIES
+def _trusted_proxies_with(value: str | None) -> str:
+    """``settings.TRUSTED_PROXIES`` as a fresh process computes it from the environment."""
+    environment = {k: v for k, v in os.environ.items() if k != "QORGAU_TRUSTED_PROXIES"}
+    if value is not None:
+        environment["QORGAU_TRUSTED_PROXIES"] = value
+    code = "from qorgau import settings; print(sorted(settings.TRUSTED_PROXIES))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_the_default_trusts_no_proxy_and_the_setting_lists_the_trusted_ones():
+    assert _trusted_proxies_with(None) == "[]"
+    assert _trusted_proxies_with("127.0.0.1, ::1,") == "['127.0.0.1', '::1']"
 
 
 @pytest.mark.django_db
