@@ -12,6 +12,7 @@ from django.conf import settings
 
 from qorgau.citizens.models import TRIAGE_TARGET, CitizenReport
 from qorgau.monitoring.measures import Row, local_start
+from qorgau.monitoring.reading import plain_rows
 
 
 def _rows(since: dt.date | None, *, triaged_in_time: bool) -> Iterator[Row]:
@@ -19,9 +20,9 @@ def _rows(since: dt.date | None, *, triaged_in_time: bool) -> Iterator[Row]:
     queryset = CitizenReport.objects.all()
     if since:
         queryset = queryset.filter(submitted_at__gte=local_start(since))
-    for submitted, district, triaged in queryset.values_list(
-        "submitted_at", "district_id", "triaged_at"
-    ).iterator(chunk_size=20000):
+    for submitted, district, triaged in plain_rows(
+        queryset, "submitted_at", "district_id", "triaged_at"
+    ):
         if triaged_in_time and (triaged is None or triaged - submitted > TRIAGE_TARGET):
             continue
         yield Row(submitted.astimezone(zone).date(), district, None, 1.0, {})
@@ -44,3 +45,4 @@ def register() -> None:
     measures.MEASURES["citizen_reports_triaged_24h"] = citizen_reports_triaged_24h
     for name in ("citizen_reports", "citizen_reports_triaged_24h"):
         measures.MEASURE_FIELDS.setdefault(name, set())
+        measures.ADDITIVE_MEASURES.add(name)  # one report, weight 1, on the day submitted

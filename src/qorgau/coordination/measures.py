@@ -40,10 +40,14 @@ from qorgau.registry.models import RiskAssessment
 def _episodes(since: dt.date | None) -> Iterator[tuple[int, dt.date, int]]:
     """(victim, first day, district) of every high-risk episode."""
     zone = ZoneInfo(settings.TIME_ZONE)
-    rows = (
-        RiskAssessment.objects.filter(level__in=HIGH_LEVELS)
-        .order_by("victim_id", "assessed_at")
-        .values_list("victim_id", "assessed_at", "district_id")
+    high = RiskAssessment.objects.filter(level__in=HIGH_LEVELS)
+    if since is not None:
+        # An episode from ``since`` on belongs to a victim assessed high since then; where it
+        # starts depends on that victim's whole history, which is read for those victims only.
+        recent = high.filter(assessed_at__gte=local_start(since)).values("victim_id")
+        high = high.filter(victim_id__in=recent)
+    rows = high.order_by("victim_id", "assessed_at").values_list(
+        "victim_id", "assessed_at", "district_id"
     )
     current: tuple[int, dt.date] | None = None
     for victim, moment, district in rows.iterator(chunk_size=20000):
@@ -138,3 +142,4 @@ def register() -> None:
     for name, function in COORDINATION_MEASURES.items():
         measures.MEASURES[name] = function
         measures.MEASURE_FIELDS.setdefault(name, set())
+        measures.ADDITIVE_MEASURES.add(name)  # each row weighs 1 and counts on its own day

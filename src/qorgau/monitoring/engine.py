@@ -6,18 +6,22 @@ made on) and to quarters and years. Distinct-person measures keep the set of per
 victim counted in two months is one victim in the year. Rates on populations carry the exact
 Poisson interval; shares carry the Wilson interval.
 
-Recomputation from a date (``since``) reads the records from the start of that date's year
-(a year's distinct victims need all of them) but computes only the periods holding a day from
-``since`` on, which is exactly the set of stored values new records on or after that date can
-change, and writes only the cells whose figures differ from the stored ones.
+Recomputation from a date (``since``) computes only the periods holding a day from ``since``
+on, which is exactly the set of stored values new records on or after that date can change,
+and writes only the cells whose figures differ from the stored ones. For an additive measure
+(``ADDITIVE_MEASURES``: a period's figure is the sum of its months') it reads only the records
+of the recomputed months and shifts each stored quarter and year by the change in its
+recomputed months; a measure of distinct persons reads the records from the start of the year
+(a year's distinct victims need all of them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import lru_cache
@@ -25,23 +29,26 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from qorgau.monitoring.catalogue import Catalogue, Indicator, Term, catalogue_load
 from qorgau.monitoring.intervals import poisson_interval, wilson_interval
 from qorgau.monitoring.measures import (
+    ADDITIVE_MEASURES,
     DISTINCT_PERSONS,
     ESTIMATE_PROVIDERS,
     EXACT_MEASURES,
     MEASURES,
+    PERSON_HISTORIES,
     POPULATION_MEASURES,
     STOCK_MEASURES,
     Row,
     reading_session,
 )
-from qorgau.monitoring.models import ComputationRun, IndicatorValue
+from qorgau.monitoring.models import ComputationRun, FirstCountedPersons, IndicatorValue
 from qorgau.monitoring.periods import Period, period_parse
+from qorgau.monitoring.reading import plain_rows
 from qorgau.territory.models import Territory, TerritoryPopulation
 
 Cell = tuple[int, str, str]  # territory id, period code, breakdown ("" for the total)
@@ -145,6 +152,66 @@ def _period_code(kind: str, index: int) -> str:
     return str(index)
 
 
+@dataclass
+class _Selection:
+    """The selected rows at one territory level, labelled by one breakdown (or the total)."""
+
+    territory: np.ndarray
+    month: np.ndarray
+    label: np.ndarray
+    names: list[str]
+    weight: np.ndarray
+    person: np.ndarray
+
+
+def _selections(
+    rows: list[Row],
+    term: Term,
+    breakdowns: tuple[str, ...],
+    tree: _TerritoryTree,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> Iterator[_Selection]:
+    """The term's rows dated from ``since`` to ``until``, once per territory level (along the
+    chain of the version each row was made on) and per breakdown."""
+    if not rows:
+        return
+    columns = _columns(rows)
+    mask = np.ones(len(rows), dtype=bool)
+    if since:
+        mask &= columns.ordinal >= since.toordinal()
+    if until:
+        mask &= columns.ordinal <= until.toordinal()
+    for name, wanted in term.filter.items():
+        accepted = [str(v) for v in (wanted if isinstance(wanted, list) else [wanted])]
+        mask &= np.isin(columns.field(name), accepted)
+    if not mask.any():
+        return
+    month, weight, person = columns.month[mask], columns.weight[mask], columns.key[mask]
+    districts, district_at_all = columns.districts()
+    district_at = district_at_all[mask]
+    chains = [tree.ancestors.get(int(d), (int(d),)) for d in districts.tolist()]
+    depth = max(len(chain) for chain in chains)
+    labels: list[tuple[list[str], np.ndarray]] = [([""], np.zeros(len(month), dtype=np.int64))]
+    for name in breakdowns:
+        values, codes = columns.factorised(name)
+        labels.append(([f"{name}={v}" for v in values], codes[mask]))
+    for level in range(depth):
+        # the territory at this level of each row, through its district's chain (-1: none)
+        level_of = np.array([c[level] if len(c) > level else -1 for c in chains], dtype=np.int64)
+        territory = level_of[district_at]
+        present = territory >= 0
+        for names, label in labels:
+            yield _Selection(
+                territory[present],
+                month[present],
+                label[present],
+                names,
+                weight[present],
+                person[present],
+            )
+
+
 def tally(
     rows: list[Row],
     term: Term,
@@ -153,49 +220,64 @@ def tally(
     distinct: bool,
     since: dt.date | None,
     stock: bool = False,
+    until: dt.date | None = None,
 ) -> dict[Cell, float]:
-    """Counts (or distinct persons, or average stocks) per territory, period and breakdown.
+    """Counts (or distinct persons, or average stocks) per territory, period and breakdown,
+    of the rows dated from ``since`` to ``until``.
 
     Vectorised with NumPy: one pass of array operations per territory level, period kind and
     breakdown instead of a Python loop over rows.
     """
-    if not rows:
-        return {}
-    columns = _columns(rows)
-    mask = np.ones(len(rows), dtype=bool)
-    if since:
-        mask &= columns.ordinal >= since.toordinal()
-    for name, wanted in term.filter.items():
-        accepted = [str(v) for v in (wanted if isinstance(wanted, list) else [wanted])]
-        mask &= np.isin(columns.field(name), accepted)
-    if not mask.any():
-        return {}
-    district, month = columns.district[mask], columns.month[mask]
-    weight, person = columns.weight[mask], columns.key[mask]
-    districts, district_at_all = columns.districts()
-    district_at = district_at_all[mask]
-    chains = [tree.ancestors.get(int(d), (int(d),)) for d in districts.tolist()]
-    depth = max(len(chain) for chain in chains)
-    labels: list[tuple[list[str], np.ndarray]] = [([""], np.zeros(len(district), dtype=np.int64))]
-    for name in breakdowns:
-        values, codes = columns.factorised(name)
-        labels.append(([f"{name}={v}" for v in values], codes[mask]))
     result: dict[Cell, float] = {}
-    for level in range(depth):
-        # the territory at this level of each row, through its district's chain (-1: none)
-        level_of = np.array([c[level] if len(c) > level else -1 for c in chains], dtype=np.int64)
-        territory = level_of[district_at]
-        present = territory >= 0
+    for selected in _selections(rows, term, breakdowns, tree, since, until):
         for kind, months in _KINDS:
-            index = _period_index(month, kind)
-            for names, label in labels:
-                key = (territory << 36) | (index << 12) | label
-                key, w, p = key[present], weight[present], person[present]
-                if distinct:
-                    cells, sums = _sum_by_key(key, None, p)
-                else:
-                    cells, sums = _sum_by_key(key, w / months if stock else w)
-                result.update(zip(_cell_keys(cells, kind, names), sums.tolist(), strict=True))
+            index = _period_index(selected.month, kind)
+            key = (selected.territory << 36) | (index << 12) | selected.label
+            if distinct:
+                cells, sums = _sum_by_key(key, None, selected.person)
+            else:
+                weight = selected.weight / months if stock else selected.weight
+                cells, sums = _sum_by_key(key, weight)
+            # rounded so that a figure summed in another order (shifted) is the same number
+            sums = np.round(sums, 9)
+            result.update(zip(_cell_keys(cells, kind, selected.names), sums.tolist(), strict=True))
+    return result
+
+
+FirstCell = tuple[int, str, str, str]  # territory, quarter or year, breakdown, month
+
+
+def first_months(
+    rows: list[Row], term: Term, breakdowns: tuple[str, ...], tree: _TerritoryTree
+) -> dict[FirstCell, int]:
+    """For every quarter and year cell, how many of its distinct persons were first counted in
+    each of its months. The sum over the months is the cell's distinct count; the months before
+    a date depend only on the rows before it."""
+    result: dict[FirstCell, int] = {}
+    for selected in _selections(rows, term, breakdowns, tree, None, None):
+        for kind in ("quarter", "year"):
+            index = _period_index(selected.month, kind)
+            key = (selected.territory << 36) | (index << 12) | selected.label
+            cells, cell_at = np.unique(key, return_inverse=True)
+            persons, person_at = np.unique(selected.person, return_inverse=True)
+            pair = cell_at.astype(np.int64) * len(persons) + person_at
+            order = np.lexsort((selected.month, pair))  # by pair, then month
+            ordered = pair[order]
+            first = order[np.r_[True, ordered[1:] != ordered[:-1]]]
+            counted = cell_at[first].astype(np.int64) * 12 + selected.month[first] % 12
+            combos, counts = np.unique(counted, return_counts=True)
+            for combo, count in zip(combos.tolist(), counts.tolist(), strict=True):
+                cell = int(cells[combo // 12])
+                period = int((cell >> 12) & 0xFFFFFF)
+                year = period // 4 if kind == "quarter" else period
+                result[
+                    (
+                        cell >> 36,
+                        _period_code(kind, period),
+                        selected.names[cell & 0xFFF],
+                        f"{year}-{combo % 12 + 1:02d}",
+                    )
+                ] = count
     return result
 
 
@@ -327,48 +409,73 @@ def indicators_compute(
     """Compute and store every indicator whose data exists; with ``since``, only the periods
     that contain a day from ``since`` on (its months, quarters and years).
 
-    Records dated before ``since`` count as before (a year's figures need the whole year's
-    records), but only the cells of the affected periods are computed and compared with the
-    stored ones, and only those that differ are written. ``only`` limits the work to those
-    indicator codes (e.g. the ones a new estimate feeds). ``until`` (default today) is the last
-    day whose periods an incremental computation covers: records are never dated later, so
-    only a replay of history (the benchmark's "one day of new records" in a past year) sets it.
+    Records dated before ``since`` count as before, but only the cells of the affected periods
+    are computed and compared with the stored ones, and only those that differ are written.
+    ``only`` limits the work to those indicator codes (e.g. the ones a new estimate feeds).
+    ``until`` (default today) is the last day whose periods an incremental computation covers:
+    records are never dated later, so only a replay of history (the benchmark's "one day of new
+    records" in a past year) sets it.
     """
     catalogue = catalogue or catalogue_load()
     start = dt.date(since.year, 1, 1) if since else None
-    periods = affected_periods(since, until or timezone.localdate()) if since else None
     run = ComputationRun.objects.create(
         started_at=timezone.now(), since=start, catalogue_version=catalogue.version
     )
-    tree = _TerritoryTree.load()
-    populations = {name: _population(sex) for name, sex in POPULATION_MEASURES.items()}
-    rows_cache: dict[str, list[Row]] = {}
-    _COLUMNS_CACHE.clear()
-    computed_at = timezone.now()
-    values: list[tuple[Any, ...]] = []
     computable = [i for i in catalogue.indicators if not _awaits(i, catalogue)]
     awaiting = [i.code for i in catalogue.indicators if _awaits(i, catalogue)]
     if only is not None:
         computable = [i for i in computable if i.code in only]
+    stored = IndicatorValue.objects.all()
+    if only is not None:
+        stored = stored.filter(indicator__in=list(only))
+    incremental: _Incremental | None = None
+    existing: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] | None = None
+    if since:
+        periods = affected_periods(since, until or timezone.localdate())
+        # naming the indicators lets the database look the periods up by index
+        codes = [i.code for i in catalogue.indicators] if only is None else list(only)
+        stored = stored.filter(indicator__in=codes, period__in=sorted(periods))
+        existing = _stored_figures(stored)
+        incremental = _Incremental.of(since, until or timezone.localdate(), periods, existing)
+        incremental.shiftable = _complete_indicators(catalogue) & {i.code for i in computable}
+    context = _Context(_TerritoryTree.load(), start, incremental)
+    values: list[tuple[Any, ...]] = []
     with reading_session():
         for number, indicator in enumerate(computable, start=1):
             if progress:
                 progress(number, len(computable), indicator.code)
-            computed = _indicator_values(indicator, tree, populations, rows_cache, start, periods)
-            if periods is not None:
-                computed = [row for row in computed if row[2] in periods]
+            computed = _indicator_values(indicator, context)
+            if incremental is not None:
+                computed = [row for row in computed if row[2] in incremental.periods]
             values.extend(computed)
     with transaction.atomic():
-        stored = IndicatorValue.objects.all()
-        if periods is not None:
-            stored = stored.filter(period__in=sorted(periods))
-        if only is not None:
-            stored = stored.filter(indicator__in=list(only))
-        written = _store(values, stored, computed_at, compare=periods is not None)
+        written = _store(values, stored, timezone.now(), existing)
+        _store_first_counts(context, only)
         run.finished_at = timezone.now()
         run.values_written = written
-        run.save(update_fields=["finished_at", "values_written"])
+        run.indicators = [i.code for i in computable]
+        run.save(update_fields=["finished_at", "values_written", "indicators"])
     return ComputeSummary(len(computable), awaiting, written)
+
+
+def _complete_indicators(catalogue: Catalogue) -> set[str]:
+    """The indicators whose stored figures a complete run of this catalogue wrote last.
+
+    Incremental runs keep them complete; a run of an older catalogue (or a part installed
+    since) leaves figures an incremental run cannot shift, so those indicators are recomputed
+    over the whole of their affected periods.
+    """
+    complete: set[str] = set()
+    seen: set[str] = set()
+    runs = ComputationRun.objects.filter(since__isnull=True, finished_at__isnull=False)
+    for version, codes in runs.order_by("-started_at").values_list(
+        "catalogue_version", "indicators"
+    )[:50]:
+        fresh = set(codes) - seen
+        if version == catalogue.version:
+            complete |= fresh
+        seen |= fresh
+    return complete
 
 
 def affected_periods(since: dt.date, today: dt.date) -> set[str]:
@@ -383,27 +490,17 @@ def affected_periods(since: dt.date, today: dt.date) -> set[str]:
 
 
 _COMPARED = ("numerator", "denominator", "value", "low", "high")
+StoredKey = tuple[str, int, str, str]  # indicator, territory, period code, breakdown
 
 
-def _store(
-    values: list[tuple[Any, ...]],
+def _stored_figures(
     stored: QuerySet[IndicatorValue],
-    computed_at: dt.datetime,
-    *,
-    compare: bool,
-) -> int:
-    """Replace ``stored`` by ``values``; returns the rows written.
+) -> dict[StoredKey, tuple[int, tuple[Any, ...]]]:
+    """The stored cells with their primary key and figures (``_COMPARED``).
 
-    A full computation replaces everything. An incremental one compares first and writes only
-    the cells whose figures changed (a day of new records changes a few hundred cells of the
-    tens of thousands in a year), deleting the cells that no longer have a value.
+    Read through the cursor: every column is text, integer or float on both backends, so
+    Django's per-row converters would only cost time (a third of an incremental run).
     """
-    if not compare:
-        stored._raw_delete(stored.db)  # no signals or cascades hang on stored values
-        _insert(values, computed_at)
-        return len(values)
-    # Read through the cursor: every column is text, integer or float on both backends, so
-    # Django's per-row converters would only cost time (a third of an incremental run).
     sql, params = (
         stored.values_list("indicator", "territory_id", "period", "breakdown", "pk", *_COMPARED)
         .query.get_compiler(stored.db)
@@ -411,9 +508,27 @@ def _store(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        existing = {
-            (row[0], row[1], row[2], row[3]): (row[4], row[5:]) for row in cursor.fetchall()
-        }
+        return {(row[0], row[1], row[2], row[3]): (row[4], row[5:]) for row in cursor.fetchall()}
+
+
+def _store(
+    values: list[tuple[Any, ...]],
+    stored: QuerySet[IndicatorValue],
+    computed_at: dt.datetime,
+    existing: dict[StoredKey, tuple[int, tuple[Any, ...]]] | None,
+) -> int:
+    """Replace ``stored`` by ``values``; returns the rows written.
+
+    A full computation (``existing`` is None) replaces everything. An incremental one compares
+    with the ``existing`` cells first and writes only the cells whose figures changed (a day of
+    new records changes a few hundred cells of the tens of thousands in a year), deleting the
+    cells that no longer have a value.
+    """
+    if existing is None:
+        stored._raw_delete(stored.db)  # no signals or cascades hang on stored values
+        _insert(values, computed_at)
+        return len(values)
+    existing = dict(existing)
     changed: list[tuple[Any, ...]] = []
     outdated: list[int] = []
     for row in values:
@@ -463,10 +578,201 @@ def indicators_fed_by(measure: str, catalogue: Catalogue | None = None) -> list[
     ]
 
 
-def _rows(name: str, cache: dict[str, list[Row]], start: dt.date | None) -> list[Row]:
-    if name not in cache:
-        cache[name] = list(MEASURES[name](start))
-    return cache[name]
+@dataclass
+class _Incremental:
+    """What an incremental computation recomputes, and the stored figures it shifts."""
+
+    first: dt.date  # the first day of the first recomputed month
+    last: dt.date  # the last day of the last recomputed month
+    periods: set[str]
+    figures: dict[str, dict[Cell, tuple[Any, ...]]]  # indicator -> stored cell -> figures
+    shiftable: set[str] = dataclass_field(default_factory=set)
+
+    @classmethod
+    def of(
+        cls,
+        since: dt.date,
+        until: dt.date,
+        periods: set[str],
+        existing: dict[StoredKey, tuple[int, tuple[Any, ...]]],
+    ) -> _Incremental:
+        until = max(until, since)
+        following = dt.date(until.year + until.month // 12, until.month % 12 + 1, 1)
+        figures: dict[str, dict[Cell, tuple[Any, ...]]] = defaultdict(dict)
+        for (code, territory, period, breakdown), (_pk, stored) in existing.items():
+            figures[code][territory, period, breakdown] = stored
+        return cls(since.replace(day=1), following - dt.timedelta(days=1), periods, figures)
+
+    def shifted(
+        self, code: str, position: int, fresh: dict[Cell, float], stock: bool
+    ) -> dict[Cell, float]:
+        """The term's figures after replacing its recomputed months by ``fresh``.
+
+        ``fresh`` holds the figures of the recomputed months' rows alone, for every period
+        kind; each stored quarter and year loses what its recomputed months held and gains
+        what they hold now. A stock's quarter and year are averages over three and twelve
+        months, so a month moves them by a third and a twelfth of its change.
+        """
+        result: dict[Cell, float] = {}
+        for cell, figures in self.figures.get(code, {}).items():
+            result[cell] = figures[position] or 0.0
+        for (territory, period, breakdown), figures in self.figures.get(code, {}).items():
+            if len(period) != 7 or not figures[position]:  # a month is written "YYYY-MM"
+                continue
+            month = figures[position]
+            quarter = f"{period[:4]}Q{(int(period[5:]) - 1) // 3 + 1}"
+            result[territory, period, breakdown] -= month
+            for whole, months in ((quarter, 3), (period[:4], 12)):
+                cell = (territory, whole, breakdown)
+                result[cell] = result.get(cell, 0.0) - (month / months if stock else month)
+        for cell, value in fresh.items():
+            result[cell] = result.get(cell, 0.0) + value
+        return {cell: round(value, 9) for cell, value in result.items() if abs(value) > 1e-9}
+
+
+@dataclass
+class _Context:
+    """What every indicator of one computation shares: the territories, the rows read and,
+    for an incremental computation, what it recomputes."""
+
+    tree: _TerritoryTree
+    start: dt.date | None
+    incremental: _Incremental | None
+    populations: dict[str, Any] = dataclass_field(default_factory=dict)
+    rows: dict[tuple[str, dt.date | None, bool], list[Row]] = dataclass_field(default_factory=dict)
+    # (indicator, term) -> persons first counted per month: all of them in a full computation,
+    # those from the first recomputed month on in an incremental one
+    first_counts: dict[tuple[str, int], dict[FirstCell, int]] = dataclass_field(
+        default_factory=dict
+    )
+    # (indicator, term) -> the stored counts from the first recomputed month on (incremental)
+    first_stored: dict[tuple[str, int], dict[FirstCell, tuple[int, int]]] = dataclass_field(
+        default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        self.populations = {name: _population(sex) for name, sex in POPULATION_MEASURES.items()}
+        _COLUMNS_CACHE.clear()
+
+    def measure_rows(self, name: str, start: dt.date | None, active: bool = False) -> list[Row]:
+        """The measure's rows from ``start`` on; with ``active``, only those of the persons
+        with a row in the recomputed months."""
+        if (name, start, active) not in self.rows:
+            if active and start and self.incremental:
+                rows = PERSON_HISTORIES[name](start, self.incremental.first)
+            else:
+                rows = MEASURES[name](start)
+            self.rows[name, start, active] = list(rows)
+        return self.rows[name, start, active]
+
+    def term_figures(
+        self,
+        indicator: Indicator,
+        term: Term,
+        position: int,
+        breakdowns: tuple[str, ...],
+        shift: bool = True,
+    ) -> dict[Cell, float]:
+        """The term's figure in every cell (of the affected periods, when incremental).
+
+        ``shift`` allows shifting the stored figures of an additive term; an estimate's
+        indicator stores only the cells its estimate covers, so it cannot.
+        """
+        stock = term.measure in STOCK_MEASURES
+        distinct = term.measure in DISTINCT_PERSONS
+        incremental = self.incremental
+        if incremental is not None and indicator.code in incremental.shiftable:
+            if distinct and term.measure in PERSON_HISTORIES:
+                return self._recounted(indicator.code, term, position, breakdowns)
+            if shift and term.measure in ADDITIVE_MEASURES:
+                rows = self.measure_rows(term.measure, incremental.first)
+                first, last = incremental.first, incremental.last
+                fresh = tally(rows, term, breakdowns, self.tree, False, first, stock, last)
+                return incremental.shifted(indicator.code, position, fresh, stock)
+        rows = self.measure_rows(term.measure, self.start)
+        if distinct and incremental is None:
+            self.first_counts[indicator.code, position] = first_months(
+                rows, term, breakdowns, self.tree
+            )
+        return tally(rows, term, breakdowns, self.tree, distinct, self.start, stock)
+
+    def _recounted(
+        self, code: str, term: Term, position: int, breakdowns: tuple[str, ...]
+    ) -> dict[Cell, float]:
+        """Distinct persons in the affected periods, reading only the persons with a row in
+        the recomputed months: a month counts them all; a quarter or a year counts the
+        persons first counted in its earlier months (stored) and those first counted from
+        the first recomputed month on (counted again now)."""
+        incremental = self.incremental
+        assert incremental is not None and self.start is not None
+        rows = self.measure_rows(term.measure, self.start, active=True)
+        result = {
+            cell: value
+            for cell, value in tally(
+                rows, term, breakdowns, self.tree, True, incremental.first, False, incremental.last
+            ).items()
+            if len(cell[1]) == 7  # the months; quarters and years follow
+        }
+        month = f"{incremental.first:%Y-%m}"
+        fresh = {
+            cell: count
+            for cell, count in first_months(rows, term, breakdowns, self.tree).items()
+            if cell[3] >= month
+        }
+        self.first_counts[code, position] = fresh
+        counts = [((t, p, b), n) for (t, p, b, _month), n in fresh.items()]
+        stored = FirstCountedPersons.objects.filter(indicator=code, term=position)
+        earlier = (
+            stored.filter(month__gte=f"{self.start:%Y-%m}", month__lt=month)
+            .filter(period__in=sorted(incremental.periods))
+            .values("territory_id", "period", "breakdown")
+            .annotate(persons_sum=Sum("persons"))
+        )
+        counts += [
+            ((t, p, b), n)
+            for t, p, b, n in plain_rows(
+                earlier, "territory_id", "period", "breakdown", "persons_sum"
+            )
+        ]
+        later = stored.filter(month__gte=month)
+        self.first_stored[code, position] = {
+            (t, p, b, m): (pk, n)
+            for pk, t, p, b, m, n in plain_rows(
+                later, "pk", "territory_id", "period", "breakdown", "month", "persons"
+            )
+        }
+        for cell, count in counts:
+            if cell[1] in incremental.periods:
+                result[cell] = result.get(cell, 0.0) + count
+        return result
+
+
+def _store_first_counts(context: _Context, only: Collection[str] | None) -> None:
+    """Replace the stored first counts: all of them (or those of ``only``) after a full
+    computation; after an incremental one, those from the first recomputed month on that
+    changed (a day of records changes few of them)."""
+    stored = FirstCountedPersons.objects.all()
+    if context.incremental is None:
+        if only is not None:
+            stored = stored.filter(indicator__in=list(only))
+        stored._raw_delete(stored.db)
+    rows: list[tuple[Any, ...]] = []
+    outdated: list[int] = []
+    for (code, position), counts in context.first_counts.items():
+        before = dict(context.first_stored.get((code, position), {}))
+        for cell, persons in counts.items():
+            old = before.pop(cell, None)
+            if old is not None and old[1] == persons:
+                continue
+            if old is not None:
+                outdated.append(old[0])
+            rows.append((code, position, *cell, persons))
+        outdated.extend(pk for pk, _persons in before.values())
+    for offset in range(0, len(outdated), 900):
+        gone = FirstCountedPersons.objects.filter(pk__in=outdated[offset : offset + 900])
+        gone._raw_delete(gone.db)
+    columns = ("indicator", "term", "territory_id", "period", "breakdown", "month", "persons")
+    _insert_rows(FirstCountedPersons, columns, rows)
 
 
 _COLUMNS = (
@@ -485,61 +791,47 @@ _COLUMNS = (
 
 
 def _insert(values: list[tuple[Any, ...]], computed_at: dt.datetime) -> None:
-    """Plain executemany: bulk_create's per-field preparation dominated the run time."""
     ops = connection.ops
-    table = connection.ops.quote_name(IndicatorValue._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in (*_COLUMNS, "computed_at"))
     stamp = ops.adapt_datetimefield_value(computed_at)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (len(_COLUMNS) + 1))})"
+    _insert_rows(
+        IndicatorValue,
+        (*_COLUMNS, "computed_at"),
+        ((*row[:4], ops.adapt_datefield_value(row[4]), *row[5:], stamp) for row in values),
+    )
+
+
+def _insert_rows(
+    model: type[Any], columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """Plain executemany: bulk_create's per-field preparation dominated the run time."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    iterator = iter(rows)
     with connection.cursor() as cursor:
-        for offset in range(0, len(values), 20_000):
-            chunk = values[offset : offset + 20_000]
-            cursor.executemany(
-                sql,
-                [(*row[:4], ops.adapt_datefield_value(row[4]), *row[5:], stamp) for row in chunk],
-            )
+        while chunk := list(itertools.islice(iterator, 20_000)):
+            cursor.executemany(sql, chunk)
 
 
-def _indicator_values(
-    indicator: Indicator,
-    tree: _TerritoryTree,
-    populations: dict[str, Any],
-    cache: dict[str, list[Row]],
-    start: dt.date | None,
-    periods: set[str] | None = None,
-) -> list[tuple[Any, ...]]:
+def _indicator_values(indicator: Indicator, context: _Context) -> list[tuple[Any, ...]]:
     num_term, den_term = indicator.numerator, indicator.denominator
     if {num_term.measure, den_term.measure} & set(ESTIMATE_PROVIDERS):
-        return _estimate_values(indicator, tree, populations, cache, start)
-    numerators = tally(
-        _rows(num_term.measure, cache, start),
-        num_term,
-        indicator.disaggregations,
-        tree,
-        num_term.measure in DISTINCT_PERSONS,
-        start,
-        num_term.measure in STOCK_MEASURES,
-    )
+        return _estimate_values(indicator, context)
+    numerators = context.term_figures(indicator, num_term, 0, indicator.disaggregations)
     on_population = den_term.measure in POPULATION_MEASURES
     denominators: dict[Cell, float] = {}
     if not on_population:
-        denominators = tally(
-            _rows(den_term.measure, cache, start),
-            den_term,
-            indicator.disaggregations,
-            tree,
-            den_term.measure in DISTINCT_PERSONS,
-            start,
-            den_term.measure in STOCK_MEASURES,
-        )
-    cells = set(numerators) | set(denominators)
+        denominators = context.term_figures(indicator, den_term, 1, indicator.disaggregations)
+    periods = context.incremental.periods if context.incremental else None
     result = []
-    for territory, period_code, breakdown in cells:
+    for territory, period_code, breakdown in set(numerators) | set(denominators):
         if periods is not None and period_code not in periods:
             continue
         numerator = numerators.get((territory, period_code, breakdown), 0.0)
         if on_population:
-            denominator = populations[_population_measure(den_term.measure, breakdown)](
+            denominator = context.populations[_population_measure(den_term.measure, breakdown)](
                 territory, int(period_code[:4])
             )
         else:
@@ -571,13 +863,7 @@ def _lifetimes() -> dict[int, tuple[dt.date | None, dt.date | None]]:
     }
 
 
-def _estimate_values(
-    indicator: Indicator,
-    tree: _TerritoryTree,
-    populations: dict[str, Any],
-    cache: dict[str, list[Row]],
-    start: dt.date | None,
-) -> list[tuple[Any, ...]]:
+def _estimate_values(indicator: Indicator, context: _Context) -> list[tuple[Any, ...]]:
     """Yearly values of an indicator with an estimated term, at the cells the estimate covers.
 
     The estimate's own interval carries through (the registered or population term is taken
@@ -589,17 +875,11 @@ def _estimate_values(
     estimated = num_term if num_term.measure in ESTIMATE_PROVIDERS else den_term
     other = den_term if estimated is num_term else num_term
     lifetimes = _lifetimes()
+    start = context.start
     counted: dict[Cell, float] = {}
     if other.measure not in POPULATION_MEASURES:
-        counted = tally(
-            _rows(other.measure, cache, start),
-            other,
-            (),
-            tree,
-            other.measure in DISTINCT_PERSONS,
-            start,
-            other.measure in STOCK_MEASURES,
-        )
+        position = 0 if other is num_term else 1
+        counted = context.term_figures(indicator, other, position, (), shift=False)
     result = []
     for cell in ESTIMATE_PROVIDERS[estimated.measure]():
         first, last = dt.date(cell.year, 1, 1), dt.date(cell.year, 12, 31)
@@ -609,7 +889,7 @@ def _estimate_values(
         if (valid_from and valid_from > first) or (valid_to and valid_to < last):
             continue
         if other.measure in POPULATION_MEASURES:
-            known = populations[other.measure](cell.territory_id, cell.year)
+            known = context.populations[other.measure](cell.territory_id, cell.year)
         else:
             known = counted.get((cell.territory_id, str(cell.year), ""), 0.0)
         if known is None:

@@ -125,8 +125,8 @@ def incidents(since: dt.date | None) -> Iterator[Row]:
         )
 
 
-_SESSION: ContextVar[dict[tuple[str, dt.date | None], list[Row]] | None] = ContextVar(
-    "measure_session", default=None
+_SESSION: ContextVar[dict[tuple[str, dt.date | None, dt.date | None], list[Row]] | None] = (
+    ContextVar("measure_session", default=None)
 )
 
 
@@ -145,32 +145,43 @@ def reading_session() -> Iterator[None]:
         _SESSION.reset(token)
 
 
-def _participants(role: str, since: dt.date | None) -> Iterator[Row]:
-    """The participations of ``role`` from ``since`` on, each on its incident's local day."""
+def _participants(
+    role: str, since: dt.date | None, active_since: dt.date | None = None
+) -> Iterator[Row]:
+    """The participations of ``role`` from ``since`` on, each on its incident's local day
+    (with ``active_since``, only those of the persons with a participation from that day on)."""
     if _SESSION.get() is None:
-        return _read_participants(role, since)
-    return (row for row in _history(role, since) if since is None or row.day >= since)
+        return _read_participants(role, since, active_since)
+    return (row for row in _history(role, since, active_since) if since is None or row.day >= since)
 
 
-def _history(role: str, since: dt.date | None) -> list[Row]:
+def _history(role: str, since: dt.date | None, active_since: dt.date | None) -> list[Row]:
     """The participations of ``role`` from a year before ``since`` on (what the repeats need),
     read once per session."""
     start = since - dt.timedelta(days=366) if since else None
     session = _SESSION.get()
     if session is None:
-        return list(_read_participants(role, start))
-    if (role, start) not in session:
-        session[role, start] = list(_read_participants(role, start))
-    return session[role, start]
+        return list(_read_participants(role, start, active_since))
+    if (role, start, active_since) not in session:
+        session[role, start, active_since] = list(_read_participants(role, start, active_since))
+    return session[role, start, active_since]
 
 
-def _read_participants(role: str, since: dt.date | None) -> Iterator[Row]:
+def _read_participants(
+    role: str, since: dt.date | None, active_since: dt.date | None = None
+) -> Iterator[Row]:
     zone = _zone()
     offenders = IncidentParticipant.objects.filter(role="offender").exclude(relationship="")
     queryset = IncidentParticipant.objects.filter(role=role)
     if since:
-        offenders = offenders.filter(incident__occurred_at__gte=local_start(since))
         queryset = queryset.filter(incident__occurred_at__gte=local_start(since))
+        offenders = offenders.filter(incident__occurred_at__gte=local_start(since))
+    if active_since:
+        active = IncidentParticipant.objects.filter(
+            role=role, incident__occurred_at__gte=local_start(active_since)
+        )
+        queryset = queryset.filter(person_id__in=active.values("person_id"))
+        offenders = offenders.filter(incident_id__in=queryset.values("incident_id"))
     relationship = dict(plain_rows(offenders, "incident_id", "relationship"))
     for incident_id, moment, district, person, sex, birth_year in plain_rows(
         queryset,
@@ -203,13 +214,15 @@ def offenders(since: dt.date | None) -> Iterator[Row]:
     return _participants("offender", since)
 
 
-def _repeats(role: str, since: dt.date | None) -> Iterator[Row]:
+def _repeats(
+    role: str, since: dt.date | None, active_since: dt.date | None = None
+) -> Iterator[Row]:
     """Participations preceded by another of the same person within 365 days.
 
     From ``since`` on, only the participations of the 365 days before it can be the earlier
     one, so the history read is bounded by that.
     """
-    rows = sorted(_history(role, since), key=lambda row: (row.key, row.day))
+    rows = sorted(_history(role, since, active_since), key=lambda row: (row.key, row.day))
     previous: Row | None = None
     for row in rows:
         repeat = previous and previous.key == row.key and 0 < (row.day - previous.day).days <= 365
@@ -224,6 +237,18 @@ def repeat_victims(since: dt.date | None) -> Iterator[Row]:
 
 def repeat_offenders(since: dt.date | None) -> Iterator[Row]:
     return _repeats("offender", since)
+
+
+PersonHistory = Callable[[dt.date, dt.date], Iterator[Row]]
+PERSON_HISTORIES: dict[str, PersonHistory] = {
+    "victims": lambda since, active: _participants("victim", since, active),
+    "offenders": lambda since, active: _participants("offender", since, active),
+    "repeat_victims": lambda since, active: _repeats("victim", since, active),
+    "repeat_offenders": lambda since, active: _repeats("offender", since, active),
+}
+"""For each measure of distinct persons: its rows from ``since`` on of only the persons with a
+row from ``active`` on. Every person an incremental computation can count anew is among
+them, so it reads their history instead of everyone's."""
 
 
 def _dated(
@@ -459,6 +484,23 @@ STOCK_MEASURES = {"shelter_beds"}
 # Measures registered by higher parts add themselves here.
 EXACT_MEASURES: set[str] = set()
 DISTINCT_PERSONS = {"victims", "offenders", "repeat_victims", "repeat_offenders"}
+# Measures whose every row weighs more than zero and counts on its own day, so that a period's
+# figure is the sum of its months' and a cell exists exactly when it has a row. An incremental
+# computation shifts their stored quarter and year figures by the change in the recomputed
+# months instead of reading the whole year again. Parts above register theirs.
+ADDITIVE_MEASURES: set[str] = {
+    "incidents",
+    "orders",
+    "orders_with_incident",
+    "orders_within_one_day",
+    "order_violations",
+    "order_checks",
+    "order_weeks_in_force",
+    "requirements",
+    "requirement_violations",
+    "offences",
+    "risk_assessments",
+}
 POPULATION_MEASURES = {"population": None, "population_female": "F", "population_male": "M"}
 
 _PERSON_FIELDS = {"sex", "age_group", "relationship"}

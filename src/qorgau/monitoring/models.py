@@ -61,6 +61,9 @@ class ComputationRun(models.Model):
     since = models.DateField(_("recomputed from"), null=True)
     values_written = models.PositiveIntegerField(_("values written"), default=0)
     catalogue_version = models.PositiveSmallIntegerField(default=1)
+    # The codes of the indicators the run computed. A later incremental run shifts the stored
+    # figures of an indicator only if a complete run of the same catalogue computed it.
+    indicators = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("computation run")
@@ -69,6 +72,32 @@ class ComputationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} ({self.values_written})"
+
+
+class FirstCountedPersons(models.Model):
+    """How many persons a distinct-person figure counted for the first time in each month of a
+    quarter or a year: the year's figure is the sum over its months.
+
+    Kept by the engine beside the values (never shown) so that an incremental computation can
+    count a year's distinct victims from the months it did not recompute plus the persons it
+    reads again, instead of reading the whole year.
+    """
+
+    indicator = models.CharField(max_length=60)
+    term = models.PositiveSmallIntegerField()  # 0: the numerator, 1: the denominator
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=7)  # the quarter or year
+    breakdown = models.CharField(max_length=60, blank=True, default="")
+    month = models.CharField(max_length=7)
+    persons = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["indicator", "term", "month"], name="first_counted_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}/{self.term} {self.territory_id} {self.period} {self.month}"
 
 
 class AlertKind(models.TextChoices):

@@ -124,7 +124,7 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 class Incident(SourceRecord):
     """One event of family-domestic violence as it reached the police."""
 
-    occurred_at = models.DateTimeField(_("occurred at"))
+    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
     reported_at = models.DateTimeField(_("reported at"))
     district = models.ForeignKey(
         Territory,
@@ -293,10 +293,10 @@ class ProtectiveOrder(SourceRecord):
     protected_persons = models.ManyToManyField(
         Person, verbose_name=_("protected persons"), related_name="orders_protecting"
     )
-    issued_on = models.DateField(_("issued on"))
+    issued_on = models.DateField(_("issued on"), db_index=True)
     served_on = models.DateField(_("served on"), null=True, blank=True)
     term_days = models.PositiveSmallIntegerField(_("term, days"))
-    ends_on = models.DateField(_("in force until"), null=True, blank=True)
+    ends_on = models.DateField(_("in force until"), null=True, blank=True, db_index=True)
     check_interval_days = models.PositiveSmallIntegerField(_("check interval, days"))
     next_check_due = models.DateField(_("next check due"), null=True, blank=True)
     prohibitions = models.JSONField(_("prohibitions"), default=list)
@@ -358,7 +358,7 @@ class OrderCheckIn(models.Model):
     """A police check of compliance with an order (at least every 7 days by law)."""
 
     order = models.ForeignKey(ProtectiveOrder, on_delete=models.CASCADE, related_name="check_ins")
-    checked_on = models.DateField(_("checked on"))
+    checked_on = models.DateField(_("checked on"), db_index=True)
     compliant = models.BooleanField(_("order complied with"), default=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     checked_by = models.ForeignKey(
@@ -376,7 +376,7 @@ class OrderCheckIn(models.Model):
 
 class OrderViolation(models.Model):
     order = models.ForeignKey(ProtectiveOrder, on_delete=models.CASCADE, related_name="violations")
-    occurred_on = models.DateField(_("occurred on"))
+    occurred_on = models.DateField(_("occurred on"), db_index=True)
     description = models.CharField(_("what happened"), max_length=500)
     sanction = models.CharField(
         _("sanction"), max_length=20, choices=c.Sanction.choices, default=c.Sanction.NONE
@@ -426,7 +426,7 @@ class BehaviourRequirement(SourceRecord):
         blank=True,
     )
     court = models.CharField(_("court"), max_length=200)
-    decided_on = models.DateField(_("date of the court decision"))
+    decided_on = models.DateField(_("date of the court decision"), db_index=True)
     starts_on = models.DateField(_("in force from"))
     term_months = models.PositiveSmallIntegerField(_("term, months"))
     ends_on = models.DateField(_("in force until"))
@@ -476,7 +476,7 @@ class RequirementViolation(models.Model):
     requirement = models.ForeignKey(
         BehaviourRequirement, on_delete=models.CASCADE, related_name="violations"
     )
-    occurred_on = models.DateField(_("occurred on"))
+    occurred_on = models.DateField(_("occurred on"), db_index=True)
     condition = models.CharField(
         _("condition broken"), max_length=30, choices=c.RequirementCondition.choices
     )
@@ -516,7 +516,7 @@ class Offence(SourceRecord):
     article = models.CharField(
         _("article"), max_length=20, help_text=_("e.g. 73, 461 (CoAO) or 109, 106 (Criminal Code)")
     )
-    committed_on = models.DateField(_("committed on"))
+    committed_on = models.DateField(_("committed on"), db_index=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     outcome = models.CharField(
         _("outcome"),
@@ -573,7 +573,7 @@ class RiskAssessment(models.Model):
     override_reason = models.CharField(
         _("reason for raising the level"), max_length=500, blank=True
     )
-    assessed_at = models.DateTimeField(_("assessed at"))
+    assessed_at = models.DateTimeField(_("assessed at"), db_index=True)
     next_due = models.DateField(_("re-assess by"))
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
