@@ -449,7 +449,7 @@ def indicators_compute(
                 computed = [row for row in computed if row[2] in incremental.periods]
             values.extend(computed)
     with transaction.atomic():
-        written = _store(values, stored, timezone.now(), existing)
+        written = _store(values, stored, timezone.now(), existing, context.unchanged)
         _store_first_counts(context, only)
         run.finished_at = timezone.now()
         run.values_written = written
@@ -516,19 +516,20 @@ def _store(
     stored: QuerySet[IndicatorValue],
     computed_at: dt.datetime,
     existing: dict[StoredKey, tuple[int, tuple[Any, ...]]] | None,
+    unchanged: set[StoredKey],
 ) -> int:
     """Replace ``stored`` by ``values``; returns the rows written.
 
     A full computation (``existing`` is None) replaces everything. An incremental one compares
     with the ``existing`` cells first and writes only the cells whose figures changed (a day of
     new records changes a few hundred cells of the tens of thousands in a year), deleting the
-    cells that no longer have a value.
+    cells that no longer have a value; ``unchanged`` cells were found equal while computing.
     """
     if existing is None:
         stored._raw_delete(stored.db)  # no signals or cascades hang on stored values
         _insert(values, computed_at)
         return len(values)
-    existing = dict(existing)
+    existing = {key: old for key, old in existing.items() if key not in unchanged}
     changed: list[tuple[Any, ...]] = []
     outdated: list[int] = []
     for row in values:
@@ -645,6 +646,9 @@ class _Context:
     first_counts: dict[tuple[str, int], dict[FirstCell, int]] = dataclass_field(
         default_factory=dict
     )
+    # stored cells an incremental computation found unchanged (indicator, territory, period,
+    # breakdown)
+    unchanged: set[StoredKey] = dataclass_field(default_factory=set)
     # (indicator, term) -> the stored counts from the first recomputed month on (incremental)
     first_stored: dict[tuple[str, int], dict[FirstCell, tuple[int, int]]] = dataclass_field(
         default_factory=dict
@@ -825,17 +829,24 @@ def _indicator_values(indicator: Indicator, context: _Context) -> list[tuple[Any
     if not on_population:
         denominators = context.term_figures(indicator, den_term, 1, indicator.disaggregations)
     periods = context.incremental.periods if context.incremental else None
+    stored = context.incremental.figures.get(indicator.code, {}) if context.incremental else {}
     result = []
-    for territory, period_code, breakdown in set(numerators) | set(denominators):
+    for cell in set(numerators) | set(denominators):
+        territory, period_code, breakdown = cell
         if periods is not None and period_code not in periods:
             continue
-        numerator = numerators.get((territory, period_code, breakdown), 0.0)
+        numerator = numerators.get(cell, 0.0)
         if on_population:
             denominator = context.populations[_population_measure(den_term.measure, breakdown)](
                 territory, int(period_code[:4])
             )
         else:
-            denominator = denominators.get((territory, period_code, breakdown))
+            denominator = denominators.get(cell)
+        old = stored.get(cell)
+        if old is not None and _same(old[:2], (numerator, denominator)):
+            # the value and its interval follow from the two terms: the stored ones stand
+            context.unchanged.add((indicator.code, *cell))
+            continue
         value, low, high = _value(indicator, numerator, denominator, on_population)
         period = _period_from_code(period_code)
         result.append(

@@ -177,9 +177,9 @@ def _read_participants(
         queryset = queryset.filter(incident__occurred_at__gte=local_start(since))
         offenders = offenders.filter(incident__occurred_at__gte=local_start(since))
     if active_since:
-        active = IncidentParticipant.objects.filter(
-            role=role, incident__occurred_at__gte=local_start(active_since)
-        )
+        # from the incidents by their date index, not from every participation
+        recent = Incident.objects.filter(occurred_at__gte=local_start(active_since))
+        active = IncidentParticipant.objects.filter(role=role, incident_id__in=recent.values("pk"))
         queryset = queryset.filter(person_id__in=active.values("person_id"))
         offenders = offenders.filter(incident_id__in=queryset.values("incident_id"))
     relationship = dict(plain_rows(offenders, "incident_id", "relationship"))

@@ -23,7 +23,15 @@ BATCH = 20_000
 
 
 def plain_rows(queryset: QuerySet[Any], *fields: str) -> Iterator[tuple[Any, ...]]:
-    """The rows of ``queryset.values_list(*fields)``, as Django would return them."""
+    """The rows of ``queryset.values_list(*fields)``, as Django would return them.
+
+    Without an explicit ``order_by`` the rows come in no particular order: the model's default
+    ordering would make the database walk an index in that order instead of the one that
+    selects the rows (SQLite scanned every protective order by issue date to find those in
+    force).
+    """
+    if not queryset.query.order_by:
+        queryset = queryset.order_by()
     values = queryset.values_list(*fields)
     compiler = values.query.get_compiler(values.db)
     sql, params = compiler.as_sql()
