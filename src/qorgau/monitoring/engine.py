@@ -687,7 +687,7 @@ class _Context:
         incremental = self.incremental
         if incremental is not None and indicator.code in incremental.shiftable:
             if distinct and term.measure in PERSON_HISTORIES:
-                return self._recounted(indicator.code, term, position, breakdowns)
+                return self._recounted(indicator.code, term, position, breakdowns, shift)
             if shift and term.measure in ADDITIVE_MEASURES:
                 rows = self.measure_rows(term.measure, incremental.first)
                 first, last = incremental.first, incremental.last
@@ -701,12 +701,17 @@ class _Context:
         return tally(rows, term, breakdowns, self.tree, distinct, self.start, stock)
 
     def _recounted(
-        self, code: str, term: Term, position: int, breakdowns: tuple[str, ...]
+        self, code: str, term: Term, position: int, breakdowns: tuple[str, ...], shift: bool
     ) -> dict[Cell, float]:
         """Distinct persons in the affected periods, reading only the persons with a row in
         the recomputed months: a month counts them all; a quarter or a year counts the
-        persons first counted in its earlier months (stored) and those first counted from
-        the first recomputed month on (counted again now)."""
+        persons first counted in its earlier months and those first counted from the first
+        recomputed month on (counted again now).
+
+        The earlier months' persons are the stored figure less the stored first counts from
+        that month on; an estimate's indicator (``shift`` false) does not store every cell, so
+        its earlier first counts are summed instead.
+        """
         incremental = self.incremental
         assert incremental is not None and self.start is not None
         rows = self.measure_rows(term.measure, self.start, active=True)
@@ -724,31 +729,43 @@ class _Context:
             if cell[3] >= month
         }
         self.first_counts[code, position] = fresh
-        counts = [((t, p, b), n) for (t, p, b, _month), n in fresh.items()]
         stored = FirstCountedPersons.objects.filter(indicator=code, term=position)
-        earlier = (
-            stored.filter(month__gte=f"{self.start:%Y-%m}", month__lt=month)
-            .filter(period__in=sorted(incremental.periods))
-            .values("territory_id", "period", "breakdown")
-            .annotate(persons_sum=Sum("persons"))
-        )
-        counts += [
-            ((t, p, b), n)
-            for t, p, b, n in plain_rows(
-                earlier, "territory_id", "period", "breakdown", "persons_sum"
-            )
-        ]
-        later = stored.filter(month__gte=month)
-        self.first_stored[code, position] = {
+        later = {
             (t, p, b, m): (pk, n)
             for pk, t, p, b, m, n in plain_rows(
-                later, "pk", "territory_id", "period", "breakdown", "month", "persons"
+                stored.filter(month__gte=month),
+                "pk",
+                "territory_id",
+                "period",
+                "breakdown",
+                "month",
+                "persons",
             )
         }
+        self.first_stored[code, position] = later
+        counts: list[tuple[Cell, float]] = [((t, p, b), n) for (t, p, b, _m), n in fresh.items()]
+        if shift:
+            for cell, figures in incremental.figures.get(code, {}).items():
+                if len(cell[1]) != 7:
+                    counts.append((cell, figures[position] or 0.0))
+            counts += [((t, p, b), -n) for (t, p, b, _month), (_pk, n) in later.items()]
+        else:
+            earlier = (
+                stored.filter(month__gte=f"{self.start:%Y-%m}", month__lt=month)
+                .filter(period__in=sorted(incremental.periods))
+                .values("territory_id", "period", "breakdown")
+                .annotate(persons_sum=Sum("persons"))
+            )
+            counts += [
+                ((t, p, b), n)
+                for t, p, b, n in plain_rows(
+                    earlier, "territory_id", "period", "breakdown", "persons_sum"
+                )
+            ]
         for cell, count in counts:
             if cell[1] in incremental.periods:
                 result[cell] = result.get(cell, 0.0) + count
-        return result
+        return {cell: value for cell, value in result.items() if value}
 
 
 def _store_first_counts(context: _Context, only: Collection[str] | None) -> None:

@@ -296,27 +296,31 @@ def test_an_incremental_run_carries_the_figures_of_months_it_does_not_recompute(
         ).numerator
 
     assert (year("incidents_rate"), year("victims_rate")) == (2, 2)
-    # Marks on figures of months before the recomputed one: an incremental run keeps them.
-    IndicatorValue.objects.filter(
-        indicator="incidents_rate", territory=semey, period="2024", breakdown=""
-    ).update(numerator=102)
-    FirstCountedPersons.objects.create(
-        indicator="victims_rate",
-        term=0,
-        territory=semey,
-        period="2024",
-        breakdown="",
-        month="2024-03",
-        persons=100,
-    )
+    # Marks on the stored year: an incremental run shifts it instead of recounting the year.
+    for indicator in ("incidents_rate", "victims_rate"):
+        IndicatorValue.objects.filter(
+            indicator=indicator, territory=semey, period="2024", breakdown=""
+        ).update(numerator=102)
+    # victims[2] was counted in Semey in July already; victims[0] not yet this year
     _incident(root, SEMEY, D(2024, 12, 20), victims[2], offenders[1], physical=True)
+    _incident(root, SEMEY, D(2024, 12, 21), victims[0], offenders[1], physical=True)
     indicators_compute(since=D(2024, 12, 20))
-    # one more incident; its victim was counted in July already
-    assert (year("incidents_rate"), year("victims_rate")) == (103, 102)
+    assert (year("incidents_rate"), year("victims_rate")) == (104, 103)
+    assert (
+        FirstCountedPersons.objects.get(
+            indicator="victims_rate",
+            term=0,
+            territory=semey,
+            period="2024",
+            breakdown="",
+            month="2024-12",
+        ).persons
+        == 2
+    )  # victims[1] on 5 December, victims[0] on the 21st
     # A complete run of another catalogue: nothing can be shifted, everything is recounted.
     ComputationRun.objects.update(catalogue_version=0)
     indicators_compute(since=D(2024, 12, 20))
-    assert (year("incidents_rate"), year("victims_rate")) == (3, 2)
+    assert (year("incidents_rate"), year("victims_rate")) == (4, 3)
 
 
 @pytest.mark.django_db
