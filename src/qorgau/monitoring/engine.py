@@ -197,8 +197,14 @@ def _selections(
         values, codes = columns.factorised(name)
         labels.append(([f"{name}={v}" for v in values], codes[mask]))
     for level in range(depth):
-        # the territory at this level of each row, through its district's chain (-1: none)
-        level_of = np.array([c[level] if len(c) > level else -1 for c in chains], dtype=np.int64)
+        # The territory at this level of each row, through the chain of the version it was made
+        # on (-1: none). Chains are aligned at the country: a row made on a region has no
+        # district, and its region and country are those of the district rows, so each
+        # territory is at one level only and its rows are counted together.
+        level_of = np.array(
+            [c[len(c) - depth + level] if len(c) - depth + level >= 0 else -1 for c in chains],
+            dtype=np.int64,
+        )
         territory = level_of[district_at]
         present = territory >= 0
         for names, label in labels:

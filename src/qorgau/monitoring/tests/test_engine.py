@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qorgau.accounts.roles import Role
-from qorgau.conftest import ABAI, ALMATY_CITY, KURCHATOV, MEDEU, SEMEY
+from qorgau.conftest import ABAI, ALMATY_CITY, COUNTRY, KURCHATOV, MEDEU, SEMEY
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.monitoring.engine import indicators_compute
 from qorgau.monitoring.export import export_rows
@@ -321,6 +321,32 @@ def test_an_incremental_run_carries_the_figures_of_months_it_does_not_recompute(
     ComputationRun.objects.update(catalogue_version=0)
     indicators_compute(since=D(2024, 12, 20))
     assert (year("incidents_rate"), year("victims_rate")) == (4, 3)
+
+
+@pytest.mark.django_db
+def test_rows_made_on_a_region_count_with_the_rows_of_its_districts():
+    """A regional body's decisions are booked on the region, safety actions on districts: the
+    region's and the country's figures hold both (a region's own rows once overwrote them)."""
+    from qorgau.monitoring.catalogue import Term
+    from qorgau.monitoring.engine import _TerritoryTree, tally
+    from qorgau.monitoring.measures import Row
+
+    day = D(2025, 5, 5)
+    semey, abai, country = (
+        Territory.objects.by_code(code, on=day) for code in (SEMEY, ABAI, COUNTRY)
+    )
+    rows = [
+        Row(day, semey.pk, None, 1.0, {}),
+        Row(day, abai.pk, None, 1.0, {}),
+        Row(D(2025, 4, 1), abai.pk, None, 1.0, {}),
+    ]
+    figures = tally(rows, Term("decisions_due", {}), (), _TerritoryTree.load(), False, None)
+    assert figures[semey.pk, "2025-05", ""] == 1
+    assert (semey.pk, "2025-04", "") not in figures
+    assert figures[abai.pk, "2025-05", ""] == 2
+    assert figures[abai.pk, "2025Q2", ""] == 3
+    assert figures[country.pk, "2025Q2", ""] == 3
+    assert figures[country.pk, "2025-04", ""] == 1
 
 
 @pytest.mark.django_db
