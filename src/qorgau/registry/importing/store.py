@@ -26,12 +26,16 @@ def _converter(field: models.Field[Any, Any]) -> Converter:
         return json.dumps
     if postgres:
         return None  # psycopg adapts dates, aware datetimes and booleans itself
-    ops = connection.ops
     if isinstance(field, models.DateTimeField):
         return _sqlite_datetime
     if isinstance(field, models.DateField):
-        return lambda v: None if v is None else ops.adapt_datefield_value(v)
+        return _sqlite_date
     return None
+
+
+def _sqlite_date(value: dt.date | None) -> str | None:
+    """What Django's SQLite backend stores for a date (``str(value)``), without the call."""
+    return None if value is None else value.isoformat()
 
 
 def _sqlite_datetime(value: dt.datetime | None) -> str | None:
@@ -46,17 +50,31 @@ def _sqlite_datetime(value: dt.datetime | None) -> str | None:
 def _prepared(
     fields: Sequence[models.Field[Any, Any]], rows: Iterable[Sequence[Any]]
 ) -> list[Sequence[Any]]:
-    """``rows`` with the values of the columns that need a conversion converted."""
+    """``rows`` with the values of the columns that need a conversion converted.
+
+    A column holding one object in every row (the batch's ``created_at``) is converted once.
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
     converting = [
         (i, convert) for i, convert in enumerate(_converter(field) for field in fields) if convert
     ]
-    if not converting:
-        return rows if isinstance(rows, list) else list(rows)
+    if not converting or not rows:
+        return rows
+    varying: list[tuple[int, Callable[[Any], Any]]] = []
+    constant: list[tuple[int, Any]] = []
+    for i, convert in converting:
+        first = rows[0][i]
+        if all(row[i] is first for row in rows):
+            constant.append((i, convert(first)))
+        else:
+            varying.append((i, convert))
     prepared: list[Sequence[Any]] = []
     for row in rows:
         values = list(row)
-        for i, convert in converting:
+        for i, convert in varying:
             values[i] = convert(values[i])
+        for i, value in constant:
+            values[i] = value
         prepared.append(values)
     return prepared
 

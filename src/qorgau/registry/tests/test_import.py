@@ -526,3 +526,41 @@ def test_iin_pseudonyms_follow_a_change_of_keys(settings: Any) -> None:
     assert parse_iin(text).pseudonym == iin_pseudonym(text) != before
     settings.QORGAU_PSEUDONYM_REKEY_KEYS = ["a-rekeying-key-a-rekeying-key-123"]
     assert parse_iin(text).pseudonym == iin_pseudonym(text)
+
+
+def test_bulk_store_writes_dates_as_the_orm_writes_them() -> None:
+    """The importer's insert converts dates itself, a repeated value (the batch's creation time)
+    only once; every row holds in the database exactly what the ORM would have written, so
+    lookups and ordering by these columns treat imported and entered rows alike."""
+    from django.db import connection
+
+    from qorgau.registry.importing.store import insert_returning_pks
+
+    created = timezone.now()
+    births = [dt.date(1980, 1, 2), None, dt.date(2001, 12, 31)]
+    other = ("", "", "", "", "", "KZ", "unknown")
+    rows = [
+        (f"pseudonym-{n}", "F", birth, birth.year if birth else None, "test", created, *other)
+        for n, birth in enumerate(births)
+    ]
+    columns = ["iin_pseudonym", "sex", "birth_date", "birth_year", "source", "created_at"]
+    columns += ["surname_token", "first_name_token", "patronymic_token"]
+    columns += ["phone_token", "address_token", "citizenship", "disability"]
+    pks = insert_returning_pks(Person, columns, rows, [row[0] for row in rows], {}, "iin_pseudonym")
+    by_orm = [
+        Person.objects.create(iin_pseudonym=f"orm-{n}", sex="F", birth_date=birth).pk
+        for n, birth in enumerate(births)
+    ]
+    Person.objects.filter(pk__in=by_orm).update(created_at=created)
+
+    def raw(pk: int) -> tuple[object, object]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT CAST(birth_date AS TEXT), CAST(created_at AS TEXT) "
+                "FROM registry_person WHERE id = %s",
+                [pk],
+            )
+            return cursor.fetchone()
+
+    assert [raw(pk) for pk in pks] == [raw(pk) for pk in by_orm]
+    assert Person.objects.get(pk=pks[2]).created_at == created
