@@ -121,6 +121,8 @@ def report_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
             header.add_error(None, str(exc))
         else:
             messages.success(request, _("The figures were saved as a draft."))
+            for flag in agg.report_outliers(report):
+                messages.warning(request, flag.message(report_form))
             return redirect("monitoring:aggregate_detail", pk=report.pk)
     return render(
         request,
@@ -136,11 +138,17 @@ def report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(reports_for(request.user), pk=pk)
     form = agg.report_form(report.form)
     values = dict(report.figures.values_list("item", "value"))
-    rows = [(item, values.get(item.code)) for item in form.items]
+    flags = {flag.item: flag for flag in agg.report_outliers(report)}
+    rows = [(item, values.get(item.code), flags.get(item.code)) for item in form.items]
     return render(
         request,
         "monitoring/aggregate_detail.html",
-        {"report": report, "report_form": form, "rows": rows},
+        {
+            "report": report,
+            "report_form": form,
+            "rows": rows,
+            "flags": [flag.message(form) for flag in flags.values()],
+        },
     )
 
 
@@ -240,6 +248,9 @@ def _upload_rows(
             results.append((number, "error", str(exc)))
         else:
             results.append((number, "ok", f"{report.form} {report.period}"))
+            form = agg.report_form(form_code)
+            flags = agg.report_outliers(report)
+            results.extend((number, "warning", flag.message(form)) for flag in flags)
     return results
 
 

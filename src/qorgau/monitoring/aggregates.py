@@ -4,6 +4,8 @@ and the submit → approve → accept workflow with locking. Every change is aud
 from __future__ import annotations
 
 import datetime as dt
+import math
+import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -83,7 +85,8 @@ def report_form(code: str) -> ReportForm:
 
 
 def figures_validate(form: ReportForm, values: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
-    """Check the figures; return them as integers and the outlier warnings (not errors)."""
+    """Check the figures; return them as integers (and, for callers of old, no warnings: the
+    outliers need the reporter's history, see :func:`figures_outliers`)."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, int] = {}
     for item in form.items:
@@ -276,6 +279,108 @@ def report_return(
         target=ReportStatus.RETURNED,
         request=request,
         reason=reason.strip(),
+    )
+
+
+OUTLIER_MONTHS = 12  # the history a figure is compared with: the months before its own
+OUTLIER_MIN_MONTHS = 6  # fewer reported months say too little about what is usual
+OUTLIER_LIMIT = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
+_MAD_TO_SD = 1.4826  # the MAD of a normal sample times this estimates its standard deviation
+OUTLIER_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED, ReportStatus.ACCEPTED)
+
+
+@dataclass(frozen=True)
+class OutlierFlag:
+    """A figure far from what the same reporter reported for the same item before."""
+
+    item: str
+    value: int
+    median: float
+    low: int  # the usual range: what the history's median and spread allow
+    high: int
+    months: int  # how many months of history it was compared with
+
+    def message(self, form: ReportForm) -> str:
+        label = next((i.label() for i in form.items if i.code == self.item), self.item)
+        return str(
+            _(
+                "%(item)s: %(value)s is far from the last %(months)s months of this report "
+                "(median %(median)s, usual range %(low)s–%(high)s). Check the figure before "
+                "it is submitted or approved."
+            )
+            % {
+                "item": label,
+                "value": self.value,
+                "months": self.months,
+                "median": f"{self.median:g}",
+                "low": self.low,
+                "high": self.high,
+            }
+        )
+
+
+def figures_outliers(
+    *,
+    form_code: str,
+    period: str,
+    territory_id: int,
+    organisation_id: int | None,
+    values: dict[str, int],
+) -> list[OutlierFlag]:
+    """The figures far from the same reporter's own figures of the twelve months before.
+
+    A flag is a question to the reporter and the approver, not an error: the figure may be
+    right (a new shelter opened). Method: the modified z-score of Iglewicz and Hoaglin,
+    ``(x - median) / (1.4826 MAD)``, flagged beyond 3.5, over the figures of the reports of the
+    same form and reporter submitted (or further) for the months before; with fewer than six
+    such months nothing is flagged. The median and the median absolute deviation are not moved
+    by the odd wrong month in the history itself, as a mean and a standard deviation would be.
+    Counts that never varied (a MAD of zero, often all zeros) use the Poisson spread of their
+    median, ``sqrt(max(median, 1))``, so a first 6 after a year of zeros is flagged and a 2 is
+    not.
+    """
+    month = period_parse(period)
+    first = month.start.replace(year=month.start.year - 1)
+    reporter: dict[str, Any] = (
+        {"report__organisation__isnull": True}
+        if organisation_id is None
+        else {"report__organisation_id": organisation_id}
+    )
+    history = AggregateFigure.objects.filter(
+        **reporter,
+        report__form=form_code,
+        report__territory_id=territory_id,
+        report__status__in=OUTLIER_STATUSES,
+        report__period__gte=f"{first:%Y-%m}",
+        report__period__lt=period,
+    ).values_list("item", "value")
+    series: dict[str, list[int]] = {}
+    for item, value in history:
+        series.setdefault(item, []).append(value)
+    flags = []
+    for item, value in values.items():
+        past = series.get(item, [])
+        if len(past) < OUTLIER_MIN_MONTHS:
+            continue
+        median = statistics.median(past)
+        spread = _MAD_TO_SD * statistics.median(abs(x - median) for x in past)
+        if spread == 0:
+            spread = math.sqrt(max(median, 1.0))
+        if abs(value - median) / spread > OUTLIER_LIMIT:
+            low = max(0, math.ceil(median - OUTLIER_LIMIT * spread))
+            high = math.floor(median + OUTLIER_LIMIT * spread)
+            flags.append(OutlierFlag(item, value, median, low, high, len(past)))
+    return flags
+
+
+def report_outliers(report: AggregateReport) -> list[OutlierFlag]:
+    """:func:`figures_outliers` of a stored report's figures."""
+    return figures_outliers(
+        form_code=report.form,
+        period=report.period,
+        territory_id=report.territory_id,
+        organisation_id=report.organisation_id,
+        values=dict(report.figures.values_list("item", "value")),
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -106,9 +107,21 @@ class IndicatorValueListApi(generics.ListAPIView[IndicatorValue]):
     )
 
 
+class OutlierFlagSerializer(serializers.Serializer[Any]):
+    """A figure far from the reporter's own history (``aggregates.figures_outliers``)."""
+
+    item = serializers.CharField()
+    value = serializers.IntegerField()
+    median = serializers.FloatField()
+    low = serializers.IntegerField(help_text="the usual range's lower end")
+    high = serializers.IntegerField(help_text="the usual range's upper end")
+    months = serializers.IntegerField(help_text="months of history compared with")
+
+
 class AggregateReportOutputSerializer(serializers.ModelSerializer[AggregateReport]):
     territory = serializers.CharField(source="territory.kato_code")
     figures = serializers.SerializerMethodField()
+    outliers = serializers.SerializerMethodField()
 
     class Meta:
         model = AggregateReport
@@ -121,10 +134,16 @@ class AggregateReportOutputSerializer(serializers.ModelSerializer[AggregateRepor
             "status",
             "return_reason",
             "figures",
+            "outliers",
         ]
 
     def get_figures(self, report: AggregateReport) -> dict[str, int]:
         return dict(report.figures.values_list("item", "value"))
+
+    @extend_schema_field(OutlierFlagSerializer(many=True))
+    def get_outliers(self, report: AggregateReport) -> list[dict[str, Any]]:
+        """Figures to check before submitting or approving: advice, never a refusal."""
+        return [dataclasses.asdict(flag) for flag in agg.report_outliers(report)]
 
 
 class AggregateReportListApi(generics.ListCreateAPIView[AggregateReport]):

@@ -203,3 +203,105 @@ def test_the_api_saves_and_moves_reports_and_lists_values(people, signed_in):
         f"/api/v1/indicator-values/?indicator=crisis_centre_clients_rate&territory={SEMEY}&period=2025-03"
     )
     assert values.json()["results"][0]["numerator"] == 12
+
+
+def _submitted_history(actor, months: list[str], totals: list[int], men: int = 0) -> None:
+    """A year of submitted crisis-centre reports: ``totals`` clients, five of them children."""
+    for period, total in zip(months, totals, strict=True):
+        values = {
+            **GOOD,
+            "clients_total": total + men,
+            "clients_women": total - 5,
+            "clients_children": 5,
+            "clients_men": men,
+        }
+        report = agg.report_save(
+            actor=actor, form_code="crisis_centre", period=period, values=values
+        )
+        agg.report_submit(report, actor=actor)
+
+
+YEAR_2024 = [f"2024-{m:02d}" for m in range(1, 13)]
+TOTALS_2024 = [10, 11, 12, 13, 14, 10, 11, 12, 13, 14, 10, 11]
+
+
+def test_a_figure_far_from_the_reporters_own_year_is_flagged_and_not_refused(people):
+    """Modified z-score on the 12 months before (hand-computed): the totals have median 11.5
+    and MAD 1.5, so the spread is 1.4826 × 1.5 and the usual range 11.5 ± 3.5 × 2.224, 4–19."""
+    centre = people["centre"]
+    _submitted_history(centre, YEAR_2024, TOTALS_2024)
+
+    def flags(total: int, men: int = 0) -> dict[str, agg.OutlierFlag]:
+        values = {
+            "clients_total": total + men,
+            "clients_women": total - 5,
+            "clients_children": 5,
+            "clients_men": men,
+            "beds": 20,
+        }
+        found = agg.figures_outliers(
+            form_code="crisis_centre",
+            period="2025-01",
+            territory_id=centre.organisation.territory_id,
+            organisation_id=centre.organisation_id,
+            values=values,
+        )
+        return {flag.item: flag for flag in found}
+
+    assert "clients_total" not in flags(19)  # 7.5 / 2.224 = 3.37
+    total = flags(20)["clients_total"]  # 8.5 / 2.224 = 3.82
+    assert (total.median, total.low, total.high, total.months) == (11.5, 4, 19, 12)
+    assert set(flags(60)) == {"clients_total", "clients_women"}  # children and beds as usual
+    # a count that was always zero: the Poisson spread of 1, so 4 is flagged and 3 is not
+    assert "clients_men" in flags(12, men=4) and "clients_men" not in flags(12, men=3)
+
+    report = agg.report_save(
+        actor=centre,
+        form_code="crisis_centre",
+        period="2025-01",
+        values={**GOOD, "clients_total": 60, "clients_women": 55},
+    )
+    assert [flag.item for flag in agg.report_outliers(report)] == ["clients_total", "clients_women"]
+    assert agg.report_submit(report, actor=centre).status == ReportStatus.SUBMITTED
+
+
+def test_too_short_or_unsubmitted_history_flags_nothing(people):
+    centre = people["centre"]
+    _submitted_history(centre, YEAR_2024[:5], TOTALS_2024[:5])
+    for period in YEAR_2024[5:]:  # drafts: not yet the reporter's word
+        agg.report_save(actor=centre, form_code="crisis_centre", period=period, values=GOOD)
+    report = agg.report_save(
+        actor=centre,
+        form_code="crisis_centre",
+        period="2025-01",
+        values={**GOOD, "clients_total": 60, "clients_women": 55},
+    )
+    assert agg.report_outliers(report) == []
+
+
+def test_flags_reach_the_reporter_and_the_approver_on_the_pages_and_the_api(people, signed_in):
+    centre = people["centre"]
+    _submitted_history(centre, YEAR_2024, TOTALS_2024)
+    page = signed_in(centre).post(
+        "/monitoring/reports/enter/",
+        {
+            "form_code": "crisis_centre",
+            "period": "2025-01",
+            **GOOD,
+            "clients_total": 60,
+            "clients_women": 55,
+        },
+        follow=True,
+    )
+    text = page.content.decode()
+    assert "60 is far from the last 12 months of this report" in text
+    assert "usual range 4–19" in text and "Figures to check" in text
+    report = AggregateReport.objects.get(period="2025-01")
+    agg.report_submit(report, actor=centre)
+    region = signed_in(people["region"])
+    assert "Figures to check" in region.get(f"/monitoring/reports/{report.pk}/").content.decode()
+    listed = region.get("/api/v1/aggregate-reports/").json()["results"]
+    flagged = next(r for r in listed if r["id"] == report.pk)["outliers"]
+    assert [(f["item"], f["low"], f["high"]) for f in flagged][0] == ("clients_total", 4, 19)
+    region.post("/i18n/setlang/", {"language": "ru", "next": "/"})
+    assert "Проверьте" in region.get(f"/monitoring/reports/{report.pk}/").content.decode()
