@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -14,15 +15,18 @@ from typing import Any
 import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.access import can_place_in_scope
+from qorgau.accounts.models import Organisation
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.monitoring.models import AggregateFigure, AggregateReport, ReportStatus
 from qorgau.monitoring.periods import PeriodError, PeriodKind, period_parse
+from qorgau.territory.models import Territory
 
 FORMS_FILE = Path(__file__).resolve().parent / "data" / "aggregate_forms.yaml"
 ENTER = "monitoring.enter_aggregates"
@@ -56,6 +60,7 @@ class ReportForm:
     reporter: str  # "organisation" or "district"
     items: tuple[Item, ...]
     sums: tuple[tuple[str, tuple[str, ...]], ...]
+    organisation_kinds: tuple[str, ...] = ()  # who owes an organisation form every month
 
     def label(self) -> str:
         return self.name.get((get_language() or "kk")[:2], self.name["en"])
@@ -71,6 +76,7 @@ def forms_load() -> tuple[dict[str, ReportForm], int]:
             reporter=spec["reporter"],
             items=tuple(Item(i["code"], i["name"], int(i["max"])) for i in spec["items"]),
             sums=tuple((s["total"], tuple(s["parts"])) for s in spec.get("sums") or ()),
+            organisation_kinds=tuple(spec.get("organisation_kinds") or ()),
         )
         for code, spec in data["forms"].items()
     }
@@ -286,6 +292,7 @@ OUTLIER_MONTHS = 12  # the history a figure is compared with: the months before 
 OUTLIER_MIN_MONTHS = 6  # fewer reported months say too little about what is usual
 OUTLIER_LIMIT = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 _MAD_TO_SD = 1.4826  # the MAD of a normal sample times this estimates its standard deviation
+# the reports that are the reporter's word: compared with for outliers, and no longer overdue
 OUTLIER_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED, ReportStatus.ACCEPTED)
 
 
@@ -382,6 +389,87 @@ def report_outliers(report: AggregateReport) -> list[OutlierFlag]:
         organisation_id=report.organisation_id,
         values=dict(report.figures.values_list("item", "value")),
     )
+
+
+OVERDUE_MONTHS = 12  # how far back the list of overdue reports looks
+
+
+@dataclass(frozen=True)
+class OverdueReport:
+    """A month's report that a reporter owes and has not submitted by the due day."""
+
+    form: ReportForm
+    period: str
+    due: dt.date
+    territory_id: int  # the district (of the organisation, for an organisation form)
+    organisation_id: int | None
+    reporter: str  # the organisation's or the district's name
+    status: str  # "" when nothing was entered, else the report's status (draft, returned)
+
+    def status_label(self) -> str:
+        if not self.status:
+            return str(_("not entered"))
+        return str(ReportStatus(self.status).label)
+
+
+def reports_overdue(
+    *, territory_ids: Collection[int] | None = None, today: dt.date | None = None
+) -> list[OverdueReport]:
+    """The reports owed for the months whose due day has passed, within the last twelve.
+
+    Who owes a report: for an organisation form, every active organisation of the form's
+    ``organisation_kinds``; for a district form, every district that has reported it at least
+    once (a form a district has never used is not expected of it). A report is owed from the
+    first month anyone reported the form. Submitted, approved and accepted reports are not
+    overdue; a draft or a report returned for correction still is. ``territory_ids`` limits the
+    list to those districts (a coordinator's region); ``None`` is the whole country.
+    """
+    today = today or timezone.localdate()
+    forms, due_day = forms_load()
+    month = today.replace(day=1)
+    months: list[tuple[str, dt.date]] = []
+    for _step in range(OVERDUE_MONTHS):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+        due = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=due_day)
+        if due < today:
+            months.append((f"{month:%Y-%m}", due))
+    if not months:
+        return []
+    reports = AggregateReport.objects.filter(period__gte=months[-1][0], period__lte=months[0][0])
+    state = {
+        (r.form, r.period, r.territory_id, r.organisation_id): r.status
+        for r in reports.only("form", "period", "territory_id", "organisation_id", "status")
+    }
+    first_month = dict(
+        AggregateReport.objects.values_list("form").annotate(first=Min("period")).order_by()
+    )
+    owed: list[OverdueReport] = []
+    for form in forms.values():
+        if form.code not in first_month:
+            continue
+        reporters: list[tuple[int, int | None, str]]
+        if form.reporter == "organisation":
+            reporters = [
+                (territory, pk, name)
+                for pk, territory, name in Organisation.objects.filter(
+                    is_active=True, kind__in=form.organisation_kinds
+                ).values_list("pk", "territory_id", "name")
+            ]
+        else:
+            used = AggregateReport.objects.filter(form=form.code).values("territory_id")
+            reporters = [(d.pk, None, d.name) for d in Territory.objects.filter(pk__in=used)]
+        for territory, organisation, name in reporters:
+            if territory_ids is not None and territory not in territory_ids:
+                continue
+            for period, due in months:
+                if period < first_month[form.code]:
+                    continue
+                status = state.get((form.code, period, territory, organisation), "")
+                if status in OUTLIER_STATUSES:
+                    continue
+                owed.append(OverdueReport(form, period, due, territory, organisation, name, status))
+    owed.sort(key=lambda o: (o.period, o.form.code, o.reporter))
+    return owed
 
 
 def is_on_time(report: AggregateReport) -> bool:

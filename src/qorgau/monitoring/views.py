@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.accounts.roles import VIEW_AGGREGATES
 from qorgau.monitoring import charts, selectors
+from qorgau.monitoring.aggregates import reports_overdue
 from qorgau.monitoring.catalogue import Indicator, catalogue_load
 from qorgau.monitoring.export import export_rows
 from qorgau.monitoring.export import render as render_table
@@ -202,9 +203,12 @@ def alert_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Alerts for the user's territory (all of them for country-wide roles)."""
     alerts = Alert.objects.select_related("territory__parent").order_by("-period", "p_value")
     scope = request.user.scope_territory
+    territory_ids: set[int] | None = None
     if scope is not None and scope.level != Level.COUNTRY:
-        alerts = alerts.filter(territory_id__in=territory_scope_ids(scope))
+        territory_ids = set(territory_scope_ids(scope))
+        alerts = alerts.filter(territory_id__in=territory_ids)
     catalogue = catalogue_load()
     names = {indicator.code: indicator.label() for indicator in catalogue.indicators}
     rows = [(alert, names.get(alert.indicator, alert.indicator)) for alert in alerts[:300]]
-    return render(request, "monitoring/alerts.html", {"rows": rows})
+    overdue = reports_overdue(territory_ids=territory_ids)
+    return render(request, "monitoring/alerts.html", {"rows": rows, "overdue": overdue[:300]})

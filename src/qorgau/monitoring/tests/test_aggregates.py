@@ -305,3 +305,83 @@ def test_flags_reach_the_reporter_and_the_approver_on_the_pages_and_the_api(peop
     assert [(f["item"], f["low"], f["high"]) for f in flagged][0] == ("clients_total", 4, 19)
     region.post("/i18n/setlang/", {"language": "ru", "next": "/"})
     assert "Проверьте" in region.get(f"/monitoring/reports/{report.pk}/").content.decode()
+
+
+def test_overdue_reports_list_what_each_reporter_owes(people, make_organisation):
+    """On 20 April 2025 (due on the 10th of the next month) March and earlier are due."""
+    import datetime as dt
+
+    from qorgau.accounts.models import OrganisationKind
+    from qorgau.territory.models import Level
+    from qorgau.territory.services import territory_scope_ids
+
+    centre, region = people["centre"], people["region"]
+    shelter = make_organisation("Shelter Semey", SEMEY, kind=OrganisationKind.SHELTER)
+    closed = make_organisation("Closed centre", SEMEY)
+    closed.is_active = False
+    closed.save()
+    make_organisation("Family centre Medeu", MEDEU, kind=OrganisationKind.FAMILY_SUPPORT_CENTRE)
+    january = agg.report_save(
+        actor=centre, form_code="crisis_centre", period="2025-01", values=GOOD
+    )
+    agg.report_submit(january, actor=centre)
+    agg.report_save(actor=centre, form_code="crisis_centre", period="2025-02", values=GOOD)
+    semey = Territory.objects.by_code(SEMEY)
+    health = agg.report_save(
+        actor=region,
+        form_code="health_facility",
+        period="2025-02",
+        values={"injuries_treated": 3, "reported_to_police": 1},
+        territory=semey,
+    )
+    agg.report_submit(health, actor=region)
+
+    owed = agg.reports_overdue(today=dt.date(2025, 4, 20))
+    listed = {(o.form.code, o.reporter, o.period, o.status) for o in owed}
+    assert listed == {
+        ("crisis_centre", "Crisis centre Semey", "2025-02", "draft"),
+        ("crisis_centre", "Crisis centre Semey", "2025-03", ""),
+        ("crisis_centre", "Shelter Semey", "2025-01", ""),
+        ("crisis_centre", "Shelter Semey", "2025-02", ""),
+        ("crisis_centre", "Shelter Semey", "2025-03", ""),
+        ("health_facility", semey.name, "2025-03", ""),
+    }  # not the closed centre, not the unused forms, not April (due 10 May)
+    assert {o.due for o in owed if o.period == "2025-03"} == {dt.date(2025, 4, 10)}
+    abai = Territory.objects.get(kato_code=ABAI, level=Level.REGION, valid_to__isnull=True)
+    assert (
+        len(
+            agg.reports_overdue(
+                territory_ids=set(territory_scope_ids(abai)), today=dt.date(2025, 4, 20)
+            )
+        )
+        == 6
+    )
+    almaty = Territory.objects.by_code("750000000")
+    assert (
+        agg.reports_overdue(
+            territory_ids=set(territory_scope_ids(almaty)), today=dt.date(2025, 4, 20)
+        )
+        == []
+    )
+    assert agg.reports_overdue(today=dt.date(2025, 4, 9))[-1].period == "2025-02"  # March not due
+
+
+def test_the_alerts_page_lists_overdue_reports_of_the_users_region(people, signed_in):
+    import datetime as dt
+
+    today = dt.date.today()
+    last = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    before = (last - dt.timedelta(days=1)).replace(day=1)
+    months = [(before - dt.timedelta(days=31 * n)).replace(day=1) for n in (1, 0)]
+    report = agg.report_save(
+        actor=people["centre"],
+        form_code="crisis_centre",
+        period=f"{months[0]:%Y-%m}",
+        values=GOOD,
+    )
+    agg.report_submit(report, actor=people["centre"])
+    page = signed_in(people["region"]).get("/monitoring/alerts/").content.decode()
+    assert "Overdue reports" in page and "Crisis centre Semey" in page
+    assert f"{months[1]:%Y-%m}" in page
+    other = signed_in(people["other_region"]).get("/monitoring/alerts/").content.decode()
+    assert "Crisis centre Semey" not in other and "No report is overdue." in other
