@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class MonitoringConfig(AppConfig):
     name = "qorgau.monitoring"
     verbose_name = _("Monitoring")
+
+    def ready(self) -> None:
+        from qorgau.monitoring import synthesis
+        from qorgau.synth.parts import part_register
+
+        part_register("monitoring", synthesise=synthesis.synthesise, clear=synthesis.clear)

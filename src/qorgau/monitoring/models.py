@@ -164,6 +164,9 @@ class AggregateReport(models.Model):
         _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
     )
     return_reason = models.CharField(_("what to correct"), max_length=500, blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, blank=True, default="", help_text="'synth' for synthetic data"
+    )
     created_by = models.ForeignKey(
         "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
     )
