@@ -37,7 +37,7 @@ def test_each_body_reports_every_month_with_figures_from_the_registers():
         agg.figures_validate(forms[report.form], values)
 
     # a crisis centre's clients are its region's crisis-centre sightings of the month
-    seen: Counter[tuple[int, str]] = Counter()
+    seen: Counter[tuple[int | None, str]] = Counter()
     for district, day in RegisterSighting.objects.filter(
         run=run, register="crisis_centre", seen_on__year=2024
     ).values_list("district__parent_id", "seen_on"):
