@@ -412,15 +412,42 @@ class OverdueReport:
         return str(ReportStatus(self.status).label)
 
 
+def forms_first_reported() -> dict[str, str]:
+    """The first month (``YYYY-MM``) each form was reported by anyone; unused forms are absent.
+
+    Nothing is owed before it: a form enters the obligations when it is first used.
+    """
+    return dict(
+        AggregateReport.objects.values_list("form").annotate(first=Min("period")).order_by()
+    )
+
+
+def reporters_owing(form: ReportForm) -> list[tuple[int, int | None, str]]:
+    """Who owes ``form`` every month, as (territory, organisation, name).
+
+    For an organisation form, every active organisation of the form's ``organisation_kinds``;
+    for a district form, every district that has reported it at least once (a form a district
+    has never used is not expected of it). The overdue list and the completeness indicator both
+    count from this one definition.
+    """
+    if form.reporter == "organisation":
+        return [
+            (territory, pk, name)
+            for pk, territory, name in Organisation.objects.filter(
+                is_active=True, kind__in=form.organisation_kinds
+            ).values_list("pk", "territory_id", "name")
+        ]
+    used = AggregateReport.objects.filter(form=form.code).values("territory_id")
+    return [(d.pk, None, d.name) for d in Territory.objects.filter(pk__in=used)]
+
+
 def reports_overdue(
     *, territory_ids: Collection[int] | None = None, today: dt.date | None = None
 ) -> list[OverdueReport]:
     """The reports owed for the months whose due day has passed, within the last twelve.
 
-    Who owes a report: for an organisation form, every active organisation of the form's
-    ``organisation_kinds``; for a district form, every district that has reported it at least
-    once (a form a district has never used is not expected of it). A report is owed from the
-    first month anyone reported the form. Submitted, approved and accepted reports are not
+    Who owes a report: :func:`reporters_owing`, from the first month anyone reported the
+    form (:func:`forms_first_reported`). Submitted, approved and accepted reports are not
     overdue; a draft or a report returned for correction still is. ``territory_ids`` limits the
     list to those districts (a coordinator's region); ``None`` is the whole country.
     """
@@ -436,29 +463,20 @@ def reports_overdue(
     if not months:
         return []
     reports = AggregateReport.objects.filter(period__gte=months[-1][0], period__lte=months[0][0])
+    if territory_ids is not None:
+        reports = reports.filter(territory_id__in=territory_ids)
     state = {
-        (r.form, r.period, r.territory_id, r.organisation_id): r.status
-        for r in reports.only("form", "period", "territory_id", "organisation_id", "status")
+        (form, period, territory, organisation): status
+        for form, period, territory, organisation, status in reports.values_list(
+            "form", "period", "territory_id", "organisation_id", "status"
+        )
     }
-    first_month = dict(
-        AggregateReport.objects.values_list("form").annotate(first=Min("period")).order_by()
-    )
+    first_month = forms_first_reported()
     owed: list[OverdueReport] = []
     for form in forms.values():
         if form.code not in first_month:
             continue
-        reporters: list[tuple[int, int | None, str]]
-        if form.reporter == "organisation":
-            reporters = [
-                (territory, pk, name)
-                for pk, territory, name in Organisation.objects.filter(
-                    is_active=True, kind__in=form.organisation_kinds
-                ).values_list("pk", "territory_id", "name")
-            ]
-        else:
-            used = AggregateReport.objects.filter(form=form.code).values("territory_id")
-            reporters = [(d.pk, None, d.name) for d in Territory.objects.filter(pk__in=used)]
-        for territory, organisation, name in reporters:
+        for territory, organisation, name in reporters_owing(form):
             if territory_ids is not None and territory not in territory_ids:
                 continue
             for period, due in months:

@@ -385,14 +385,37 @@ def calls_111_violence(since: dt.date | None) -> Iterator[Row]:
     return _figures("contact_centre_111", "calls_violence", since)
 
 
+def _owed() -> tuple[dict[str, str], set[tuple[str, int, int | None]]]:
+    """The forms in use with their first month, and every (form, territory, organisation)
+    that owes a monthly report (``aggregates.reporters_owing``)."""
+    from qorgau.monitoring.aggregates import forms_first_reported, forms_load, reporters_owing
+
+    first = forms_first_reported()
+    owing = {
+        (code, territory, organisation)
+        for code, form in forms_load()[0].items()
+        if code in first
+        for territory, organisation, _name in reporters_owing(form)
+    }
+    return first, owing
+
+
 def _reports(since: dt.date | None, *, on_time_only: bool) -> Iterator[Row]:
+    """The submitted reports of those who owe them, each on its territory and month (a report
+    from a body that does not owe the form, e.g. an NGO's crisis-centre form, is not counted,
+    so that completeness never exceeds what was expected)."""
     from qorgau.monitoring.aggregates import is_on_time
     from qorgau.monitoring.models import AggregateReport, ReportStatus
 
+    _first, owing = _owed()
     received = AggregateReport.objects.exclude(status__in=[ReportStatus.DRAFT]).filter(
         submitted_at__isnull=False
     )
-    for report in received.only("period", "territory_id", "submitted_at"):
+    for report in received.only(
+        "form", "period", "territory_id", "organisation_id", "status", "submitted_at"
+    ):
+        if (report.form, report.territory_id, report.organisation_id) not in owing:
+            continue
         day = dt.date(int(report.period[:4]), int(report.period[5:7]), 1)
         if (since is None or day >= since) and (not on_time_only or is_on_time(report)):
             yield Row(day, report.territory_id, None, 1.0, {})
@@ -407,25 +430,18 @@ def reports_on_time(since: dt.date | None) -> Iterator[Row]:
 
 
 def reports_expected(since: dt.date | None) -> Iterator[Row]:
-    """One report a month from every active crisis centre and shelter, over the reporting months."""
-    from qorgau.accounts.models import Organisation
-    from qorgau.monitoring.models import AggregateReport
+    """One report a month of every form in use from everyone who owes it
+    (``aggregates.reporters_owing``), from the form's first month to the last complete one."""
     from qorgau.monitoring.periods import months_between
 
-    first = AggregateReport.objects.order_by("period").values_list("period", flat=True).first()
-    if first is None:
-        return
+    first, owing = _owed()
     today = timezone.localdate()
     last_complete = today.replace(day=1) - dt.timedelta(days=1)
-    centres = list(
-        Organisation.objects.filter(
-            is_active=True, kind__in=["crisis_centre", "shelter"]
-        ).values_list("territory_id", flat=True)
-    )
-    for month_ in months_between(dt.date(int(first[:4]), int(first[5:7]), 1), last_complete):
-        if since is None or month_.start >= since:
-            for district in centres:
-                yield Row(month_.start, district, None, 1.0, {})
+    for code, territory, _organisation in sorted(owing, key=str):
+        start = dt.date(int(first[code][:4]), int(first[code][5:7]), 1)
+        for month_ in months_between(start, last_complete):
+            if since is None or month_.start >= since:
+                yield Row(month_.start, territory, None, 1.0, {})
 
 
 MEASURES: dict[str, Callable[[dt.date | None], Iterator[Row]]] = {

@@ -378,3 +378,34 @@ def test_the_alerts_page_lists_overdue_reports_of_the_users_region(people, signe
     assert f"{months[1]:%Y-%m}" in page
     other = signed_in(people["other_region"]).get("/monitoring/alerts/").content.decode()
     assert "Overdue reports" in other and "Crisis centre Semey" not in other
+
+
+def test_completeness_counts_only_what_is_owed_by_those_who_owe_it(
+    people, make_organisation, make_user
+):
+    """Received ≤ expected: a district form is owed by the districts that use it, and a form
+    sent by a body that does not owe it (an NGO's crisis-centre form) is not counted."""
+    import datetime as dt
+
+    from qorgau.accounts.models import OrganisationKind
+    from qorgau.monitoring.measures import reports_expected, reports_received
+
+    centre, region = people["centre"], people["region"]
+    ngo = make_organisation("Women's NGO Semey", SEMEY, kind=OrganisationKind.NGO)
+    volunteer = make_user(Role.CRISIS_CENTRE, organisation=ngo, username="ngo")
+    semey = Territory.objects.by_code(SEMEY)
+    for actor, form, values, territory in (
+        (centre, "crisis_centre", GOOD, None),
+        (volunteer, "crisis_centre", GOOD, None),
+        (region, "health_facility", {"injuries_treated": 2, "reported_to_police": 1}, semey),
+    ):
+        report = agg.report_save(
+            actor=actor, form_code=form, period="2025-01", values=values, territory=territory
+        )
+        agg.report_submit(report, actor=actor)
+    january = dt.date(2025, 1, 1)
+    received = [r for r in reports_received(None) if r.district_id == semey.pk]
+    expected = [r for r in reports_expected(None) if r.district_id == semey.pk]
+    assert [r.day for r in received] == [january, january]  # the centre's and the district's
+    assert sum(r.day == january for r in expected) == 2
+    assert len(expected) >= len(received)
