@@ -465,7 +465,7 @@ def reports_overdue(
     reports = AggregateReport.objects.filter(period__gte=months[-1][0], period__lte=months[0][0])
     if territory_ids is not None:
         reports = reports.filter(territory_id__in=territory_ids)
-    state = {
+    state: dict[tuple[str, str, int, int | None], str] = {
         (form, period, territory, organisation): status
         for form, period, territory, organisation, status in reports.values_list(
             "form", "period", "territory_id", "organisation_id", "status"
