@@ -91,8 +91,8 @@ def report_form(code: str) -> ReportForm:
 
 
 def figures_validate(form: ReportForm, values: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
-    """Check the figures; return them as integers (and, for callers of old, no warnings: the
-    outliers need the reporter's history, see :func:`figures_outliers`)."""
+    """Check the figures; return them as integers and no warnings (outliers need the
+    reporter's history: :func:`figures_outliers`)."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, int] = {}
     for item in form.items:
@@ -293,7 +293,7 @@ OUTLIER_MIN_MONTHS = 6  # fewer reported months say too little about what is usu
 OUTLIER_LIMIT = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 _MAD_TO_SD = 1.4826  # the MAD of a normal sample times this estimates its standard deviation
 # the reports that are the reporter's word: compared with for outliers, and no longer overdue
-OUTLIER_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED, ReportStatus.ACCEPTED)
+SUBMITTED_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED, ReportStatus.ACCEPTED)
 
 
 @dataclass(frozen=True)
@@ -343,7 +343,7 @@ def figures_outliers(
     such months nothing is flagged. The median and the median absolute deviation are not moved
     by the odd wrong month in the history itself, as a mean and a standard deviation would be.
     Counts that never varied (a MAD of zero, often all zeros) use the Poisson spread of their
-    median, ``sqrt(max(median, 1))``, so a first 6 after a year of zeros is flagged and a 2 is
+    median, ``sqrt(max(median, 1))``, so a first 4 after a year of zeros is flagged and a 3 is
     not.
     """
     month = period_parse(period)
@@ -357,7 +357,7 @@ def figures_outliers(
         **reporter,
         report__form=form_code,
         report__territory_id=territory_id,
-        report__status__in=OUTLIER_STATUSES,
+        report__status__in=SUBMITTED_STATUSES,
         report__period__gte=f"{first:%Y-%m}",
         report__period__lt=period,
     ).values_list("item", "value")
@@ -483,7 +483,7 @@ def reports_overdue(
                 if period < first_month[form.code]:
                     continue
                 status = state.get((form.code, period, territory, organisation), "")
-                if status in OUTLIER_STATUSES:
+                if status in SUBMITTED_STATUSES:
                     continue
                 owed.append(OverdueReport(form, period, due, territory, organisation, name, status))
     owed.sort(key=lambda o: (o.period, o.form.code, o.reporter))
