@@ -160,9 +160,9 @@ def stored_rows_reinsert(source: str, batch: int = 2000) -> tuple[float, list[in
     """
     from django.db import connection, transaction
 
+    from qorgau.registry.importing.store import write_rows
     from qorgau.registry.models import Incident, IncidentParticipant, Person
 
-    quote = connection.ops.quote_name
     tables = []
     for model, queryset in (
         (Person, Person.objects.filter(source=source)),
@@ -178,22 +178,12 @@ def stored_rows_reinsert(source: str, batch: int = 2000) -> tuple[float, list[in
     _clean(source)
     per_batch = [max(1, len(rows) * batch // max(1, len(tables[1][2]))) for _t, _c, rows in tables]
     start = time.perf_counter()
-    with connection.cursor() as cursor:
-        for first in range(0, len(tables[1][2]), batch):
-            n = first // batch
-            with transaction.atomic():
-                for (table, columns, rows), size in zip(tables, per_batch, strict=True):
-                    chunk = rows[n * size : (n + 1) * size]
-                    names = ", ".join(quote(column) for column in columns)
-                    if connection.vendor == "postgresql":
-                        with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                            for row in chunk:
-                                copy.write_row(row)
-                    else:
-                        marks = ", ".join(["%s"] * len(columns))
-                        cursor.executemany(
-                            f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", chunk
-                        )
+    for first in range(0, len(tables[1][2]), batch):
+        n = first // batch
+        with transaction.atomic():
+            for (table, columns, rows), size in zip(tables, per_batch, strict=True):
+                if chunk := rows[n * size : (n + 1) * size]:
+                    write_rows(table, columns, chunk)
     return time.perf_counter() - start, [len(rows) for _t, _c, rows in tables]
 
 

@@ -84,7 +84,9 @@ def _fields(model: type[models.Model], columns: Sequence[str]) -> list[models.Fi
     return [meta.get_field(name) for name in columns]  # type: ignore[misc]
 
 
-def _write(table: str, db_columns: Sequence[str], prepared: Sequence[Sequence[Any]]) -> None:
+def write_rows(table: str, db_columns: Sequence[str], prepared: Sequence[Sequence[Any]]) -> None:
+    """Write rows already in the database's form: ``COPY`` on PostgreSQL, one ``executemany``
+    elsewhere. The import's only way of writing, also used by its benchmark's baselines."""
     quote = connection.ops.quote_name
     names = ", ".join(quote(column) for column in db_columns)
     with connection.cursor() as cursor:
@@ -108,7 +110,7 @@ def insert_rows(
     prepared = _prepared(fields, rows)
     if not prepared:
         return 0
-    _write(model._meta.db_table, [str(field.column) for field in fields], prepared)
+    write_rows(model._meta.db_table, [str(field.column) for field in fields], prepared)
     return len(prepared)
 
 
@@ -136,13 +138,13 @@ def insert_returning_pks(
     pk_column = str(meta.pk.column)
     if connection.vendor == "postgresql":
         pks = reserve_pks(model, len(prepared))
-        _write(
+        write_rows(
             meta.db_table,
             [pk_column, *db_columns],
             [(pk, *row) for pk, row in zip(pks, prepared, strict=True)],
         )
         return pks
-    _write(meta.db_table, db_columns, prepared)
+    write_rows(meta.db_table, db_columns, prepared)
     found = dict(select_by_keys(model, key_column, [pk_column], keys, key_filter))
     return [found[key] for key in keys]
 
