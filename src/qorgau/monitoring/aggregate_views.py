@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import django_filters
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_POST
 from qorgau.accounts.access import can_place_in_scope
 from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.monitoring import aggregates as agg
-from qorgau.monitoring.models import AggregateReport
+from qorgau.monitoring.models import AggregateReport, ReportStatus
 from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
 
@@ -39,12 +41,28 @@ def reports_for(user: Any) -> QuerySet[AggregateReport]:
     return reports.filter(territory_id__in=territory_scope_ids(scope))
 
 
-def _allowed(user: Any) -> bool:
-    return any(user.has_perm(p) for p in (agg.ENTER, agg.APPROVE, agg.ACCEPT))
-
-
 def _form_choices() -> list[tuple[str, str]]:
     return [(code, form.label()) for code, form in agg.forms_load()[0].items()]
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    """The list's filters (page and API): form, month, status, territory's KATO code."""
+
+    # a callable: read when the field lists its choices, not when the filter is declared
+    form = django_filters.ChoiceFilter(label=gettext_lazy("Report"), choices=_form_choices)
+    period = django_filters.CharFilter(label=gettext_lazy("Month"))
+    status = django_filters.ChoiceFilter(label=gettext_lazy("Status"), choices=ReportStatus.choices)
+    territory = django_filters.CharFilter(
+        field_name="territory__kato_code", label=gettext_lazy("KATO code")
+    )
+
+    class Meta:
+        model = AggregateReport
+        fields = ["form", "period", "status", "territory"]
+
+
+def _allowed(user: Any) -> bool:
+    return any(user.has_perm(p) for p in (agg.ENTER, agg.APPROVE, agg.ACCEPT))
 
 
 class ReportHeaderForm(forms.Form):
@@ -79,11 +97,14 @@ def _figure_fields(form: agg.ReportForm, initial: dict[str, int], data: Any = No
 def report_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not _allowed(request.user):
         raise PermissionDenied
-    reports = reports_for(request.user)[:300]
+    filterset = ReportFilterSet(request.GET or None, queryset=reports_for(request.user))
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "monitoring/aggregate_list.html",
-        {"reports": reports, "forms": agg.forms_load()[0]},
+        {"page_obj": page, "filter": filterset, "query": query.urlencode()},
     )
 
 

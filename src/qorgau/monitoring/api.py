@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from qorgau.accounts.roles import VIEW_AGGREGATES
 from qorgau.monitoring import aggregates as agg
-from qorgau.monitoring.aggregate_views import reports_for
+from qorgau.monitoring.aggregate_views import ReportFilterSet, reports_for
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.monitoring.models import AggregateReport, IndicatorValue
 from qorgau.territory.models import Territory
@@ -162,6 +162,7 @@ class AggregateReportListApi(generics.ListCreateAPIView[AggregateReport]):
 
     serializer_class = AggregateReportOutputSerializer
     permission_classes = [*generics.ListAPIView.permission_classes, CanUseAggregateReports]
+    filterset_class = ReportFilterSet
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

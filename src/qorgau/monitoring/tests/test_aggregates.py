@@ -409,3 +409,20 @@ def test_completeness_counts_only_what_is_owed_by_those_who_owe_it(
     assert [r.day for r in received] == [january, january]  # the centre's and the district's
     assert sum(r.day == january for r in expected) == 2
     assert len(expected) >= len(received)
+
+
+def test_the_report_list_filters_and_pages_on_the_page_and_in_the_api(people, signed_in):
+    centre = people["centre"]
+    _submitted_history(centre, YEAR_2024, TOTALS_2024)
+    agg.report_save(actor=centre, form_code="crisis_centre", period="2025-01", values=GOOD)
+    client = signed_in(people["region"])
+    drafts = client.get("/monitoring/reports/?status=draft").content.decode()
+    assert drafts.count("/monitoring/reports/") >= 1 and ">2025-01<" in drafts
+    assert ">2024-05<" not in drafts
+    first = client.get("/monitoring/reports/?form=crisis_centre").content.decode()
+    assert first.count('href="/monitoring/reports/') >= 13  # every report on one page
+    response = client.get("/api/v1/aggregate-reports/?period=2024-05&form=crisis_centre")
+    assert response.status_code == 200, response.content[:300]
+    api = response.json()
+    assert [r["period"] for r in api["results"]] == ["2024-05"]
+    assert client.get("/api/v1/aggregate-reports/?status=nonsense").status_code == 400
