@@ -457,7 +457,7 @@ def reports_overdue(
     months: list[tuple[str, dt.date]] = []
     for _step in range(OVERDUE_MONTHS):
         month = (month - dt.timedelta(days=1)).replace(day=1)
-        due = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=due_day)
+        due = due_date(f"{month:%Y-%m}")
         if due < today:
             months.append((f"{month:%Y-%m}", due))
     if not months:
@@ -490,9 +490,14 @@ def reports_overdue(
     return owed
 
 
+@lru_cache(maxsize=4096)
+def due_date(period: str) -> dt.date:
+    """The day a month's report is due: the forms' ``due_day`` of the following month."""
+    month_end = period_parse(period).end
+    return (month_end + dt.timedelta(days=1)).replace(day=forms_load()[1])
+
+
 def is_on_time(report: AggregateReport) -> bool:
     if report.submitted_at is None:
         return False
-    month_end = period_parse(report.period).end
-    due = (month_end + dt.timedelta(days=1)).replace(day=forms_load()[1])
-    return timezone.localtime(report.submitted_at).date() <= due
+    return timezone.localtime(report.submitted_at).date() <= due_date(report.period)

@@ -357,6 +357,8 @@ def _figures(form: str, item: str, since: dt.date | None) -> Iterator[Row]:
         item=item,
         report__status__in=[ReportStatus.APPROVED, ReportStatus.ACCEPTED],
     )
+    if since:  # months are written YYYY-MM, so text order is time order
+        queryset = queryset.filter(report__period__gte=f"{since:%Y-%m}")
     for period, district, value in queryset.values_list(
         "report__period", "report__territory_id", "value"
     ):
@@ -404,21 +406,26 @@ def _reports(since: dt.date | None, *, on_time_only: bool) -> Iterator[Row]:
     """The submitted reports of those who owe them, each on its territory and month (a report
     from a body that does not owe the form, e.g. an NGO's crisis-centre form, is not counted,
     so that completeness never exceeds what was expected)."""
-    from qorgau.monitoring.aggregates import is_on_time
+    from qorgau.monitoring.aggregates import due_date
     from qorgau.monitoring.models import AggregateReport, ReportStatus
 
     _first, owing = _owed()
+    zone = _zone()
     received = AggregateReport.objects.exclude(status__in=[ReportStatus.DRAFT]).filter(
         submitted_at__isnull=False
     )
-    for report in received.only(
-        "form", "period", "territory_id", "organisation_id", "status", "submitted_at"
+    if since:
+        received = received.filter(period__gte=f"{since:%Y-%m}")
+    for form, period, territory, organisation, submitted in plain_rows(
+        received, "form", "period", "territory_id", "organisation_id", "submitted_at"
     ):
-        if (report.form, report.territory_id, report.organisation_id) not in owing:
+        if (form, territory, organisation) not in owing:
             continue
-        day = dt.date(int(report.period[:4]), int(report.period[5:7]), 1)
-        if (since is None or day >= since) and (not on_time_only or is_on_time(report)):
-            yield Row(day, report.territory_id, None, 1.0, {})
+        day = dt.date(int(period[:4]), int(period[5:7]), 1)
+        if since is not None and day < since:
+            continue
+        if not on_time_only or _local_day(submitted, zone) <= due_date(period):
+            yield Row(day, territory, None, 1.0, {})
 
 
 def reports_received(since: dt.date | None) -> Iterator[Row]:

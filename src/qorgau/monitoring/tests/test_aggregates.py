@@ -426,3 +426,30 @@ def test_the_report_list_filters_and_pages_on_the_page_and_in_the_api(people, si
     api = response.json()
     assert [r["period"] for r in api["results"]] == ["2024-05"]
     assert client.get("/api/v1/aggregate-reports/?status=nonsense").status_code == 400
+
+
+def test_timeliness_counts_reports_submitted_by_the_due_day(people):
+    """Due on the 10th of the following month (Almaty time): the 10th counts, the 11th not."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from qorgau.monitoring.measures import reports_on_time, reports_received
+
+    centre = people["centre"]
+    almaty = ZoneInfo("Asia/Almaty")
+    stamps = {
+        "2025-01": dt.datetime(2025, 2, 10, 23, 30, tzinfo=almaty),  # the last evening
+        "2025-02": dt.datetime(2025, 3, 11, 0, 15, tzinfo=almaty),  # just after midnight
+    }
+    for period, stamp in stamps.items():
+        report = agg.report_save(
+            actor=centre, form_code="crisis_centre", period=period, values=GOOD
+        )
+        agg.report_submit(report, actor=centre)
+        AggregateReport.objects.filter(pk=report.pk).update(submitted_at=stamp)
+    assert agg.due_date("2025-02") == dt.date(2025, 3, 10)
+    semey = Territory.objects.by_code(SEMEY).pk
+    on_time = [r.day for r in reports_on_time(None) if r.district_id == semey]
+    received = [r.day for r in reports_received(dt.date(2025, 2, 1)) if r.district_id == semey]
+    assert on_time == [dt.date(2025, 1, 1)]
+    assert received == [dt.date(2025, 2, 1)]  # and none before "since"
