@@ -33,7 +33,7 @@ from qorgau.coordination.selectors import (
     months_after,
     review_within_days,
 )
-from qorgau.monitoring.measures import Row, local_start
+from qorgau.monitoring.measures import Row, local_start, read_until
 from qorgau.registry.models import RiskAssessment
 
 
@@ -109,9 +109,12 @@ def _tracked(since: dt.date | None, *, on_time_only: bool) -> Iterator[Row]:
         ),
         SafetyAction.objects.values_list("deadline", "case__district_id", "status", "completed_on"),
     )
+    until = read_until()
     for rows in sources:
         if since is not None:
             rows = rows.filter(deadline__gte=since)
+        if until is not None:
+            rows = rows.filter(deadline__lte=until)
         for deadline, territory, status, completed in rows.exclude(status=ItemStatus.CANCELLED):
             done = status == ItemStatus.DONE and completed is not None and completed <= deadline
             if done or not on_time_only:

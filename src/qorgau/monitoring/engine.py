@@ -36,6 +36,7 @@ from qorgau.monitoring.catalogue import Catalogue, Indicator, Term, catalogue_lo
 from qorgau.monitoring.intervals import poisson_interval, wilson_interval
 from qorgau.monitoring.measures import (
     ADDITIVE_MEASURES,
+    DAY_ROWS,
     DISTINCT_PERSONS,
     ESTIMATE_PROVIDERS,
     EXACT_MEASURES,
@@ -44,9 +45,16 @@ from qorgau.monitoring.measures import (
     POPULATION_MEASURES,
     STOCK_MEASURES,
     Row,
+    measure_is_daily,
+    measure_quantum,
     reading_session,
 )
-from qorgau.monitoring.models import ComputationRun, FirstCountedPersons, IndicatorValue
+from qorgau.monitoring.models import (
+    ComputationRun,
+    DayFigure,
+    FirstCountedPersons,
+    IndicatorValue,
+)
 from qorgau.monitoring.periods import Period, period_parse
 from qorgau.monitoring.reading import plain_rows
 from qorgau.territory.models import Territory, TerritoryPopulation
@@ -158,6 +166,7 @@ class _Selection:
 
     territory: np.ndarray
     month: np.ndarray
+    ordinal: np.ndarray  # the day, as ``date.toordinal()``
     label: np.ndarray
     names: list[str]
     weight: np.ndarray
@@ -188,6 +197,7 @@ def _selections(
     if not mask.any():
         return
     month, weight, person = columns.month[mask], columns.weight[mask], columns.key[mask]
+    ordinal = columns.ordinal[mask]
     districts, district_at_all = columns.districts()
     district_at = district_at_all[mask]
     chains = [tree.ancestors.get(int(d), (int(d),)) for d in districts.tolist()]
@@ -211,6 +221,7 @@ def _selections(
             yield _Selection(
                 territory[present],
                 month[present],
+                ordinal[present],
                 label[present],
                 names,
                 weight[present],
@@ -285,6 +296,68 @@ def first_months(
                     )
                 ] = count
     return result
+
+
+DayKey = tuple[int, str, str, dt.date]  # territory, period code ("": every period), breakdown, day
+
+
+def day_figures(
+    rows: list[Row],
+    term: Term,
+    breakdowns: tuple[str, ...],
+    tree: _TerritoryTree,
+    distinct: bool,
+    first: dt.date,
+    last: dt.date | None = None,
+) -> dict[DayKey, float]:
+    """Each day's part of the term's figures, for the days from ``first`` on (to ``last``).
+
+    For an additive term, the day's own figure in each territory and breakdown, with an empty
+    period: it counts the same in the day's month, quarter and year. For distinct persons, how
+    many of each month's, quarter's and year's persons were first counted on the day; a cell's
+    figure is the sum over its days, and the days before ``first`` depend only on the rows
+    before it.
+    """
+    result: dict[DayKey, float] = {}
+    # a cell holding a day from ``first`` on starts no earlier than that day's year
+    lower = dt.date(first.year, 1, 1) if distinct else first
+    origin = first.toordinal()
+    # a row after ``last`` counts in no cell holding a day up to ``last`` (or in a later one)
+    for selected in _selections(rows, term, breakdowns, tree, lower, last):
+        if not distinct:
+            key = (selected.territory << 36) | ((selected.ordinal - origin) << 12) | selected.label
+            cells, sums = _sum_by_key(key, selected.weight)
+            for cell, figure in zip(cells.tolist(), sums.tolist(), strict=True):
+                day = dt.date.fromordinal(origin + ((cell >> 12) & 0xFFFFFF))
+                result[cell >> 36, "", selected.names[cell & 0xFFF], day] = figure
+            continue
+        for kind, _months in _KINDS:
+            index = _period_index(selected.month, kind)
+            key = (selected.territory << 36) | (index << 12) | selected.label
+            cells, cell_at = np.unique(key, return_inverse=True)
+            persons, person_at = np.unique(selected.person, return_inverse=True)
+            pair = cell_at.astype(np.int64) * len(persons) + person_at
+            order = np.lexsort((selected.ordinal, pair))  # by pair, then day
+            ordered = pair[order]
+            firsts = order[np.r_[True, ordered[1:] != ordered[:-1]]]
+            days = selected.ordinal[firsts] - origin
+            counted = days >= 0
+            combos, counts = np.unique(
+                (cell_at[firsts][counted].astype(np.int64) << 24) | days[counted],
+                return_counts=True,
+            )
+            for combo, count in zip(combos.tolist(), counts.tolist(), strict=True):
+                cell = int(cells[combo >> 24])
+                period = _period_code(kind, (cell >> 12) & 0xFFFFFF)
+                day = dt.date.fromordinal(origin + (combo & 0xFFFFFF))
+                result[cell >> 36, period, selected.names[cell & 0xFFF], day] = float(count)
+    return result
+
+
+@lru_cache(maxsize=4096)
+def _periods_of(day: dt.date) -> tuple[str, str, str]:
+    """The codes of the month, quarter and year holding ``day``."""
+    return (f"{day:%Y-%m}", f"{day.year}Q{(day.month - 1) // 3 + 1}", str(day.year))
 
 
 def _cell_keys(cells: np.ndarray, kind: str, names: list[str]) -> zip[Cell]:
@@ -411,57 +484,130 @@ def indicators_compute(
     catalogue: Catalogue | None = None,
     only: Collection[str] | None = None,
     until: dt.date | None = None,
+    window_start: dt.date | None = None,
 ) -> ComputeSummary:
     """Compute and store every indicator whose data exists; with ``since``, only the periods
     that contain a day from ``since`` on (its months, quarters and years).
 
     Records dated before ``since`` count as before, but only the cells of the affected periods
     are computed and compared with the stored ones, and only those that differ are written.
-    ``only`` limits the work to those indicator codes (e.g. the ones a new estimate feeds).
-    ``until`` (default today) is the last day whose periods an incremental computation covers:
-    records are never dated later, so only a replay of history (the benchmark's "one day of new
-    records" in a past year) sets it.
+    ``since`` is moved back to the day the last run covering these indicators began, so that
+    what was recorded since then (and the days the orders in force have been counted for) is
+    never missed. ``only`` limits the work to those indicator codes (e.g. the ones a new
+    estimate feeds). ``until`` (default today) is the last day whose periods an incremental
+    computation covers: records are never dated later, so only a replay of history (the
+    benchmark's "one day of new records" in a past year) sets it. ``window_start`` is the first
+    day whose day figures a complete run keeps (default: the first day of the latest incident's
+    month); an incremental run from a day in that window shifts only the cells the day touches.
     """
     catalogue = catalogue or catalogue_load()
-    start = dt.date(since.year, 1, 1) if since else None
-    run = ComputationRun.objects.create(
-        started_at=timezone.now(), since=start, catalogue_version=catalogue.version
-    )
+    today = timezone.localdate()
     computable = [i for i in catalogue.indicators if not _awaits(i, catalogue)]
     awaiting = [i.code for i in catalogue.indicators if _awaits(i, catalogue)]
     if only is not None:
         computable = [i for i in computable if i.code in only]
+    if since:
+        since = min(since, _last_run_day({i.code for i in computable}) or since)
+    window = _window(since, only, window_start, today)
+    start = dt.date(since.year, 1, 1) if since else None
+    run = ComputationRun.objects.create(
+        started_at=timezone.now(), since=start, catalogue_version=catalogue.version
+    )
     stored = IndicatorValue.objects.all()
     if only is not None:
         stored = stored.filter(indicator__in=list(only))
     incremental: _Incremental | None = None
     existing: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] | None = None
     if since:
-        periods = affected_periods(since, until or timezone.localdate())
+        periods = affected_periods(since, until or today)
+        shiftable = _complete_indicators(catalogue) & {i.code for i in computable}
+        daily: set[str] = set()
+        if window and since >= window:
+            daily = {i.code for i in computable if i.code in shiftable and _is_daily(i)}
         # naming the indicators lets the database look the periods up by index
         codes = [i.code for i in catalogue.indicators] if only is None else list(only)
-        stored = stored.filter(indicator__in=codes, period__in=sorted(periods))
-        existing = _stored_figures(stored)
-        incremental = _Incremental.of(since, until or timezone.localdate(), periods, existing)
-        incremental.shiftable = _complete_indicators(catalogue) & {i.code for i in computable}
-    context = _Context(_TerritoryTree.load(), start, incremental)
+        monthly = [code for code in codes if code not in daily]
+        existing = _stored_figures(stored.filter(indicator__in=monthly, period__in=sorted(periods)))
+        incremental = _Incremental.of(since, until or today, periods, existing)
+        incremental.shiftable = shiftable
+        if daily:
+            incremental.daily_from(since, daily)
+    context = _Context(_TerritoryTree.load(), start, incremental, window)
     values: list[tuple[Any, ...]] = []
-    with reading_session():
+    daily_indicators: list[Indicator] = []
+    with reading_session(until=incremental.to_day if incremental else None):
         for number, indicator in enumerate(computable, start=1):
             if progress:
                 progress(number, len(computable), indicator.code)
+            if incremental is not None and indicator.code in incremental.daily:
+                context.day_deltas(indicator)
+                daily_indicators.append(indicator)
+                continue
             computed = _indicator_values(indicator, context)
             if incremental is not None:
                 computed = [row for row in computed if row[2] in incremental.periods]
             values.extend(computed)
+    if daily_indicators:
+        shifted, touched = _daily_values(daily_indicators, context)
+        values.extend(shifted)
+        assert existing is not None
+        existing.update(touched)
     with transaction.atomic():
         written = _store(values, stored, timezone.now(), existing, context.unchanged)
         _store_first_counts(context, only)
+        window = _store_day_figures(context, only, window)
         run.finished_at = timezone.now()
         run.values_written = written
         run.indicators = [i.code for i in computable]
-        run.save(update_fields=["finished_at", "values_written", "indicators"])
+        run.window_start = window
+        run.save(update_fields=["finished_at", "values_written", "indicators", "window_start"])
     return ComputeSummary(len(computable), awaiting, written)
+
+
+def _is_daily(indicator: Indicator) -> bool:
+    """Whether the indicator's cells can be shifted day by day (``measure_is_daily``)."""
+    return (
+        all(
+            measure_is_daily(term.measure) or term.measure in POPULATION_MEASURES
+            for term in (indicator.numerator, indicator.denominator)
+        )
+        and indicator.numerator.measure not in POPULATION_MEASURES
+    )
+
+
+def _finished_runs() -> QuerySet[ComputationRun]:
+    return ComputationRun.objects.filter(finished_at__isnull=False).order_by("-started_at")
+
+
+def _last_run_day(codes: set[str]) -> dt.date | None:
+    """The local day the latest finished run that computed all of ``codes`` began."""
+    for started, computed in _finished_runs().values_list("started_at", "indicators")[:50]:
+        if codes <= set(computed):
+            return timezone.localtime(started).date()
+    return None
+
+
+def _window(
+    since: dt.date | None, only: Collection[str] | None, start: dt.date | None, today: dt.date
+) -> dt.date | None:
+    """The first day whose day figures this run keeps.
+
+    A complete run of every indicator starts the window at ``start`` or at the first day of the
+    latest incident's month; any other run keeps the window it finds (none before the first
+    complete run that kept one).
+    """
+    if since is None and only is None:
+        if start is None:
+            from qorgau.registry.models import Incident
+
+            latest = Incident.objects.order_by("-occurred_at").values_list(
+                "occurred_at", flat=True
+            )[:1]
+            start = min(timezone.localtime(latest[0]).date(), today) if latest else today
+            start = start.replace(day=1)
+        return start
+    current: dt.date | None = _finished_runs().values_list("window_start", flat=True).first()
+    return current
 
 
 def _complete_indicators(catalogue: Catalogue) -> set[str]:
@@ -554,6 +700,150 @@ def _store(
     return len(changed)
 
 
+def _daily_values(
+    indicators: list[Indicator], context: _Context
+) -> tuple[list[tuple[Any, ...]], dict[StoredKey, tuple[int, tuple[Any, ...]]]]:
+    """The day path's values: each cell a day figure moved, its stored terms shifted by the
+    moves; returns them with the stored cells read (a cell left with no figure is deleted)."""
+    keys = [
+        (indicator.code, *cell)
+        for indicator in indicators
+        for cell in set(context.deltas[indicator.code][0]) | set(context.deltas[indicator.code][1])
+    ]
+    stored = _stored_cells(keys)
+    result: list[tuple[Any, ...]] = []
+    for indicator in indicators:
+        numerators, denominators = context.deltas[indicator.code]
+        on_population = indicator.denominator.measure in POPULATION_MEASURES
+        for cell in set(numerators) | set(denominators):
+            territory, period_code, breakdown = cell
+            old = stored.get((indicator.code, *cell))
+            figures = old[1] if old else (0.0, None)
+            numerator = _snapped(
+                (figures[0] or 0.0) + numerators.get(cell, 0.0), indicator.numerator.measure
+            )
+            denominator: float | None
+            if on_population:
+                if not numerator:
+                    continue
+                population = _population_measure(indicator.denominator.measure, breakdown)
+                denominator = context.populations[population](territory, int(period_code[:4]))
+            else:
+                denominator = _snapped(
+                    (figures[1] or 0.0) + denominators.get(cell, 0.0),
+                    indicator.denominator.measure,
+                )
+                if not denominator:
+                    denominator = None
+                if not numerator and denominator is None:
+                    continue
+            value, low, high = _value(indicator, numerator, denominator, on_population)
+            period = _period_from_code(period_code)
+            result.append(
+                (
+                    indicator.code,
+                    territory,
+                    period_code,
+                    period.kind.value,
+                    period.start,
+                    breakdown,
+                    numerator,
+                    denominator,
+                    value,
+                    low,
+                    high,
+                )
+            )
+    return result, stored
+
+
+def _snapped(figure: float, measure: str) -> float:
+    """A shifted figure as a full computation gives it: a whole number of the measure's steps
+    (``measure_quantum``), rounded as ``tally`` rounds."""
+    quantum = measure_quantum(measure)
+    if quantum is not None:
+        figure = round(figure / quantum) * quantum
+    figure = round(figure, 9)
+    return 0.0 if abs(figure) <= 1e-9 else figure
+
+
+def _stored_cells(keys: list[StoredKey]) -> dict[StoredKey, tuple[int, tuple[Any, ...]]]:
+    """The stored cells among ``keys``, as ``_stored_figures`` reads them, looked up by the
+    unique index (a join with the keys as a table of values)."""
+    table = connection.ops.quote_name(IndicatorValue._meta.db_table)
+    columns = ", ".join(f"v.{c}" for c in ("indicator", "territory_id", "period", "breakdown"))
+    figures = ", ".join(f"v.{c}" for c in ("id", *_COMPARED))
+    found: dict[StoredKey, tuple[int, tuple[Any, ...]]] = {}
+    with connection.cursor() as cursor:
+        for offset in range(0, len(keys), 2_000):
+            chunk = keys[offset : offset + 2_000]
+            rows = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"WITH k (i, t, p, b) AS (VALUES {rows}) "
+                f"SELECT {columns}, {figures} FROM k JOIN {table} v "
+                "ON v.indicator = k.i AND v.territory_id = k.t AND v.period = k.p "
+                "AND v.breakdown = k.b",
+                [value for key in chunk for value in key],
+            )
+            for row in cursor.fetchall():
+                found[row[0], row[1], row[2], row[3]] = (row[4], row[5:])
+    return found
+
+
+def _store_day_figures(
+    context: _Context, only: Collection[str] | None, window: dt.date | None
+) -> dt.date | None:
+    """Replace the stored day figures from each term's first day on, and return the window.
+
+    A complete run replaces all of them (or those of ``only``). The day path compares with
+    the stored ones and writes only those that changed, then moves the window's start to the
+    first day of the month before ``since``'s: a later run from an earlier day takes the
+    month path, which needs none.
+    """
+    figures = DayFigure.objects.all()
+    incremental = context.incremental
+    if incremental is None:
+        if only is not None:
+            figures = figures.filter(indicator__in=list(only))
+        figures._raw_delete(figures.db)
+    rows: list[tuple[Any, ...]] = []
+    outdated: list[int] = []
+    for (code, position), (first, last, fresh) in context.day_fresh.items():
+        before = incremental.day_stored.get((code, position)) if incremental else None
+        if incremental is not None and code in incremental.daily:
+            before = dict(before or {})
+            for key, figure in fresh.items():
+                old = before.pop(key, None)
+                if old is not None and math.isclose(old[1], figure, rel_tol=1e-9):
+                    continue
+                if old is not None:
+                    outdated.append(old[0])
+                rows.append((code, position, *key, figure))
+            outdated.extend(pk for pk, _figure in before.values())
+            continue
+        if incremental is not None:
+            gone = DayFigure.objects.filter(
+                indicator=code, term=position, day__gte=first, day__lte=last
+            )
+            gone._raw_delete(gone.db)
+        rows.extend((code, position, *key, figure) for key, figure in fresh.items())
+    for offset in range(0, len(outdated), 900):
+        gone = DayFigure.objects.filter(pk__in=outdated[offset : offset + 900])
+        gone._raw_delete(gone.db)
+    adapt = connection.ops.adapt_datefield_value
+    columns = ("indicator", "term", "territory_id", "period", "breakdown", "day", "figure")
+    _insert_rows(DayFigure, columns, ((*row[:5], adapt(row[5]), row[6]) for row in rows))
+    if incremental is not None and incremental.daily and window is not None:
+        since = incremental.from_day
+        assert since is not None
+        start = (since.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        if start > window:
+            gone = DayFigure.objects.filter(day__lt=start)
+            gone._raw_delete(gone.db)
+            window = start
+    return window
+
+
 def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
     return all(
         a == b or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))
@@ -594,6 +884,19 @@ class _Incremental:
     periods: set[str]
     figures: dict[str, dict[Cell, tuple[Any, ...]]]  # indicator -> stored cell -> figures
     shiftable: set[str] = dataclass_field(default_factory=set)
+    # The day path (``since`` inside the window of day figures): the indicators shifted day by
+    # day, the first day read again, and their stored day figures and first counts from it on.
+    daily: set[str] = dataclass_field(default_factory=set)
+    from_day: dt.date | None = None
+    # The last day of the last year recomputed: days after it belong to later periods, whose
+    # cells and day figures are left to the run that covers them (as in the month path).
+    to_day: dt.date | None = None
+    day_stored: dict[tuple[str, int], dict[DayKey, tuple[int, float]]] = dataclass_field(
+        default_factory=dict
+    )
+    firsts_stored: dict[tuple[str, int], dict[FirstCell, tuple[int, int]]] = dataclass_field(
+        default_factory=dict
+    )
 
     @classmethod
     def of(
@@ -608,7 +911,57 @@ class _Incremental:
         figures: dict[str, dict[Cell, tuple[Any, ...]]] = defaultdict(dict)
         for (code, territory, period, breakdown), (_pk, stored) in existing.items():
             figures[code][territory, period, breakdown] = stored
-        return cls(since.replace(day=1), following - dt.timedelta(days=1), periods, figures)
+        return cls(
+            since.replace(day=1),
+            following - dt.timedelta(days=1),
+            periods,
+            figures,
+            to_day=dt.date(until.year, 12, 31),
+        )
+
+    def daily_from(self, since: dt.date, codes: set[str]) -> None:
+        """Take the day path for ``codes``: read their day figures from ``since`` on, and the
+        first counts of the months from ``since``'s on."""
+        self.daily, self.from_day = codes, since
+        figures = DayFigure.objects.filter(
+            day__gte=since, day__lte=self.to_day, indicator__in=sorted(codes)
+        )
+        for pk, code, term, territory, period, breakdown, day, figure in plain_rows(
+            figures,
+            "pk",
+            "indicator",
+            "term",
+            "territory_id",
+            "period",
+            "breakdown",
+            "day",
+            "figure",
+        ):
+            self.day_stored.setdefault((code, term), {})[territory, period, breakdown, day] = (
+                pk,
+                figure,
+            )
+        firsts = FirstCountedPersons.objects.filter(  # the term too, to use the index
+            indicator__in=sorted(codes),
+            term__in=[0, 1],
+            month__gte=f"{since:%Y-%m}",
+            month__lte=f"{self.to_day:%Y-%m}",
+        )
+        for pk, code, term, territory, period, breakdown, month, persons in plain_rows(
+            firsts,
+            "pk",
+            "indicator",
+            "term",
+            "territory_id",
+            "period",
+            "breakdown",
+            "month",
+            "persons",
+        ):
+            self.firsts_stored.setdefault((code, term), {})[territory, period, breakdown, month] = (
+                pk,
+                persons,
+            )
 
     def shifted(
         self, code: str, position: int, fresh: dict[Cell, float], stock: bool
@@ -645,8 +998,19 @@ class _Context:
     tree: _TerritoryTree
     start: dt.date | None
     incremental: _Incremental | None
+    window: dt.date | None = None  # the first day whose day figures are kept
     populations: dict[str, Any] = dataclass_field(default_factory=dict)
-    rows: dict[tuple[str, dt.date | None, bool], list[Row]] = dataclass_field(default_factory=dict)
+    rows: dict[tuple[str, dt.date | None, dt.date | None], list[Row]] = dataclass_field(
+        default_factory=dict
+    )
+    # (indicator, term) -> the first and last day (None: no end) and their day figures, to store
+    day_fresh: dict[tuple[str, int], tuple[dt.date, dt.date | None, dict[DayKey, float]]] = (
+        dataclass_field(default_factory=dict)
+    )
+    # indicator -> the change of each cell's numerator and denominator (the day path)
+    deltas: dict[str, tuple[dict[Cell, float], dict[Cell, float]]] = dataclass_field(
+        default_factory=dict
+    )
     # (indicator, term) -> persons first counted per month: all of them in a full computation,
     # those from the first recomputed month on in an incremental one
     first_counts: dict[tuple[str, int], dict[FirstCell, int]] = dataclass_field(
@@ -664,16 +1028,121 @@ class _Context:
         self.populations = {name: _population(sex) for name, sex in POPULATION_MEASURES.items()}
         _COLUMNS_CACHE.clear()
 
-    def measure_rows(self, name: str, start: dt.date | None, active: bool = False) -> list[Row]:
-        """The measure's rows from ``start`` on; with ``active``, only those of the persons
-        with a row in the recomputed months."""
-        if (name, start, active) not in self.rows:
-            if active and start and self.incremental:
-                rows = PERSON_HISTORIES[name](start, self.incremental.first)
+    def measure_rows(
+        self, name: str, start: dt.date | None, active_since: dt.date | None = None
+    ) -> list[Row]:
+        """The measure's rows from ``start`` on; with ``active_since``, only those of the
+        persons with a row from that day on."""
+        if (name, start, active_since) not in self.rows:
+            if active_since and start:
+                rows = PERSON_HISTORIES[name](start, active_since)
             else:
                 rows = MEASURES[name](start)
-            self.rows[name, start, active] = list(rows)
-        return self.rows[name, start, active]
+            self.rows[name, start, active_since] = list(rows)
+        return self.rows[name, start, active_since]
+
+    def day_rows(self, name: str, rows: list[Row], first: dt.date) -> list[Row]:
+        """Rows whose days are their own, from ``first`` on: a measure whose rows span days
+        (``DAY_ROWS``) is read again split by day."""
+        if name not in DAY_ROWS:
+            return rows
+        key = (f"{name}/day", first, None)
+        if key not in self.rows:
+            self.rows[key] = list(DAY_ROWS[name](first))
+        return self.rows[key]
+
+    def keep_day_figures(
+        self,
+        indicator: Indicator,
+        term: Term,
+        position: int,
+        breakdowns: tuple[str, ...],
+        rows: list[Row],
+        rows_from: dt.date | None,
+    ) -> None:
+        """Note the term's day figures of the window's days that ``rows`` (read from
+        ``rows_from`` on) cover, for storing."""
+        if self.window is None or not _is_daily(indicator):
+            return
+        first = max(self.window, rows_from) if rows_from else self.window
+        last = self.incremental.to_day if self.incremental else None
+        figures = day_figures(
+            self.day_rows(term.measure, rows, first),
+            term,
+            breakdowns,
+            self.tree,
+            term.measure in DISTINCT_PERSONS,
+            first,
+            last,
+        )
+        self.day_fresh[indicator.code, position] = (first, last, figures)
+
+    def day_deltas(self, indicator: Indicator) -> None:
+        """The day path: how much each cell's numerator and denominator move, from the change
+        in the day figures from ``since`` on (fresh less stored)."""
+        terms = [(0, indicator.numerator)]
+        if indicator.denominator.measure not in POPULATION_MEASURES:
+            terms.append((1, indicator.denominator))
+        moves: list[dict[Cell, float]] = [{}, {}]
+        for position, term in terms:
+            moves[position] = self._term_delta(
+                indicator.code, term, position, indicator.disaggregations
+            )
+        self.deltas[indicator.code] = (moves[0], moves[1])
+
+    def _term_delta(
+        self, code: str, term: Term, position: int, breakdowns: tuple[str, ...]
+    ) -> dict[Cell, float]:
+        incremental = self.incremental
+        assert incremental is not None and incremental.from_day and incremental.to_day
+        since = incremental.from_day
+        distinct = term.measure in DISTINCT_PERSONS
+        if distinct:
+            rows = self.measure_rows(term.measure, self.start, active_since=since)
+        elif term.measure in DAY_ROWS:
+            rows = self.day_rows(term.measure, [], since)
+        else:
+            rows = self.measure_rows(term.measure, since)
+        last = incremental.to_day
+        fresh = day_figures(rows, term, breakdowns, self.tree, distinct, since, last)
+        self.day_fresh[code, position] = (since, last, fresh)
+        stored = incremental.day_stored.get((code, position), {})
+        move: dict[Cell, float] = defaultdict(float)
+        firsts: dict[FirstCell, float] = defaultdict(float)
+        changes = itertools.chain(
+            fresh.items(), ((key, -figure) for key, (_pk, figure) in stored.items())
+        )
+        for (territory, period, breakdown, day), figure in changes:
+            if not period:
+                for code_ in _periods_of(day):
+                    move[territory, code_, breakdown] += figure
+                continue
+            move[territory, period, breakdown] += figure
+            if len(period) != 7:  # a quarter or a year keeps first counts by month
+                firsts[territory, period, breakdown, f"{day:%Y-%m}"] += figure
+        if distinct:
+            self._shift_first_counts(code, position, firsts)
+        return {cell: value for cell, value in move.items() if abs(value) > 1e-9}
+
+    def _shift_first_counts(
+        self, code: str, position: int, changes: dict[FirstCell, float]
+    ) -> None:
+        """Move the stored first counts by month as the day figures moved."""
+        assert self.incremental is not None
+        stored = self.incremental.firsts_stored.get((code, position), {})
+        counts: dict[FirstCell, int] = {}
+        before: dict[FirstCell, tuple[int, int]] = {}
+        for cell, change in changes.items():
+            if not round(change):
+                continue
+            old = stored.get(cell)
+            if old is not None:
+                before[cell] = old
+            persons = (old[1] if old else 0) + round(change)
+            if persons:
+                counts[cell] = persons
+        self.first_counts[code, position] = counts
+        self.first_stored[code, position] = before
 
     def term_figures(
         self,
@@ -692,18 +1161,26 @@ class _Context:
         distinct = term.measure in DISTINCT_PERSONS
         incremental = self.incremental
         if incremental is not None and indicator.code in incremental.shiftable:
+            first, last = incremental.first, incremental.last
             if distinct and term.measure in PERSON_HISTORIES:
-                return self._recounted(indicator.code, term, position, breakdowns, shift)
+                figures = self._recounted(indicator.code, term, position, breakdowns, shift)
+                rows = self.measure_rows(term.measure, self.start, active_since=first)
+                self.keep_day_figures(indicator, term, position, breakdowns, rows, first)
+                return figures
             if shift and term.measure in ADDITIVE_MEASURES:
-                rows = self.measure_rows(term.measure, incremental.first)
-                first, last = incremental.first, incremental.last
+                rows = self.measure_rows(term.measure, first)
                 fresh = tally(rows, term, breakdowns, self.tree, False, first, stock, last)
-                return incremental.shifted(indicator.code, position, fresh, stock)
+                self.keep_day_figures(indicator, term, position, breakdowns, rows, first)
+                shifted = incremental.shifted(indicator.code, position, fresh, stock)
+                return {cell: _snapped(figure, term.measure) for cell, figure in shifted.items()}
         rows = self.measure_rows(term.measure, self.start)
         if distinct and incremental is None:
             self.first_counts[indicator.code, position] = first_months(
                 rows, term, breakdowns, self.tree
             )
+        if shift:
+            rows_from = incremental.first if incremental else None
+            self.keep_day_figures(indicator, term, position, breakdowns, rows, rows_from)
         return tally(rows, term, breakdowns, self.tree, distinct, self.start, stock)
 
     def _recounted(
@@ -720,7 +1197,7 @@ class _Context:
         """
         incremental = self.incremental
         assert incremental is not None and self.start is not None
-        rows = self.measure_rows(term.measure, self.start, active=True)
+        rows = self.measure_rows(term.measure, self.start, active_since=incremental.first)
         result = {
             cell: value
             for cell, value in tally(
@@ -739,7 +1216,8 @@ class _Context:
         later = {
             (t, p, b, m): (pk, n)
             for pk, t, p, b, m, n in plain_rows(
-                stored.filter(month__gte=month),
+                # the months after the last year recomputed were read no more (``to_day``)
+                stored.filter(month__gte=month, month__lte=f"{incremental.to_day:%Y-%m}"),
                 "pk",
                 "territory_id",
                 "period",

@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
@@ -82,6 +83,8 @@ def incidents(since: dt.date | None) -> Iterator[Row]:
     queryset = Incident.objects.all()
     if since:
         queryset = queryset.filter(occurred_at__gte=local_start(since))
+    if until := read_until():
+        queryset = queryset.filter(occurred_at__lt=_before_day_after(until))
     for values in plain_rows(
         queryset,
         "occurred_at",
@@ -130,19 +133,36 @@ _SESSION: ContextVar[dict[tuple[str, dt.date | None, dt.date | None], list[Row]]
 )
 
 
+_UNTIL: ContextVar[dt.date | None] = ContextVar("measure_until", default=None)
+
+
 @contextmanager
-def reading_session() -> Iterator[None]:
-    """Within the block, the participations read for one measure are reused by the others.
+def reading_session(until: dt.date | None = None) -> Iterator[None]:
+    """Within the block, the participations read for one measure are reused by the others,
+    and rows dated after ``until`` may be left unread.
 
     Victims, offenders and their repeats all read the same participations (the repeats with a
     year more of history); a computation reads each role once. Outside a session nothing is
-    kept, so a later reading always sees the current records.
+    kept, so a later reading always sees the current records. An incremental computation counts
+    no row after the last day of the years it recomputes, so a measure may skip those
+    (``read_until``); the engine ignores any it returns.
     """
     token = _SESSION.set({})
+    until_token = _UNTIL.set(until)
     try:
         yield
     finally:
+        _UNTIL.reset(until_token)
         _SESSION.reset(token)
+
+
+def read_until() -> dt.date | None:
+    """The last day whose rows the current computation counts (None: every day)."""
+    return _UNTIL.get()
+
+
+def _before_day_after(until: dt.date) -> dt.datetime:
+    return local_start(until + dt.timedelta(days=1))
 
 
 def _participants(
@@ -176,6 +196,8 @@ def _read_participants(
     if since:
         queryset = queryset.filter(incident__occurred_at__gte=local_start(since))
         offenders = offenders.filter(incident__occurred_at__gte=local_start(since))
+    if until := read_until():
+        queryset = queryset.filter(incident__occurred_at__lt=_before_day_after(until))
     if active_since:
         # from the incidents by their date index, not from every participation
         recent = Incident.objects.filter(occurred_at__gte=local_start(active_since))
@@ -260,6 +282,8 @@ def _dated(
 ) -> Iterator[Row]:
     if since:
         queryset = queryset.filter(**{f"{day_field}__gte": since})
+    if until := read_until():
+        queryset = queryset.filter(**{f"{day_field}__lte": until})
     for values in plain_rows(queryset, day_field, district_field, *extra):
         yield Row(values[0], values[1], None, 1.0, dict(zip(extra, values[2:], strict=True)))
 
@@ -300,6 +324,8 @@ def order_weeks_in_force(since: dt.date | None) -> Iterator[Row]:
     queryset = ProtectiveOrder.objects.filter(served_on__isnull=False, ends_on__isnull=False)
     if since:  # an order in force on a day from ``since`` on ends on or after it
         queryset = queryset.filter(ends_on__gte=since)
+    if until := read_until():
+        queryset = queryset.filter(served_on__lte=until)
     for values in plain_rows(queryset, "served_on", "ends_on", "revoked_on", "district_id"):
         served: dt.date = values[0]  # filtered: not null
         ends: dt.date = values[1]
@@ -315,6 +341,51 @@ def order_weeks_in_force(since: dt.date | None) -> Iterator[Row]:
             if since is None or stop >= since:
                 yield Row(day, district, None, ((stop - day).days + 1) / 7, {})
             day = stop + dt.timedelta(days=1)
+
+
+def order_weeks_by_day(first: dt.date) -> Iterator[Row]:
+    """The weeks in force of ``order_weeks_in_force`` split by day, from ``first`` to today:
+    a row per district and day, weighing a seventh for every order in force that day.
+
+    The measure's own rows stand for an order's days in a month, so a day's share of a month
+    cannot be told from them; an incremental run keeps these day figures instead.
+    """
+    today = min(timezone.localdate(), read_until() or dt.date.max)
+    queryset = ProtectiveOrder.objects.filter(
+        served_on__isnull=False, served_on__lte=today, ends_on__gte=first
+    )
+    orders = list(plain_rows(queryset, "served_on", "ends_on", "revoked_on", "district_id"))
+    if not orders:
+        return
+    never = dt.date.max.toordinal()
+    served = np.fromiter((o[0].toordinal() for o in orders), dtype=np.int64, count=len(orders))
+    ends = np.fromiter((o[1].toordinal() for o in orders), dtype=np.int64, count=len(orders))
+    revoked = np.fromiter(
+        (o[2].toordinal() if o[2] else never for o in orders), dtype=np.int64, count=len(orders)
+    )
+    start = np.maximum(served, first.toordinal())
+    stop = np.minimum(np.minimum(ends, revoked - 1), today.toordinal())
+    kept = stop >= start
+    if not kept.any():
+        return
+    start, stop = start[kept] - first.toordinal(), stop[kept] - first.toordinal()
+    districts, district_at = np.unique(
+        np.fromiter((o[3] for o in orders), dtype=np.int64, count=len(orders))[kept],
+        return_inverse=True,
+    )
+    # +1 on an order's first day, -1 after its last: the running sum is the orders in force
+    change = np.zeros((len(districts), int(stop.max()) + 2), dtype=np.int64)
+    np.add.at(change, (district_at, start), 1)
+    np.add.at(change, (district_at, stop + 1), -1)
+    in_force = np.cumsum(change, axis=1)[:, :-1]
+    for row, offset in zip(*np.nonzero(in_force), strict=True):
+        yield Row(
+            first + dt.timedelta(days=int(offset)),
+            int(districts[row]),
+            None,
+            in_force[row, offset] / 7,
+            {},
+        )
 
 
 def requirements(since: dt.date | None) -> Iterator[Row]:
@@ -336,6 +407,8 @@ def risk_assessments(since: dt.date | None) -> Iterator[Row]:
     queryset = RiskAssessment.objects.annotate(raised_flag=F("level"))
     if since:
         queryset = queryset.filter(assessed_at__gte=local_start(since))
+    if until := read_until():
+        queryset = queryset.filter(assessed_at__lt=_before_day_after(until))
     for moment, district, level, computed in plain_rows(
         queryset, "assessed_at", "district_id", "level", "computed_level"
     ):
@@ -446,7 +519,7 @@ def reports_expected(since: dt.date | None) -> Iterator[Row]:
     last_complete = today.replace(day=1) - dt.timedelta(days=1)
     for code, territory, _organisation in sorted(owing, key=str):
         start = dt.date(int(first[code][:4]), int(first[code][5:7]), 1)
-        for month_ in months_between(start, last_complete):
+        for month_ in months_between(max(start, since) if since else start, last_complete):
             if since is None or month_.start >= since:
                 yield Row(month_.start, territory, None, 1.0, {})
 
@@ -524,7 +597,45 @@ ADDITIVE_MEASURES: set[str] = {
     "offences",
     "risk_assessments",
 }
+# Additive measures whose rows stand for a whole month (dated on its first day): a day's part of
+# their figures is unknown, so an incremental run recomputes their months.
+MONTHLY_MEASURES: set[str] = {"reports_received", "reports_on_time", "reports_expected"}
+ADDITIVE_MEASURES |= MONTHLY_MEASURES
+# Additive measures whose rows stand for several days: their figures split by day (a row per
+# district and day, from a first day on) come from here.
+DAY_ROWS: dict[str, Callable[[dt.date], Iterator[Row]]] = {
+    "order_weeks_in_force": order_weeks_by_day
+}
 POPULATION_MEASURES = {"population": None, "population_female": "F", "population_male": "M"}
+
+
+def measure_quantum(measure: str) -> float | None:
+    """The step every figure of an additive or distinct-person measure is a whole multiple of
+    (a count: 1; weeks in force: a seventh; a stock's averages: none).
+
+    A figure shifted many times gathers floating-point error; snapping it to the step gives
+    exactly what a full computation gives.
+    """
+    if measure in STOCK_MEASURES or measure in EXACT_MEASURES:
+        return None
+    return 1 / 7 if measure == "order_weeks_in_force" else 1.0
+
+
+def measure_is_daily(measure: str) -> bool:
+    """Whether the measure's figures can be split by day: an additive measure counted on the
+    day of each row (or split by ``DAY_ROWS``), or distinct persons with their history.
+
+    An incremental run keeps day figures of the indicators built on such measures only, and
+    recomputes the others by month.
+    """
+    if measure in DISTINCT_PERSONS:
+        return measure in PERSON_HISTORIES
+    return (
+        measure in ADDITIVE_MEASURES
+        and measure not in MONTHLY_MEASURES
+        and measure not in STOCK_MEASURES
+    )
+
 
 _PERSON_FIELDS = {"sex", "age_group", "relationship"}
 _INCIDENT_FIELDS = {

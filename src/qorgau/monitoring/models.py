@@ -64,6 +64,9 @@ class ComputationRun(models.Model):
     # The codes of the indicators the run computed. A later incremental run shifts the stored
     # figures of an indicator only if a complete run of the same catalogue computed it.
     indicators = models.JSONField(default=list, blank=True)
+    # The first day whose day figures (``DayFigure``) the stored values have after this run;
+    # an incremental run from a day on or after it shifts cells by day instead of by month.
+    window_start = models.DateField(null=True)
 
     class Meta:
         verbose_name = _("computation run")
@@ -98,6 +101,31 @@ class FirstCountedPersons(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator}/{self.term} {self.territory_id} {self.period} {self.month}"
+
+
+class DayFigure(models.Model):
+    """One day's part of an indicator's term in a cell, for the days of a recent window.
+
+    For an additive term it is the day's own figure in each territory and breakdown (``period``
+    is empty: the day counts the same in its month, quarter and year). For distinct persons it
+    is how many of a month's, quarter's or year's persons were first counted that day. Kept by
+    the engine beside the values (never shown) so that a run after a day of new records shifts
+    each cell by the change in that day's figures instead of reading the whole month again.
+    """
+
+    indicator = models.CharField(max_length=60)
+    term = models.PositiveSmallIntegerField()  # 0: the numerator, 1: the denominator
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=7, blank=True, default="")
+    breakdown = models.CharField(max_length=60, blank=True, default="")
+    day = models.DateField()
+    figure = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "indicator"], name="day_figure_day")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}/{self.term} {self.territory_id} {self.period} {self.day}"
 
 
 class AlertKind(models.TextChoices):

@@ -427,7 +427,7 @@ class BehaviourRequirement(SourceRecord):
     )
     court = models.CharField(_("court"), max_length=200)
     decided_on = models.DateField(_("date of the court decision"), db_index=True)
-    starts_on = models.DateField(_("in force from"))
+    starts_on = models.DateField(_("in force from"), db_index=True)  # programmes' obliged
     term_months = models.PositiveSmallIntegerField(_("term, months"))
     ends_on = models.DateField(_("in force until"))
     conditions = models.JSONField(_("conditions"), default=list)

@@ -159,6 +159,17 @@ def _table():
     )
 
 
+def _day_figures():
+    from qorgau.monitoring.models import DayFigure
+
+    return sorted(
+        (code, term, territory, period, breakdown, day, round(figure, 6))
+        for code, term, territory, period, breakdown, day, figure in DayFigure.objects.values_list(
+            "indicator", "term", "territory_id", "period", "breakdown", "day", "figure"
+        )
+    )
+
+
 def _assert_same_tables(incremental, full):
     assert [row[:4] for row in incremental] == [row[:4] for row in full]
     for mine, theirs in zip(incremental, full, strict=True):
@@ -232,25 +243,34 @@ def _apply(root, victims, offenders, change, since):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(st.lists(_CHANGE, min_size=1, max_size=5), st.integers(0, 700), st.booleans())
-def test_incremental_recomputation_equals_a_full_one(make_user, changes, start, replay):
+@given(
+    st.lists(_CHANGE, min_size=1, max_size=5),
+    st.integers(0, 700),
+    st.booleans(),
+    st.sampled_from([None, D(2023, 6, 1), D(2024, 2, 1), D(2024, 11, 1)]),
+)
+def test_incremental_recomputation_equals_a_full_one(make_user, changes, start, replay, window):
     """Records added, deleted or moved from a day on: recomputing from that day gives what a
-    full recomputation gives.
+    full recomputation gives, values, first counts and day figures alike.
 
     With ``replay`` the run covers only the periods of the changed days, as when history is
     replayed (the benchmark) and later records exist: its periods equal a full computation's.
     (An order's weeks in force after the last day are left to the run covering them, so replay
-    cases add no orders.)
+    cases add no orders.) ``window`` is the first day whose day figures the first complete run
+    keeps (None: the latest incident's month); changes from a day inside it take the day path,
+    earlier ones the month path.
     """
     from qorgau.monitoring.engine import affected_periods
-    from qorgau.monitoring.models import FirstCountedPersons
+    from qorgau.monitoring.models import ComputationRun, FirstCountedPersons
 
     replay = replay and not any(change[5] for change in changes)
     root = make_user(Role.POLICE_SUPERVISOR, ABAI, is_superuser=True)
     victims, offenders = _base(root, make_user(Role.POLICE_SUPERVISOR, ALMATY_CITY))
-    indicators_compute()
+    indicators_compute(window_start=window)
+    if window:  # the changes start inside the window more often than not
+        start = (window - D(2023, 1, 1)).days + start % 90 if start % 3 else start
     since = D(2023, 1, 1) + dt.timedelta(days=start)
     days = [_apply(root, victims, offenders, change, since) for change in changes]
     if replay:
@@ -264,17 +284,27 @@ def test_incremental_recomputation_equals_a_full_one(make_user, changes, start, 
             "indicator", "term", "territory_id", "period", "breakdown", "month", "persons"
         )
     )
-    indicators_compute()
-    full = _table()
-    if replay:
-        incremental = [row for row in incremental if row[2] in periods]
-        full = [row for row in full if row[2] in periods]
-    _assert_same_tables(incremental, full)
-    assert firsts == sorted(
+    days_kept = _day_figures()
+    indicators_compute(window_start=ComputationRun.objects.latest("started_at").window_start)
+    days_full = _day_figures()
+    firsts_full = sorted(
         FirstCountedPersons.objects.values_list(
             "indicator", "term", "territory_id", "period", "breakdown", "month", "persons"
         )
     )
+    full = _table()
+    if replay:
+        # later years are left to the runs covering them (e.g. a repeat a change makes there)
+        last = D(max(days).year, 12, 31)
+        days_kept = [row for row in days_kept if row[5] <= last]
+        days_full = [row for row in days_full if row[5] <= last]
+        firsts = [row for row in firsts if row[5] <= f"{last:%Y-%m}"]
+        firsts_full = [row for row in firsts_full if row[5] <= f"{last:%Y-%m}"]
+        incremental = [row for row in incremental if row[2] in periods]
+        full = [row for row in full if row[2] in periods]
+    _assert_same_tables(incremental, full)
+    assert firsts == firsts_full
+    assert days_kept == days_full
     IndicatorValue.objects.all().delete()
 
 
@@ -321,6 +351,100 @@ def test_an_incremental_run_carries_the_figures_of_months_it_does_not_recompute(
     ComputationRun.objects.update(catalogue_version=0)
     indicators_compute(since=D(2024, 12, 20))
     assert (year("incidents_rate"), year("victims_rate")) == (4, 3)
+
+
+@pytest.mark.django_db
+def test_a_run_from_a_day_in_the_window_shifts_the_cells_that_day_touches(make_user):
+    """Inside the window of day figures, a run reads the records from ``since`` on only and
+    moves each cell by the change in those days' figures: a mark on the stored month survives
+    it. From a day before the window, the month is read and counted again."""
+    from qorgau.monitoring.models import ComputationRun, DayFigure
+
+    root = make_user(Role.POLICE_SUPERVISOR, ABAI, is_superuser=True)
+    victims, offenders = _base(root, make_user(Role.POLICE_SUPERVISOR, ALMATY_CITY))
+    indicators_compute(window_start=D(2024, 11, 1))
+    assert ComputationRun.objects.latest("started_at").window_start == D(2024, 11, 1)
+    semey = Territory.objects.by_code(SEMEY, on=D(2024, 12, 1))
+    december = {"indicator": "incidents_rate", "territory": semey, "period": "2024-12"}
+    assert IndicatorValue.objects.get(**december, breakdown="").numerator == 1
+    assert (
+        DayFigure.objects.get(
+            indicator="incidents_rate", term=0, territory=semey, breakdown="", day=D(2024, 12, 5)
+        ).figure
+        == 1
+    )
+    assert not DayFigure.objects.filter(day__lt=D(2024, 11, 1)).exists()
+    IndicatorValue.objects.filter(**december).update(numerator=101)  # only a shift keeps it
+
+    _incident(root, SEMEY, D(2024, 12, 20), victims[2], offenders[1], physical=True)
+    indicators_compute(since=D(2024, 12, 20))
+    assert IndicatorValue.objects.get(**december, breakdown="").numerator == 102
+    assert IndicatorValue.objects.get(**december, breakdown="settlement_type=urban").numerator == (
+        102
+    )
+    assert (
+        DayFigure.objects.get(
+            indicator="incidents_rate", term=0, territory=semey, breakdown="", day=D(2024, 12, 20)
+        ).figure
+        == 1
+    )
+    # the window now starts with the month before the run's: November's figures stay
+    assert ComputationRun.objects.latest("started_at").window_start == D(2024, 11, 1)
+
+    indicators_compute(since=D(2024, 10, 30))  # before the window: the month path
+    assert IndicatorValue.objects.get(**december, breakdown="").numerator == 2
+
+
+@pytest.mark.django_db
+def test_an_incremental_run_covers_what_was_recorded_since_the_last_run_began(make_user):
+    """``since`` moves back to the day the last run began: a record made after that run, dated
+    before the ``since`` given, is not missed."""
+    from qorgau.monitoring.models import ComputationRun
+
+    root = make_user(Role.POLICE_SUPERVISOR, ABAI, is_superuser=True)
+    victims, offenders = _base(root, make_user(Role.POLICE_SUPERVISOR, ALMATY_CITY))
+    indicators_compute()
+    ComputationRun.objects.update(started_at=_when(D(2024, 12, 10)))
+    _incident(root, SEMEY, D(2024, 12, 12), victims[2], offenders[1], physical=True)
+    indicators_compute(since=D(2024, 12, 20))
+    semey = Territory.objects.by_code(SEMEY, on=D(2024, 12, 1))
+    assert (
+        IndicatorValue.objects.get(
+            indicator="incidents_rate", territory=semey, period="2024-12", breakdown=""
+        ).numerator
+        == 2
+    )
+
+
+@pytest.mark.django_db
+def test_weeks_in_force_split_by_day_sum_to_the_months(make_user):
+    """``order_weeks_by_day`` splits the orders' weeks in force by day; over a month they add
+    up to what the measure's month rows hold, revocation and the order's end included."""
+    from qorgau.monitoring.measures import order_weeks_by_day, order_weeks_in_force
+
+    root = make_user(Role.POLICE_SUPERVISOR, ABAI, is_superuser=True)
+    victims, offenders = _base(root, make_user(Role.POLICE_SUPERVISOR, ALMATY_CITY))
+    district = Territory.objects.by_code(SEMEY, on=D(2024, 3, 1))
+    for served, revoked in ((D(2024, 3, 10), None), (D(2024, 3, 20), D(2024, 4, 2))):
+        order = s.order_issue(
+            actor=root,
+            offender=offenders[0],
+            protected=[victims[0]],
+            issued_on=served,
+            served_on=served,
+            district=district,
+            audit=False,
+        )
+        if revoked:
+            type(order).objects.filter(pk=order.pk).update(revoked_on=revoked)
+    by_day = list(order_weeks_by_day(D(2024, 3, 1)))
+    assert {row.day for row in by_day if row.weight == 2 / 7} == {
+        D(2024, 3, 20) + dt.timedelta(days=n) for n in range(13)
+    }  # both in force from the 20th until the day before the revocation
+    for month in (3, 4, 5, 6):
+        segments = sum(r.weight for r in order_weeks_in_force(None) if r.day.month == month)
+        days = sum(r.weight for r in by_day if r.day.month == month)
+        assert math.isclose(days, segments), month
 
 
 @pytest.mark.django_db
