@@ -526,7 +526,9 @@ def indicators_compute(
             daily = {i.code for i in computable if i.code in shiftable and _is_daily(i)}
         # naming the indicators lets the database look the periods up by index
         codes = [i.code for i in catalogue.indicators] if only is None else list(only)
-        monthly = [code for code in codes if code not in daily]
+        # an estimate's indicator keeps its own cells (few: yearly, no breakdown), all read
+        estimates = {i.code for i in computable if _is_estimate(i)}
+        monthly = [code for code in codes if code not in daily or code in estimates]
         existing = _stored_figures(stored.filter(indicator__in=monthly, period__in=sorted(periods)))
         incremental = _Incremental.of(since, until or today, periods, existing)
         incremental.shiftable = shiftable
@@ -540,6 +542,9 @@ def indicators_compute(
             if progress:
                 progress(number, len(computable), indicator.code)
             if incremental is not None and indicator.code in incremental.daily:
+                if _is_estimate(indicator):
+                    values.extend(_estimate_values(indicator, context))
+                    continue
                 context.day_deltas(indicator)
                 daily_indicators.append(indicator)
                 continue
@@ -565,14 +570,22 @@ def indicators_compute(
 
 
 def _is_daily(indicator: Indicator) -> bool:
-    """Whether the indicator's cells can be shifted day by day (``measure_is_daily``)."""
-    return (
-        all(
-            measure_is_daily(term.measure) or term.measure in POPULATION_MEASURES
-            for term in (indicator.numerator, indicator.denominator)
-        )
-        and indicator.numerator.measure not in POPULATION_MEASURES
-    )
+    """Whether the indicator's counted terms can be shifted day by day (``measure_is_daily``):
+    every term that is not a population or an estimate (the reporting ratio's registered
+    victims beside their estimate) is such a measure."""
+    if indicator.numerator.measure in POPULATION_MEASURES:
+        return False
+    counted = [
+        term
+        for term in (indicator.numerator, indicator.denominator)
+        if term.measure not in POPULATION_MEASURES and term.measure not in ESTIMATE_PROVIDERS
+    ]
+    return bool(counted) and all(measure_is_daily(term.measure) for term in counted)
+
+
+def _is_estimate(indicator: Indicator) -> bool:
+    measures = {indicator.numerator.measure, indicator.denominator.measure}
+    return bool(measures & ESTIMATE_PROVIDERS.keys())
 
 
 def _finished_runs() -> QuerySet[ComputationRun]:
@@ -1160,6 +1173,15 @@ class _Context:
         stock = term.measure in STOCK_MEASURES
         distinct = term.measure in DISTINCT_PERSONS
         incremental = self.incremental
+        if incremental is not None and indicator.code in incremental.daily:
+            # an estimate's counted term: its stored figures moved by the day figures (a
+            # figure not stored is nought: no value is kept where the counted term is nought)
+            move = self._term_delta(indicator.code, term, position, breakdowns)
+            stored = incremental.figures.get(indicator.code, {})
+            figures = {cell: old[position] or 0.0 for cell, old in stored.items()}
+            for cell, change in move.items():
+                figures[cell] = figures.get(cell, 0.0) + change
+            return {cell: _snapped(figure, term.measure) for cell, figure in figures.items()}
         if incremental is not None and indicator.code in incremental.shiftable:
             first, last = incremental.first, incremental.last
             if distinct and term.measure in PERSON_HISTORIES:
@@ -1178,9 +1200,8 @@ class _Context:
             self.first_counts[indicator.code, position] = first_months(
                 rows, term, breakdowns, self.tree
             )
-        if shift:
-            rows_from = incremental.first if incremental else None
-            self.keep_day_figures(indicator, term, position, breakdowns, rows, rows_from)
+        rows_from = incremental.first if incremental else None
+        self.keep_day_figures(indicator, term, position, breakdowns, rows, rows_from)
         return tally(rows, term, breakdowns, self.tree, distinct, self.start, stock)
 
     def _recounted(

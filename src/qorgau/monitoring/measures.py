@@ -134,6 +134,9 @@ _SESSION: ContextVar[dict[tuple[str, dt.date | None, dt.date | None], list[Row]]
 
 
 _UNTIL: ContextVar[dt.date | None] = ContextVar("measure_until", default=None)
+_OWED: ContextVar[list[tuple[dict[str, str], set[tuple[str, int, int | None]]]] | None] = (
+    ContextVar("measure_owed", default=None)
+)
 
 
 @contextmanager
@@ -149,9 +152,11 @@ def reading_session(until: dt.date | None = None) -> Iterator[None]:
     """
     token = _SESSION.set({})
     until_token = _UNTIL.set(until)
+    owed_token = _OWED.set([])
     try:
         yield
     finally:
+        _OWED.reset(owed_token)
         _UNTIL.reset(until_token)
         _SESSION.reset(token)
 
@@ -432,6 +437,8 @@ def _figures(form: str, item: str, since: dt.date | None) -> Iterator[Row]:
     )
     if since:  # months are written YYYY-MM, so text order is time order
         queryset = queryset.filter(report__period__gte=f"{since:%Y-%m}")
+    if until := read_until():
+        queryset = queryset.filter(report__period__lte=f"{until:%Y-%m}")
     for period, district, value in queryset.values_list(
         "report__period", "report__territory_id", "value"
     ):
@@ -465,6 +472,9 @@ def _owed() -> tuple[dict[str, str], set[tuple[str, int, int | None]]]:
     that owes a monthly report (``aggregates.reporters_owing``)."""
     from qorgau.monitoring.aggregates import forms_first_reported, forms_load, reporters_owing
 
+    owed = _OWED.get()
+    if owed is not None and owed:  # read once per session by the three reporting measures
+        return owed[0]
     first = forms_first_reported()
     owing = {
         (code, territory, organisation)
@@ -472,6 +482,8 @@ def _owed() -> tuple[dict[str, str], set[tuple[str, int, int | None]]]:
         if code in first
         for territory, organisation, _name in reporters_owing(form)
     }
+    if owed is not None:
+        owed.append((first, owing))
     return first, owing
 
 
@@ -489,6 +501,8 @@ def _reports(since: dt.date | None, *, on_time_only: bool) -> Iterator[Row]:
     )
     if since:
         received = received.filter(period__gte=f"{since:%Y-%m}")
+    if until := read_until():
+        received = received.filter(period__lte=f"{until:%Y-%m}")
     for form, period, territory, organisation, submitted in plain_rows(
         received, "form", "period", "territory_id", "organisation_id", "submitted_at"
     ):
@@ -517,6 +531,8 @@ def reports_expected(since: dt.date | None) -> Iterator[Row]:
     first, owing = _owed()
     today = timezone.localdate()
     last_complete = today.replace(day=1) - dt.timedelta(days=1)
+    if until := read_until():
+        last_complete = min(last_complete, until)
     for code, territory, _organisation in sorted(owing, key=str):
         start = dt.date(int(first[code][:4]), int(first[code][5:7]), 1)
         for month_ in months_between(max(start, since) if since else start, last_complete):

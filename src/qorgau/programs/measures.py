@@ -23,7 +23,8 @@ FOLLOW_UP_DAYS = 365
 
 def programme_obliged(since: dt.date | None) -> Iterator[Row]:
     """Offenders obliged by a court to attend, counted on the requirement's first day."""
-    queryset = obliged_requirements()
+    # no ordering: the model's would make the database walk every requirement by decision day
+    queryset = obliged_requirements().order_by()
     if since:
         queryset = queryset.filter(starts_on__gte=since)
     for day, district in queryset.values_list("starts_on", "district_id").iterator(2000):
@@ -32,7 +33,7 @@ def programme_obliged(since: dt.date | None) -> Iterator[Row]:
 
 def programme_enrolled(since: dt.date | None) -> Iterator[Row]:
     """Obliged offenders who started a programme (waiting lists do not count)."""
-    queryset = Enrolment.objects.filter(enrolled_on__isnull=False)
+    queryset = Enrolment.objects.filter(enrolled_on__isnull=False).order_by()
     if since:
         queryset = queryset.filter(enrolled_on__gte=since)
     for day, district in queryset.values_list("enrolled_on", "district_id").iterator(2000):
@@ -41,7 +42,7 @@ def programme_enrolled(since: dt.date | None) -> Iterator[Row]:
 
 
 def _completed(since: dt.date | None) -> QuerySet[Enrolment]:
-    queryset = Enrolment.objects.filter(status=EnrolmentStatus.COMPLETED)
+    queryset = Enrolment.objects.filter(status=EnrolmentStatus.COMPLETED).order_by()
     if since:
         queryset = queryset.filter(ended_on__gte=since)
     return queryset

@@ -35,16 +35,23 @@ UNKNOWN_RISK = 1  # a missing assessment is treated as medium, the most common l
 def offender_events(offender_ids: Any) -> dict[int, list[dt.date]]:
     """Every registry date on which each offender was recorded as offending, sorted."""
     events: dict[int, list[dt.date]] = defaultdict(list)
-    for person, moment in IncidentParticipant.objects.filter(
-        person_id__in=offender_ids, role="offender"
-    ).values_list("person_id", "incident__occurred_at"):
+    # no ordering (sorted below): a model's would make the database walk its whole table
+    for person, moment in (
+        IncidentParticipant.objects.filter(person_id__in=offender_ids, role="offender")
+        .order_by()
+        .values_list("person_id", "incident__occurred_at")
+    ):
         events[person].append(timezone.localdate(moment))
-    for person, day in ProtectiveOrder.objects.filter(offender_id__in=offender_ids).values_list(
-        "offender_id", "issued_on"
+    for person, day in (
+        ProtectiveOrder.objects.filter(offender_id__in=offender_ids)
+        .order_by()
+        .values_list("offender_id", "issued_on")
     ):
         events[person].append(day)
-    for person, day in Offence.objects.filter(offender_id__in=offender_ids).values_list(
-        "offender_id", "committed_on"
+    for person, day in (
+        Offence.objects.filter(offender_id__in=offender_ids)
+        .order_by()
+        .values_list("offender_id", "committed_on")
     ):
         events[person].append(day)
     for days in events.values():

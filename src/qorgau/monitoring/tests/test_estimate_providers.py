@@ -65,3 +65,43 @@ def test_without_a_provider_the_measure_still_awaits_its_source(monkeypatch):
     monkeypatch.delitem(measures.ESTIMATE_PROVIDERS, "estimated_true_victims", raising=False)
     summary = indicators_compute()
     assert "reporting_ratio" in summary.indicators_awaiting
+
+
+@pytest.mark.django_db
+def test_the_reporting_ratio_follows_a_day_of_new_records(fake_estimates, make_user):
+    """From a day inside the window, the ratio's registered victims move by that day's first
+    counts (the day path), and equal what a full recomputation gives, first counts included."""
+    from qorgau.monitoring.models import FirstCountedPersons
+
+    root = make_user(Role.POLICE_SUPERVISOR, ABAI, is_superuser=True, username="root")
+    offender = s.person_register(actor=root, sex="M", birth_year=1980, audit=False)
+    victims = [s.person_register(actor=root, sex="F", audit=False) for _ in range(3)]
+    _incident(root, SEMEY, dt.date(2024, 3, 1), victims[0], offender)
+    _incident(root, SEMEY, dt.date(2024, 12, 2), victims[1], offender)
+    abai = Territory.objects.by_code(ABAI)
+    fake_estimates.append(measures.EstimateCell(abai.pk, 2024, 10.0, 8.0, 16.0))
+    indicators_compute(window_start=dt.date(2024, 12, 1))
+
+    def ratio():
+        value = IndicatorValue.objects.get(indicator="reporting_ratio", territory=abai)
+        return value.numerator, value.value
+
+    def firsts():
+        return sorted(
+            FirstCountedPersons.objects.filter(indicator="reporting_ratio").values_list(
+                "territory_id", "period", "month", "persons"
+            )
+        )
+
+    assert ratio() == (2, pytest.approx(20.0))
+    # a mark on the stored figure: only a shift keeps it
+    IndicatorValue.objects.filter(indicator="reporting_ratio").update(numerator=102)
+    # one victim counted already this year, one new
+    _incident(root, SEMEY, dt.date(2024, 12, 20), victims[0], offender)
+    _incident(root, SEMEY, dt.date(2024, 12, 21), victims[2], offender)
+    indicators_compute(since=dt.date(2024, 12, 20))
+    assert ratio() == (103, pytest.approx(1030.0))
+    incremental = firsts()
+    indicators_compute(window_start=dt.date(2024, 12, 1))
+    assert ratio() == (3, pytest.approx(30.0))
+    assert incremental == firsts()
