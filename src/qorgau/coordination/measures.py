@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -34,6 +35,7 @@ from qorgau.coordination.selectors import (
     review_within_days,
 )
 from qorgau.monitoring.measures import Row, local_start, read_until
+from qorgau.monitoring.reading import plain_rows
 from qorgau.registry.models import RiskAssessment
 
 
@@ -46,11 +48,11 @@ def _episodes(since: dt.date | None) -> Iterator[tuple[int, dt.date, int]]:
         # starts depends on that victim's whole history, which is read for those victims only.
         recent = high.filter(assessed_at__gte=local_start(since)).values("victim_id")
         high = high.filter(victim_id__in=recent)
-    rows = high.order_by("victim_id", "assessed_at").values_list(
-        "victim_id", "assessed_at", "district_id"
+    rows = plain_rows(
+        high.order_by("victim_id", "assessed_at"), "victim_id", "assessed_at", "district_id"
     )
     current: tuple[int, dt.date] | None = None
-    for victim, moment, district in rows.iterator(chunk_size=20000):
+    for victim, moment, district in rows:
         day = moment.astimezone(zone).date()
         if current and current[0] == victim and day < months_after(current[1], WINDOW_MONTHS):
             continue
@@ -85,9 +87,7 @@ def _referrals(since: dt.date | None, *, completed_only: bool) -> Iterator[Row]:
         referrals = referrals.filter(status=ReferralStatus.COMPLETED)
     if since:
         referrals = referrals.filter(sent_at__gte=local_start(since))
-    for moment, district in referrals.values_list("sent_at", "district_id").iterator(
-        chunk_size=20000
-    ):
+    for moment, district in plain_rows(referrals, "sent_at", "district_id"):
         day = moment.astimezone(zone).date()
         if since is None or day >= since:
             yield Row(day, district, None, 1.0, {})
@@ -103,19 +103,20 @@ def referrals_completed(since: dt.date | None) -> Iterator[Row]:
 
 def _tracked(since: dt.date | None, *, on_time_only: bool) -> Iterator[Row]:
     """Decisions (placed in the body's territory) and actions (in the case's district)."""
-    sources = (
-        Decision.objects.values_list(
-            "deadline", "meeting__body__territory_id", "status", "completed_on"
-        ),
-        SafetyAction.objects.values_list("deadline", "case__district_id", "status", "completed_on"),
+    sources: tuple[tuple[Any, str], ...] = (
+        (Decision.objects.all(), "meeting__body__territory_id"),
+        (SafetyAction.objects.all(), "case__district_id"),
     )
     until = read_until()
-    for rows in sources:
+    for rows, territory_field in sources:
         if since is not None:
             rows = rows.filter(deadline__gte=since)
         if until is not None:
             rows = rows.filter(deadline__lte=until)
-        for deadline, territory, status, completed in rows.exclude(status=ItemStatus.CANCELLED):
+        rows = rows.exclude(status=ItemStatus.CANCELLED)
+        for deadline, territory, status, completed in plain_rows(
+            rows, "deadline", territory_field, "status", "completed_on"
+        ):
             done = status == ItemStatus.DONE and completed is not None and completed <= deadline
             if done or not on_time_only:
                 yield Row(deadline, territory, None, 1.0, {})

@@ -821,25 +821,23 @@ def _store_day_figures(
         figures._raw_delete(figures.db)
     rows: list[tuple[Any, ...]] = []
     outdated: list[int] = []
-    for (code, position), (first, last, fresh) in context.day_fresh.items():
-        before = incremental.day_stored.get((code, position)) if incremental else None
-        if incremental is not None and code in incremental.daily:
-            before = dict(before or {})
-            for key, figure in fresh.items():
-                old = before.pop(key, None)
-                if old is not None and math.isclose(old[1], figure, rel_tol=1e-9):
-                    continue
-                if old is not None:
-                    outdated.append(old[0])
-                rows.append((code, position, *key, figure))
-            outdated.extend(pk for pk, _figure in before.values())
+    stored = _month_path_day_figures(context)
+    for (code, position), (_first, _last, fresh) in context.day_fresh.items():
+        if incremental is None:
+            rows.extend((code, position, *key, figure) for key, figure in fresh.items())
             continue
-        if incremental is not None:
-            gone = DayFigure.objects.filter(
-                indicator=code, term=position, day__gte=first, day__lte=last
-            )
-            gone._raw_delete(gone.db)
-        rows.extend((code, position, *key, figure) for key, figure in fresh.items())
+        if code in incremental.daily:
+            before = dict(incremental.day_stored.get((code, position), {}))
+        else:
+            before = stored.get((code, position), {})
+        for key, figure in fresh.items():
+            old = before.pop(key, None)
+            if old is not None and math.isclose(old[1], figure, rel_tol=1e-9):
+                continue
+            if old is not None:
+                outdated.append(old[0])
+            rows.append((code, position, *key, figure))
+        outdated.extend(pk for pk, _figure in before.values())
     for offset in range(0, len(outdated), 900):
         gone = DayFigure.objects.filter(pk__in=outdated[offset : offset + 900])
         gone._raw_delete(gone.db)
@@ -855,6 +853,46 @@ def _store_day_figures(
             gone._raw_delete(gone.db)
             window = start
     return window
+
+
+def _month_path_day_figures(
+    context: _Context,
+) -> dict[tuple[str, int], dict[DayKey, tuple[int, float]]]:
+    """The stored day figures the month path's terms rewrite (from their first day to their
+    last), read at once so that only those that changed are written."""
+    incremental = context.incremental
+    if incremental is None:
+        return {}
+    spans = {
+        (code, position): (first, last)
+        for (code, position), (first, last, _fresh) in context.day_fresh.items()
+        if code not in incremental.daily
+    }
+    if not spans:
+        return {}
+    figures = DayFigure.objects.filter(
+        indicator__in=sorted({code for code, _position in spans}),
+        day__gte=min(first for first, _last in spans.values()),
+    )
+    lasts = [last for _first, last in spans.values()]
+    if None not in lasts:
+        figures = figures.filter(day__lte=max(last for last in lasts if last is not None))
+    stored: dict[tuple[str, int], dict[DayKey, tuple[int, float]]] = defaultdict(dict)
+    for pk, code, term, territory, period, breakdown, day, figure in plain_rows(
+        figures,
+        "pk",
+        "indicator",
+        "term",
+        "territory_id",
+        "period",
+        "breakdown",
+        "day",
+        "figure",
+    ):
+        span = spans.get((code, term))
+        if span and day >= span[0] and (span[1] is None or day <= span[1]):
+            stored[code, term][territory, period, breakdown, day] = (pk, figure)
+    return stored
 
 
 def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:

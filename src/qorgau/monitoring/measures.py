@@ -439,8 +439,8 @@ def _figures(form: str, item: str, since: dt.date | None) -> Iterator[Row]:
         queryset = queryset.filter(report__period__gte=f"{since:%Y-%m}")
     if until := read_until():
         queryset = queryset.filter(report__period__lte=f"{until:%Y-%m}")
-    for period, district, value in queryset.values_list(
-        "report__period", "report__territory_id", "value"
+    for period, district, value in plain_rows(
+        queryset, "report__period", "report__territory_id", "value"
     ):
         day = dt.date(int(period[:4]), int(period[5:7]), 1)
         if since is None or day >= since:

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from qorgau.monitoring.measures import Row
+from qorgau.monitoring.reading import plain_rows
 from qorgau.programs.models import Enrolment, EnrolmentStatus
 from qorgau.programs.outcomes import first_after, offender_events
 from qorgau.programs.selectors import obliged_requirements
@@ -27,7 +28,7 @@ def programme_obliged(since: dt.date | None) -> Iterator[Row]:
     queryset = obliged_requirements().order_by()
     if since:
         queryset = queryset.filter(starts_on__gte=since)
-    for day, district in queryset.values_list("starts_on", "district_id").iterator(2000):
+    for day, district in plain_rows(queryset, "starts_on", "district_id"):
         yield Row(day, district, None, 1.0, {})
 
 
@@ -36,7 +37,7 @@ def programme_enrolled(since: dt.date | None) -> Iterator[Row]:
     queryset = Enrolment.objects.filter(enrolled_on__isnull=False).order_by()
     if since:
         queryset = queryset.filter(enrolled_on__gte=since)
-    for day, district in queryset.values_list("enrolled_on", "district_id").iterator(2000):
+    for day, district in plain_rows(queryset, "enrolled_on", "district_id"):
         if day is not None:
             yield Row(day, district, None, 1.0, {})
 
@@ -49,7 +50,7 @@ def _completed(since: dt.date | None) -> QuerySet[Enrolment]:
 
 
 def programme_completed(since: dt.date | None) -> Iterator[Row]:
-    for day, district in _completed(since).values_list("ended_on", "district_id"):
+    for day, district in plain_rows(_completed(since), "ended_on", "district_id"):
         if day is not None:
             yield Row(day, district, None, 1.0, {})
 
