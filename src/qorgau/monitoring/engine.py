@@ -750,24 +750,34 @@ def _daily_values(
                     denominator = None
                 if not numerator and denominator is None:
                     continue
-            value, low, high = _value(indicator, numerator, denominator, on_population)
-            period = _period_from_code(period_code)
-            result.append(
-                (
-                    indicator.code,
-                    territory,
-                    period_code,
-                    period.kind.value,
-                    period.start,
-                    breakdown,
-                    numerator,
-                    denominator,
-                    value,
-                    low,
-                    high,
-                )
-            )
+            result.append(_value_row(indicator, cell, numerator, denominator, on_population))
     return result, stored
+
+
+def _value_row(
+    indicator: Indicator,
+    cell: Cell,
+    numerator: float,
+    denominator: float | None,
+    on_population: bool,
+) -> tuple[Any, ...]:
+    """A cell's row of ``IndicatorValue`` (``_COLUMNS``), with its value and interval."""
+    territory, period_code, breakdown = cell
+    value, low, high = _value(indicator, numerator, denominator, on_population)
+    period = _period_from_code(period_code)
+    return (
+        indicator.code,
+        territory,
+        period_code,
+        period.kind.value,
+        period.start,
+        breakdown,
+        numerator,
+        denominator,
+        value,
+        low,
+        high,
+    )
 
 
 def _snapped(figure: float, measure: str) -> float:
@@ -1407,23 +1417,7 @@ def _indicator_values(indicator: Indicator, context: _Context) -> list[tuple[Any
             # the value and its interval follow from the two terms: the stored ones stand
             context.unchanged.add((indicator.code, *cell))
             continue
-        value, low, high = _value(indicator, numerator, denominator, on_population)
-        period = _period_from_code(period_code)
-        result.append(
-            (
-                indicator.code,
-                territory,
-                period_code,
-                period.kind.value,
-                period.start,
-                breakdown,
-                numerator,
-                denominator,
-                value,
-                low,
-                high,
-            )
-        )
+        result.append(_value_row(indicator, cell, numerator, denominator, on_population))
     return result
 
 
