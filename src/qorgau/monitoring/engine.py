@@ -887,6 +887,23 @@ def _month_path_day_figures(
     lasts = [last for _first, last in spans.values()]
     if None not in lasts:
         figures = figures.filter(day__lte=max(last for last in lasts if last is not None))
+    stored: dict[tuple[str, int], dict[DayKey, tuple[int, float]]] = {}
+    for term, found in _read_day_figures(figures).items():
+        if term not in spans:
+            continue
+        first, last = spans[term]
+        stored[term] = {
+            key: figure
+            for key, figure in found.items()
+            if key[3] >= first and (last is None or key[3] <= last)
+        }
+    return stored
+
+
+def _read_day_figures(
+    figures: QuerySet[DayFigure],
+) -> dict[tuple[str, int], dict[DayKey, tuple[int, float]]]:
+    """The stored day figures, by (indicator, term), each with its primary key."""
     stored: dict[tuple[str, int], dict[DayKey, tuple[int, float]]] = defaultdict(dict)
     for pk, code, term, territory, period, breakdown, day, figure in plain_rows(
         figures,
@@ -899,9 +916,7 @@ def _month_path_day_figures(
         "day",
         "figure",
     ):
-        span = spans.get((code, term))
-        if span and day >= span[0] and (span[1] is None or day <= span[1]):
-            stored[code, term][territory, period, breakdown, day] = (pk, figure)
+        stored[code, term][territory, period, breakdown, day] = (pk, figure)
     return stored
 
 
@@ -987,21 +1002,7 @@ class _Incremental:
         figures = DayFigure.objects.filter(
             day__gte=since, day__lte=self.to_day, indicator__in=sorted(codes)
         )
-        for pk, code, term, territory, period, breakdown, day, figure in plain_rows(
-            figures,
-            "pk",
-            "indicator",
-            "term",
-            "territory_id",
-            "period",
-            "breakdown",
-            "day",
-            "figure",
-        ):
-            self.day_stored.setdefault((code, term), {})[territory, period, breakdown, day] = (
-                pk,
-                figure,
-            )
+        self.day_stored = _read_day_figures(figures)
         firsts = FirstCountedPersons.objects.filter(  # the term too, to use the index
             indicator__in=sorted(codes),
             term__in=[0, 1],
