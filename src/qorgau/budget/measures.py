@@ -19,18 +19,33 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
-from qorgau.monitoring.measures import Row
+from qorgau.monitoring.measures import QuerySetT, Row, read_until
+from qorgau.monitoring.reading import plain_rows
 
 
 def _last_complete_month() -> dt.date:
     return timezone.localdate().replace(day=1) - dt.timedelta(days=1)
 
 
+def _years(queryset: QuerySetT, since: dt.date | None, until: dt.date | None) -> QuerySetT:
+    """Only the budget years from ``since``'s to ``until``'s; no ordering (the models' would
+    join every row to its region)."""
+    queryset = queryset.order_by()
+    if since:
+        queryset = queryset.filter(year__gte=since.year)
+    if until:
+        queryset = queryset.filter(year__lte=until.year)
+    return queryset
+
+
 def budget_allocated(since: dt.date | None) -> Iterator[Row]:
     from qorgau.budget.models import Allocation
 
     last = _last_complete_month()
-    for region, year, revised in Allocation.objects.values_list("region_id", "year", "revised"):
+    if until := read_until():
+        last = min(last, until)
+    allocations = _years(Allocation.objects.all(), since, last)
+    for region, year, revised in plain_rows(allocations, "region_id", "year", "revised"):
         monthly = float(revised) / 12
         for month in range(1, 13):
             day = dt.date(year, month, 1)
@@ -43,11 +58,13 @@ def budget_allocated(since: dt.date | None) -> Iterator[Row]:
 def budget_executed(since: dt.date | None) -> Iterator[Row]:
     from qorgau.budget.models import Execution
 
-    for region, year, month, executed in Execution.objects.values_list(
-        "region_id", "year", "month", "executed"
+    until = read_until()
+    executions = _years(Execution.objects.all(), since, until)
+    for region, year, month, executed in plain_rows(
+        executions, "region_id", "year", "month", "executed"
     ):
         day = dt.date(year, month, 1)
-        if since is None or day >= since:
+        if (since is None or day >= since) and (until is None or day <= until):
             yield Row(day, region, None, float(executed), {})
 
 

@@ -11,15 +11,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from qorgau.citizens.models import TRIAGE_TARGET, CitizenReport
-from qorgau.monitoring.measures import Row, local_start
+from qorgau.monitoring.measures import Row, read_moments
 from qorgau.monitoring.reading import plain_rows
 
 
 def _rows(since: dt.date | None, *, triaged_in_time: bool) -> Iterator[Row]:
     zone = ZoneInfo(settings.TIME_ZONE)
-    queryset = CitizenReport.objects.all()
-    if since:
-        queryset = queryset.filter(submitted_at__gte=local_start(since))
+    queryset = read_moments(CitizenReport.objects.all(), "submitted_at", since)
     for submitted, district, triaged in plain_rows(
         queryset, "submitted_at", "district_id", "triaged_at"
     ):

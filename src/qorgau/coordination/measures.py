@@ -34,7 +34,7 @@ from qorgau.coordination.selectors import (
     months_after,
     review_within_days,
 )
-from qorgau.monitoring.measures import Row, local_start, read_until
+from qorgau.monitoring.measures import Row, read_days, read_moments
 from qorgau.monitoring.reading import plain_rows
 from qorgau.registry.models import RiskAssessment
 
@@ -42,11 +42,11 @@ from qorgau.registry.models import RiskAssessment
 def _episodes(since: dt.date | None) -> Iterator[tuple[int, dt.date, int]]:
     """(victim, first day, district) of every high-risk episode."""
     zone = ZoneInfo(settings.TIME_ZONE)
-    high = RiskAssessment.objects.filter(level__in=HIGH_LEVELS)
+    high = read_moments(RiskAssessment.objects.filter(level__in=HIGH_LEVELS), "assessed_at", None)
     if since is not None:
         # An episode from ``since`` on belongs to a victim assessed high since then; where it
         # starts depends on that victim's whole history, which is read for those victims only.
-        recent = high.filter(assessed_at__gte=local_start(since)).values("victim_id")
+        recent = read_moments(high, "assessed_at", since).values("victim_id")
         high = high.filter(victim_id__in=recent)
     rows = plain_rows(
         high.order_by("victim_id", "assessed_at"), "victim_id", "assessed_at", "district_id"
@@ -69,9 +69,10 @@ def high_risk_cases(since: dt.date | None) -> Iterator[Row]:
 def high_risk_cases_reviewed_in_time(since: dt.date | None) -> Iterator[Row]:
     window = dt.timedelta(days=review_within_days())
     discussed: dict[int, list[dt.date]] = {}
-    for victim, day in ConferenceCase.objects.order_by("discussed_on").values_list(
-        "victim_id", "discussed_on"
-    ):
+    cases = ConferenceCase.objects.order_by("discussed_on")
+    if since is not None:  # a review in time follows its episode, which is from ``since`` on
+        cases = cases.filter(discussed_on__gte=since)
+    for victim, day in plain_rows(cases, "victim_id", "discussed_on"):
         discussed.setdefault(victim, []).append(day)
     for victim, day, district in _episodes(since):
         days = discussed.get(victim, [])
@@ -85,8 +86,7 @@ def _referrals(since: dt.date | None, *, completed_only: bool) -> Iterator[Row]:
     referrals = Referral.objects.exclude(status=ReferralStatus.WITHDRAWN)
     if completed_only:
         referrals = referrals.filter(status=ReferralStatus.COMPLETED)
-    if since:
-        referrals = referrals.filter(sent_at__gte=local_start(since))
+    referrals = read_moments(referrals, "sent_at", since)
     for moment, district in plain_rows(referrals, "sent_at", "district_id"):
         day = moment.astimezone(zone).date()
         if since is None or day >= since:
@@ -107,13 +107,8 @@ def _tracked(since: dt.date | None, *, on_time_only: bool) -> Iterator[Row]:
         (Decision.objects.all(), "meeting__body__territory_id"),
         (SafetyAction.objects.all(), "case__district_id"),
     )
-    until = read_until()
     for rows, territory_field in sources:
-        if since is not None:
-            rows = rows.filter(deadline__gte=since)
-        if until is not None:
-            rows = rows.filter(deadline__lte=until)
-        rows = rows.exclude(status=ItemStatus.CANCELLED)
+        rows = read_days(rows, "deadline", since).exclude(status=ItemStatus.CANCELLED)
         for deadline, territory, status, completed in plain_rows(
             rows, "deadline", territory_field, "status", "completed_on"
         ):

@@ -19,12 +19,12 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from qorgau.monitoring.reading import plain_rows
@@ -39,6 +39,8 @@ from qorgau.registry.models import (
     RequirementViolation,
     RiskAssessment,
 )
+
+QuerySetT = TypeVar("QuerySetT", bound="QuerySet[Any]")
 
 
 class Row(NamedTuple):
@@ -80,11 +82,7 @@ def local_start(day: dt.date) -> dt.datetime:
 
 def incidents(since: dt.date | None) -> Iterator[Row]:
     zone = _zone()
-    queryset = Incident.objects.all()
-    if since:
-        queryset = queryset.filter(occurred_at__gte=local_start(since))
-    if until := read_until():
-        queryset = queryset.filter(occurred_at__lt=_before_day_after(until))
+    queryset = read_moments(Incident.objects.all(), "occurred_at", since)
     for values in plain_rows(
         queryset,
         "occurred_at",
@@ -170,6 +168,25 @@ def _before_day_after(until: dt.date) -> dt.datetime:
     return local_start(until + dt.timedelta(days=1))
 
 
+def read_days(queryset: QuerySetT, field: str, since: dt.date | None) -> QuerySetT:
+    """``queryset`` narrowed to the rows whose date ``field`` lies from ``since`` to the last
+    day the computation counts (``read_until``), by the column's index."""
+    if since:
+        queryset = queryset.filter(**{f"{field}__gte": since})
+    if until := read_until():
+        queryset = queryset.filter(**{f"{field}__lte": until})
+    return queryset
+
+
+def read_moments(queryset: QuerySetT, field: str, since: dt.date | None) -> QuerySetT:
+    """As :func:`read_days` for a timestamp ``field``, by its local day (``local_start``)."""
+    if since:
+        queryset = queryset.filter(**{f"{field}__gte": local_start(since)})
+    if until := read_until():
+        queryset = queryset.filter(**{f"{field}__lt": _before_day_after(until)})
+    return queryset
+
+
 def _participants(
     role: str, since: dt.date | None, active_since: dt.date | None = None
 ) -> Iterator[Row]:
@@ -196,16 +213,17 @@ def _read_participants(
     role: str, since: dt.date | None, active_since: dt.date | None = None
 ) -> Iterator[Row]:
     zone = _zone()
-    offenders = IncidentParticipant.objects.filter(role="offender").exclude(relationship="")
-    queryset = IncidentParticipant.objects.filter(role=role)
-    if since:
-        queryset = queryset.filter(incident__occurred_at__gte=local_start(since))
-        offenders = offenders.filter(incident__occurred_at__gte=local_start(since))
-    if until := read_until():
-        queryset = queryset.filter(incident__occurred_at__lt=_before_day_after(until))
+    offenders = read_moments(
+        IncidentParticipant.objects.filter(role="offender").exclude(relationship=""),
+        "incident__occurred_at",
+        since,
+    )
+    queryset = read_moments(
+        IncidentParticipant.objects.filter(role=role), "incident__occurred_at", since
+    )
     if active_since:
         # from the incidents by their date index, not from every participation
-        recent = Incident.objects.filter(occurred_at__gte=local_start(active_since))
+        recent = read_moments(Incident.objects.all(), "occurred_at", active_since)
         active = IncidentParticipant.objects.filter(role=role, incident_id__in=recent.values("pk"))
         queryset = queryset.filter(person_id__in=active.values("person_id"))
         offenders = offenders.filter(incident_id__in=queryset.values("incident_id"))
@@ -285,10 +303,7 @@ def _dated(
     since: dt.date | None,
     extra: tuple[str, ...] = (),
 ) -> Iterator[Row]:
-    if since:
-        queryset = queryset.filter(**{f"{day_field}__gte": since})
-    if until := read_until():
-        queryset = queryset.filter(**{f"{day_field}__lte": until})
+    queryset = read_days(queryset, day_field, since)
     for values in plain_rows(queryset, day_field, district_field, *extra):
         yield Row(values[0], values[1], None, 1.0, dict(zip(extra, values[2:], strict=True)))
 
@@ -305,9 +320,7 @@ def orders_with_incident(since: dt.date | None) -> Iterator[Row]:
 
 def orders_within_one_day(since: dt.date | None) -> Iterator[Row]:
     zone = _zone()
-    queryset = ProtectiveOrder.objects.filter(incident__isnull=False)
-    if since:
-        queryset = queryset.filter(issued_on__gte=since)
+    queryset = read_days(ProtectiveOrder.objects.filter(incident__isnull=False), "issued_on", since)
     for issued, district, reported in plain_rows(
         queryset, "issued_on", "district_id", "incident__reported_at"
     ):
@@ -409,11 +422,9 @@ def offences(since: dt.date | None) -> Iterator[Row]:
 
 def risk_assessments(since: dt.date | None) -> Iterator[Row]:
     zone = _zone()
-    queryset = RiskAssessment.objects.annotate(raised_flag=F("level"))
-    if since:
-        queryset = queryset.filter(assessed_at__gte=local_start(since))
-    if until := read_until():
-        queryset = queryset.filter(assessed_at__lt=_before_day_after(until))
+    queryset = read_moments(
+        RiskAssessment.objects.annotate(raised_flag=F("level")), "assessed_at", since
+    )
     for moment, district, level, computed in plain_rows(
         queryset, "assessed_at", "district_id", "level", "computed_level"
     ):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from qorgau.monitoring.measures import Row
+from qorgau.monitoring.measures import Row, read_days
 from qorgau.monitoring.reading import plain_rows
 from qorgau.programs.models import Enrolment, EnrolmentStatus
 from qorgau.programs.outcomes import first_after, offender_events
@@ -25,28 +25,25 @@ FOLLOW_UP_DAYS = 365
 def programme_obliged(since: dt.date | None) -> Iterator[Row]:
     """Offenders obliged by a court to attend, counted on the requirement's first day."""
     # no ordering: the model's would make the database walk every requirement by decision day
-    queryset = obliged_requirements().order_by()
-    if since:
-        queryset = queryset.filter(starts_on__gte=since)
+    queryset = read_days(obliged_requirements().order_by(), "starts_on", since)
     for day, district in plain_rows(queryset, "starts_on", "district_id"):
         yield Row(day, district, None, 1.0, {})
 
 
 def programme_enrolled(since: dt.date | None) -> Iterator[Row]:
     """Obliged offenders who started a programme (waiting lists do not count)."""
-    queryset = Enrolment.objects.filter(enrolled_on__isnull=False).order_by()
-    if since:
-        queryset = queryset.filter(enrolled_on__gte=since)
+    queryset = read_days(
+        Enrolment.objects.filter(enrolled_on__isnull=False).order_by(), "enrolled_on", since
+    )
     for day, district in plain_rows(queryset, "enrolled_on", "district_id"):
         if day is not None:
             yield Row(day, district, None, 1.0, {})
 
 
 def _completed(since: dt.date | None) -> QuerySet[Enrolment]:
-    queryset = Enrolment.objects.filter(status=EnrolmentStatus.COMPLETED).order_by()
-    if since:
-        queryset = queryset.filter(ended_on__gte=since)
-    return queryset
+    return read_days(
+        Enrolment.objects.filter(status=EnrolmentStatus.COMPLETED).order_by(), "ended_on", since
+    )
 
 
 def programme_completed(since: dt.date | None) -> Iterator[Row]:
