@@ -43,6 +43,7 @@ from qorgau.budget.models import (
     Source,
     SubProgramme,
 )
+from qorgau.monitoring.recount import recount_note
 from qorgau.territory.models import Level, Territory
 
 TOTAL = "total"
@@ -397,6 +398,9 @@ def allocations_store(
     Allocation.objects.bulk_update(
         [a for a, _r in changed], ["approved", "revised", "source", "updated_at"]
     )
+    recount_note(  # a year's allocation is spread over its months
+        days=(dt.date(a.year, 1, 1) for a, _r in [*new, *changed]), source="budget.Allocation"
+    )
     numbers = dict(
         AllocationRevision.objects.filter(allocation__in=[a for a, _r in changed])
         .values("allocation_id")
@@ -564,6 +568,9 @@ def executions_store(
         result.objects.append(current)
     Execution.objects.bulk_create(new)
     Execution.objects.bulk_update(changed, [*_EXECUTION_VALUES, "source", "updated_at"])
+    recount_note(
+        days=(dt.date(e.year, e.month, 1) for e in [*new, *changed]), source="budget.Execution"
+    )
     _audit(
         result,
         actor=actor,

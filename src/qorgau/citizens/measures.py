@@ -13,6 +13,7 @@ from django.conf import settings
 from qorgau.citizens.models import TRIAGE_TARGET, CitizenReport
 from qorgau.monitoring.measures import Row, read_moments
 from qorgau.monitoring.reading import plain_rows
+from qorgau.monitoring.recount import counted_record_register
 
 
 def _rows(since: dt.date | None, *, triaged_in_time: bool) -> Iterator[Row]:
@@ -44,3 +45,9 @@ def register() -> None:
     for name in ("citizen_reports", "citizen_reports_triaged_24h"):
         measures.MEASURE_FIELDS.setdefault(name, set())
         measures.ADDITIVE_MEASURES.add(name)  # one report, weight 1, on the day submitted
+    # a report triaged today counts on the day it was submitted
+    counted_record_register(
+        CitizenReport,
+        ("submitted_at", "district_id", "triaged_at"),
+        lambda reports: (r.submitted_at for r in reports),
+    )

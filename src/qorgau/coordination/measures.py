@@ -36,6 +36,7 @@ from qorgau.coordination.selectors import (
 )
 from qorgau.monitoring.measures import Row, read_days, read_moments
 from qorgau.monitoring.reading import plain_rows
+from qorgau.monitoring.recount import counted_record_register
 from qorgau.registry.models import RiskAssessment
 
 
@@ -142,3 +143,18 @@ def register() -> None:
         measures.MEASURES[name] = function
         measures.MEASURE_FIELDS.setdefault(name, set())
         measures.ADDITIVE_MEASURES.add(name)  # each row weighs 1 and counts on its own day
+    # Completions, reviews and decisions done count on an earlier day: the referral's sending,
+    # the episode's start (up to the review window before the conference), the deadline.
+    counted_record_register(
+        Referral, ("sent_at", "status", "district_id"), lambda rs: (r.sent_at for r in rs)
+    )
+    for tracked in (Decision, SafetyAction):
+        counted_record_register(
+            tracked, ("deadline", "status", "completed_on"), lambda rs: (r.deadline for r in rs)
+        )
+    counted_record_register(
+        ConferenceCase,
+        ("discussed_on", "victim_id"),
+        lambda rs: (r.discussed_on - dt.timedelta(days=review_within_days()) for r in rs),
+        measures=("high_risk_cases_reviewed_in_time",),
+    )

@@ -57,6 +57,7 @@ from qorgau.monitoring.models import (
 )
 from qorgau.monitoring.periods import Period, period_parse
 from qorgau.monitoring.reading import plain_rows
+from qorgau.monitoring.recount import recount_from, recount_settle
 from qorgau.territory.models import Territory, TerritoryPopulation
 
 Cell = tuple[int, str, str]  # territory id, period code, breakdown ("" for the total)
@@ -475,6 +476,9 @@ class ComputeSummary:
     indicators_computed: int
     indicators_awaiting: list[str]
     values_written: int
+    # the earlier day an incremental run started from, for records changed that are dated
+    # before its ``since`` (``monitoring.recount``), else None
+    recounted_from: dt.date | None = None
 
 
 def indicators_compute(
@@ -499,7 +503,41 @@ def indicators_compute(
     benchmark's "one day of new records" in a past year) sets it. ``window_start`` is the first
     day whose day figures a complete run keeps (default: the first day of the latest incident's
     month); an incremental run from a day in that window shifts only the cells the day touches.
+
+    A run of every indicator also recounts from the days that changed records were noted on
+    (``monitoring.recount``): an incremental run starts no later than the earliest, and the
+    indicators of a measure noted alone (a re-offence after a programme) are recomputed from
+    its own day. The notes made before the run began are then settled.
     """
+    began = timezone.now()
+    if only is not None:
+        return _compute(since, progress, catalogue, only, until, window_start)
+    noted = recount_from(began)
+    recounted: dt.date | None = None
+    if since is not None and noted.get("", since) < since:
+        since = recounted = noted[""]
+    summary = _compute(since, progress, catalogue, None, until, window_start)
+    if since is not None:
+        for measure, day in sorted(noted.items()):
+            codes = indicators_fed_by(measure, catalogue) if measure else []
+            if day < since and codes:
+                summary.values_written += _compute(
+                    day, None, catalogue, codes, until, None
+                ).values_written
+                recounted = min(day, recounted or day)
+    recount_settle(began)
+    summary.recounted_from = recounted
+    return summary
+
+
+def _compute(
+    since: dt.date | None,
+    progress: Progress | None,
+    catalogue: Catalogue | None,
+    only: Collection[str] | None,
+    until: dt.date | None,
+    window_start: dt.date | None,
+) -> ComputeSummary:
     catalogue = catalogue or catalogue_load()
     today = timezone.localdate()
     computable = [i for i in catalogue.indicators if not _awaits(i, catalogue)]

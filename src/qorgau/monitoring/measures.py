@@ -16,7 +16,7 @@ the fields listed in ``MEASURE_FIELDS``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F, Min, QuerySet
 from django.utils import timezone
 
 from qorgau.monitoring.reading import plain_rows
@@ -35,6 +35,7 @@ from qorgau.registry.models import (
     Offence,
     OrderCheckIn,
     OrderViolation,
+    Person,
     ProtectiveOrder,
     RequirementViolation,
     RiskAssessment,
@@ -687,3 +688,81 @@ MEASURE_FIELDS: dict[str, set[str]] = {name: set() for name in MEASURES} | {
     "population_female": set(),
     "population_male": set(),
 }
+
+
+def _incident_days(records: Sequence[Any]) -> Iterator[dt.datetime]:
+    ids = [r.incident_id for r in records]
+    return iter(Incident.objects.filter(pk__in=ids).values_list("occurred_at", flat=True))
+
+
+def _first_incident_days(records: Sequence[Any]) -> Iterator[dt.datetime | None]:
+    """A person's sex or year of birth places every participation: from the first on."""
+    persons = IncidentParticipant.objects.filter(person_id__in=[r.pk for r in records])
+    yield persons.aggregate(first=Min("incident__occurred_at"))["first"]
+
+
+def _month_of(period: str) -> dt.date | None:
+    return dt.date(int(period[:4]), int(period[5:7]), 1) if len(period) == 7 else None
+
+
+def counted_records_register() -> None:
+    """Tell ``monitoring.recount`` which registry and report fields the measures above count,
+    and on which days, so that a change notes the days to recount."""
+    from qorgau.monitoring.models import AggregateReport
+    from qorgau.monitoring.recount import counted_record_register as counted
+
+    counted(
+        Incident,
+        (
+            "occurred_at",
+            "reported_at",
+            "district_id",
+            "settlement_type",
+            "source_channel",
+            "physical",
+            "psychological",
+            "sexual",
+            "economic",
+            "children_present",
+            "injury",
+        ),
+        lambda rs: (r.occurred_at for r in rs),
+    )
+    counted(
+        IncidentParticipant, ("incident_id", "person_id", "role", "relationship"), _incident_days
+    )
+    counted(Person, ("sex", "birth_year"), _first_incident_days)
+    counted(
+        ProtectiveOrder,
+        ("issued_on", "served_on", "ends_on", "revoked_on", "district_id", "incident_id"),
+        lambda rs: (day for r in rs for day in (r.issued_on, r.served_on)),
+        moves_from=("ends_on", "revoked_on"),
+    )
+    counted(OrderCheckIn, ("checked_on", "order_id"), lambda rs: (r.checked_on for r in rs))
+    counted(OrderViolation, ("occurred_on", "order_id"), lambda rs: (r.occurred_on for r in rs))
+    counted(
+        BehaviourRequirement,
+        ("decided_on", "starts_on", "ends_on", "district_id", "conditions"),
+        lambda rs: (day for r in rs for day in (r.decided_on, r.starts_on)),
+        moves_from=("ends_on",),
+    )
+    counted(
+        RequirementViolation,
+        ("occurred_on", "requirement_id"),
+        lambda rs: (r.occurred_on for r in rs),
+    )
+    counted(
+        Offence,
+        ("committed_on", "district_id", "kind", "article"),
+        lambda rs: (r.committed_on for r in rs),
+    )
+    counted(
+        RiskAssessment,
+        ("assessed_at", "level", "computed_level", "district_id", "victim_id"),
+        lambda rs: (r.assessed_at for r in rs),
+    )
+    counted(
+        AggregateReport,
+        ("status", "period", "territory_id", "organisation_id", "submitted_at"),
+        lambda rs: (_month_of(r.period) for r in rs),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.territory.models import Territory
@@ -126,6 +127,27 @@ class DayFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator}/{self.term} {self.territory_id} {self.period} {self.day}"
+
+
+class RecountDay(models.Model):
+    """A day from which counted records changed, noted by the write that changed them.
+
+    The nightly run recomputes from yesterday; a record dated earlier (an incident reported
+    months after it happened, a correction, a report triaged or a referral completed after the
+    day it counts on) would otherwise wait for the next complete run. The next run starts no
+    later than the earliest noted day and then settles the notes made before it began
+    (``monitoring.recount``). Never shown; ``source`` names the record's kind for the console.
+    """
+
+    day = models.DateField()
+    # the one measure the change can move, or empty: any (a re-offence moves one measure on
+    # the day of an earlier completion; recounting every indicator from then would be waste)
+    measure = models.CharField(max_length=60, blank=True, default="")
+    noted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=60, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day}"
 
 
 class AlertKind(models.TextChoices):

@@ -46,6 +46,7 @@ from qorgau.registry.models import (
     RiskAssessment,
 )
 from qorgau.registry.risk import instrument_load, max_level, reassess_by, risk_score
+from qorgau.registry.signals import records_stored
 from qorgau.territory.models import Level, Territory
 
 IDENTITY_FIELDS = ("surname", "first_name", "patronymic", "phone", "address")
@@ -414,7 +415,7 @@ def incident_register(
     )
     incident.full_clean(exclude=["created_by"])
     incident.save()
-    IncidentParticipant.objects.bulk_create(
+    participants = IncidentParticipant.objects.bulk_create(
         [
             IncidentParticipant(incident=incident, person=v, role=c.ParticipantRole.VICTIM)
             for v in victims
@@ -426,6 +427,7 @@ def incident_register(
             for o, rel in offenders
         ]
     )
+    records_stored.send(IncidentParticipant, pks=[p.pk for p in participants])
     if audit:
         audit_record(action=AuditAction.CREATE, request=request, actor=actor, target=incident)
     return incident

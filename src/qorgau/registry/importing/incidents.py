@@ -36,6 +36,7 @@ from qorgau.registry.importing.store import insert_returning_pks, insert_rows
 from qorgau.registry.models import Incident, IncidentParticipant
 from qorgau.registry.rules import SAME_VICTIM_OFFENDER, local_date, local_zone
 from qorgau.registry.services import NEEDS_VICTIM, REPORTED_BEFORE_OCCURRED
+from qorgau.registry.signals import records_stored
 
 FLAGS = (
     ("physical", "Physical violence."),
@@ -278,4 +279,5 @@ class IncidentsSpec(KindSpec):
             attnames(IncidentParticipant, ("incident", "person", "role", "relationship")),
             participants,
         )
+        records_stored.send(Incident, pks=pks)
         return len(pks)

@@ -54,6 +54,11 @@ class Command(BaseCommand):
 
         summary = indicators_compute(since=since, progress=progress)
         self.stderr.write("")
+        if summary.recounted_from:
+            self.stdout.write(
+                f"Records dated from {summary.recounted_from} changed since the last run: "
+                "their periods were recomputed too."
+            )
         self.stdout.write(
             f"{summary.indicators_computed} indicators computed, "
             f"{summary.values_written} values stored; "
