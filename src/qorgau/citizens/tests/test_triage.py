@@ -154,3 +154,26 @@ def test_the_triage_api(submit, make_user, signed_in) -> None:
         ).status_code
         == 404
     )
+
+
+def test_a_report_triaged_later_is_recounted_on_the_day_it_was_submitted(submit, make_user) -> None:
+    """The triage-in-24-hours figure counts on the day submitted, so a triage notes that day
+    for the nightly recomputation (``monitoring.recount``)."""
+    from qorgau.monitoring.models import RecountDay
+
+    report = submit(SEMEY).report
+    submitted = timezone.now() - dt.timedelta(days=3)
+    CitizenReport.objects.filter(pk=report.pk).update(submitted_at=submitted)
+    report.refresh_from_db()
+    RecountDay.objects.all().delete()
+
+    report_triage(
+        report=report,
+        user=make_user(Role.POLICE_INSPECTOR, SEMEY),
+        action="close",
+        close_reason="duplicate",
+    )
+
+    assert list(RecountDay.objects.values_list("day", flat=True)) == [
+        timezone.localtime(submitted).date()
+    ]

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from qorgau.audit.models import AuditEntry
 from qorgau.coordination import measures, selectors
@@ -32,6 +33,7 @@ from qorgau.coordination.services import (
     referral_report_outcome,
     referral_send,
 )
+from qorgau.monitoring.models import RecountDay
 
 from .conftest import World, assess, at, conference, person
 
@@ -147,12 +149,15 @@ def test_referral_must_be_answered_in_time_or_it_escalates(world: World) -> None
     with frozen(T0 + dt.timedelta(hours=50)):
         referral_answer(actor=world.crisis_worker, referral=referral, accept=True)
     assert referral.outcome_due_by == T0 + dt.timedelta(hours=50, days=kind.outcome_within_days)
+    RecountDay.objects.all().delete()
     referral_report_outcome(
         actor=world.crisis_worker, referral=referral, outcome="service_given", note="sheltered"
     )
     assert referral.status == ReferralStatus.COMPLETED
     rows = list(measures.referrals_completed(None))
     assert len(rows) == 1 and rows[0].district_id == world.semey.pk
+    # counted on the day it was sent: the nightly recomputation goes back to that day
+    assert list(RecountDay.objects.values_list("day", flat=True)) == [timezone.localdate(T0)]
 
 
 def test_referral_rules(world: World) -> None:
