@@ -567,7 +567,11 @@ def _compute(
         # an estimate's indicator keeps its own cells (few: yearly, no breakdown), all read
         estimates = {i.code for i in computable if _is_estimate(i)}
         monthly = [code for code in codes if code not in daily or code in estimates]
-        existing = _stored_figures(stored.filter(indicator__in=monthly, period__in=sorted(periods)))
+        existing = (
+            _stored_figures(stored.filter(indicator__in=monthly, period__in=sorted(periods)))
+            if monthly
+            else {}
+        )
         incremental = _Incremental.of(since, until or today, periods, existing)
         incremental.shiftable = shiftable
         if daily:

@@ -125,3 +125,21 @@ def test_the_command_says_from_which_day_it_recounted(computed, capsys):
     _incident(root, SEMEY, D(2024, 3, 10), victims[2], offenders[1], physical=True)
     call_command("indicators", "compute", "--since", NIGHT.isoformat())
     assert "Records dated from 2024-03-10 changed since the last run" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_a_measure_noted_alone_inside_the_window_is_recounted_by_day(computed):
+    """A note for one measure inside the window of day figures runs that measure's indicators
+    alone on the day path (which has no month cells to read first)."""
+    from qorgau.monitoring.models import IndicatorValue
+
+    Incident.objects.get(occurred_at__date=D(2024, 12, 5)).delete()
+    RecountDay.objects.update(measure="incidents")  # as if only the incidents' measure moved
+
+    summary = indicators_compute(since=NIGHT)
+
+    assert summary.recounted_from == D(2024, 12, 5)
+    semey = Territory.objects.by_code(SEMEY, on=D(2024, 12, 1))
+    december = IndicatorValue.objects.filter(territory=semey, period="2024-12", breakdown="")
+    assert not december.filter(indicator="incidents_rate").exists()
+    assert december.filter(indicator="victims_rate").exists()  # not recounted: left as it was
