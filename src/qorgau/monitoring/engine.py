@@ -1240,7 +1240,7 @@ class _Context:
                 continue
             move[territory, period, breakdown] += figure
             if len(period) != 7:  # a quarter or a year keeps first counts by month
-                firsts[territory, period, breakdown, f"{day:%Y-%m}"] += figure
+                firsts[territory, period, breakdown, _periods_of(day)[0]] += figure
         if distinct:
             self._shift_first_counts(code, position, firsts)
         return {cell: value for cell, value in move.items() if abs(value) > 1e-9}
