@@ -57,7 +57,7 @@ from qorgau.monitoring.models import (
 )
 from qorgau.monitoring.periods import Period, period_parse
 from qorgau.monitoring.reading import plain_rows
-from qorgau.monitoring.recount import recount_from, recount_settle
+from qorgau.monitoring.recount import recount_noted, recount_settle
 from qorgau.territory.models import Territory, TerritoryPopulation
 
 Cell = tuple[int, str, str]  # territory id, period code, breakdown ("" for the total)
@@ -507,25 +507,24 @@ def indicators_compute(
     A run of every indicator also recounts from the days that changed records were noted on
     (``monitoring.recount``): an incremental run starts no later than the earliest, and the
     indicators of a measure noted alone (a re-offence after a programme) are recomputed from
-    its own day. The notes made before the run began are then settled.
+    its own day. The notes it read are then settled; one made meanwhile waits for the next run.
     """
-    began = timezone.now()
     if only is not None:
         return _compute(since, progress, catalogue, only, until, window_start)
-    noted = recount_from(began)
+    noted = recount_noted(timezone.now())
     recounted: dt.date | None = None
-    if since is not None and noted.get("", since) < since:
-        since = recounted = noted[""]
+    if since is not None and noted.days.get("", since) < since:
+        since = recounted = noted.days[""]
     summary = _compute(since, progress, catalogue, None, until, window_start)
     if since is not None:
-        for measure, day in sorted(noted.items()):
+        for measure, day in sorted(noted.days.items()):
             codes = indicators_fed_by(measure, catalogue) if measure else []
             if day < since and codes:
                 summary.values_written += _compute(
                     day, None, catalogue, codes, until, None
                 ).values_written
                 recounted = min(day, recounted or day)
-    recount_settle(began)
+    recount_settle(noted)
     summary.recounted_from = recounted
     return summary
 

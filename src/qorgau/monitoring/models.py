@@ -135,7 +135,7 @@ class RecountDay(models.Model):
     The nightly run recomputes from yesterday; a record dated earlier (an incident reported
     months after it happened, a correction, a report triaged or a referral completed after the
     day it counts on) would otherwise wait for the next complete run. The next run starts no
-    later than the earliest noted day and then settles the notes made before it began
+    later than the earliest noted day and then settles the notes it read
     (``monitoring.recount``). Never shown; ``source`` names the record's kind for the console.
     """
 

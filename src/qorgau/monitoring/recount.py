@@ -5,7 +5,7 @@ often dated earlier than the day they are written: most victims go to the police
 the violence, and a report triaged, a referral completed, a decision done or a re-offence
 after a programme changes a figure counted on an earlier day. Every such write notes the
 earliest day it changes; the next incremental run starts no later than the earliest day noted
-before it began, and settles those notes when it stores its values.
+when it began, and settles the notes it read once it has stored its values.
 
 Each part that feeds a measure registers, for the models whose rows its measures count, what
 changes a count and on which days (``counted_record_register``). A new record notes its days,
@@ -24,7 +24,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import models
-from django.db.models import Min
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
@@ -67,6 +66,8 @@ def counted_record_register(
 def local_day(value: dt.date | dt.datetime | None) -> dt.date | None:
     """A timestamp's day in the system's time zone; a date as it is."""
     if isinstance(value, dt.datetime):
+        if timezone.is_naive(value):  # as Django would store it: in the current time zone
+            value = timezone.make_aware(value)
         return timezone.localtime(value).date()
     return value
 
@@ -89,21 +90,32 @@ def recount_note(
     return first
 
 
-def recount_from(before: dt.datetime) -> dict[str, dt.date]:
-    """The earliest day noted before ``before`` (a run's start), by measure ("": any)."""
-    noted = (
-        RecountDay.objects.filter(noted_at__lt=before)
-        .values("measure")
-        .annotate(first=Min("day"))
-        .order_by()
-    )
-    return {row["measure"]: row["first"] for row in noted}
+@dataclass(frozen=True)
+class Noted:
+    """The notes a run read: the earliest day by measure ("": any) and their keys."""
+
+    days: dict[str, dt.date]
+    keys: list[int]
 
 
-def recount_settle(before: dt.datetime) -> None:
-    """Forget the notes a run that began at ``before`` has recounted."""
-    settled = RecountDay.objects.filter(noted_at__lt=before)
-    settled._raw_delete(settled.db)
+def recount_noted(before: dt.datetime) -> Noted:
+    """The notes made before ``before`` (a run's start) and committed by now."""
+    days: dict[str, dt.date] = {}
+    keys: list[int] = []
+    for pk, measure, day in RecountDay.objects.filter(noted_at__lt=before).values_list(
+        "pk", "measure", "day"
+    ):
+        keys.append(pk)
+        days[measure] = min(day, days.get(measure, day))
+    return Noted(days, keys)
+
+
+def recount_settle(noted: Noted) -> None:
+    """Forget the notes a run read and recounted. Only those: a note committed while the run
+    was reading belongs to a record the run may not have seen, and stays for the next run."""
+    for offset in range(0, len(noted.keys), 900):
+        settled = RecountDay.objects.filter(pk__in=noted.keys[offset : offset + 900])
+        settled._raw_delete(settled.db)
 
 
 def _values(model: type[models.Model], fields: set[str], pks: Sequence[Any]) -> list[Record]:

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from qorgau.accounts.roles import Role
 from qorgau.conftest import ABAI, ALMATY_CITY, KURCHATOV, SEMEY
@@ -143,3 +144,24 @@ def test_a_measure_noted_alone_inside_the_window_is_recounted_by_day(computed):
     december = IndicatorValue.objects.filter(territory=semey, period="2024-12", breakdown="")
     assert not december.filter(indicator="incidents_rate").exists()
     assert december.filter(indicator="victims_rate").exists()  # not recounted: left as it was
+
+
+@pytest.mark.django_db
+def test_a_note_made_while_the_run_reads_waits_for_the_next_run(computed, monkeypatch):
+    """A write committed during a run may come after the run read its records: its note is
+    not settled with the notes the run read."""
+    from qorgau.monitoring import engine
+
+    root, victims, offenders = computed
+    _incident(root, SEMEY, D(2024, 3, 10), victims[2], offenders[1], physical=True)
+    compute = engine._compute
+
+    def with_a_write_meanwhile(*args, **kwargs):
+        # noted before the run began, in a transaction that commits only now
+        noted_at = timezone.now() - dt.timedelta(minutes=5)
+        RecountDay.objects.create(day=D(2024, 5, 1), noted_at=noted_at, source="registry.Incident")
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_compute", with_a_write_meanwhile)
+    assert indicators_compute(since=NIGHT).recounted_from == D(2024, 3, 10)
+    assert list(RecountDay.objects.values_list("day", flat=True)) == [D(2024, 5, 1)]
