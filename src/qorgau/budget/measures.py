@@ -79,3 +79,17 @@ def measures_register() -> None:
         MEASURES[name] = generator
         MEASURE_FIELDS.setdefault(name, set())
         EXACT_MEASURES.add(name)
+    from qorgau.budget.models import Allocation, Execution
+    from qorgau.monitoring.recount import counted_record_register
+
+    # the import notes its own bulk writes; these cover a single record's save
+    counted_record_register(
+        Allocation,
+        ("region_id", "year", "revised"),
+        lambda rs: (dt.date(r.year, 1, 1) for r in rs),
+    )
+    counted_record_register(
+        Execution,
+        ("region_id", "year", "month", "executed"),
+        lambda rs: (dt.date(r.year, r.month, 1) for r in rs),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -269,3 +270,16 @@ def test_programme_reload_is_idempotent_and_retires_missing_codes(tmp_path):
     shorter.write_text(text[: text.index("  - code: family_support")], encoding="utf-8")
     programme_load(shorter)
     assert SubProgramme.objects.get(code="family_support").active is False
+
+
+def test_stored_money_notes_the_months_to_recount(national_finance):
+    """The import writes in bulk, so it notes the earliest month it changed for the nightly
+    recomputation (``monitoring.recount``); a rejected row notes nothing."""
+    from qorgau.monitoring.models import RecountDay
+
+    _alloc(national_finance, approved="1000")
+    assert list(RecountDay.objects.values_list("day", flat=True)) == [dt.date(2024, 1, 1)]
+    RecountDay.objects.all().delete()
+    _exec(national_finance, 3, "100")
+    _exec(national_finance, 5, "2000")  # over the allocation without a flag: rejected
+    assert list(RecountDay.objects.values_list("day", flat=True)) == [dt.date(2024, 3, 1)]
