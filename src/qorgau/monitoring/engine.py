@@ -537,6 +537,20 @@ def _compute(
     until: dt.date | None,
     window_start: dt.date | None,
 ) -> ComputeSummary:
+    try:
+        return _compute_once(since, progress, catalogue, only, until, window_start)
+    finally:
+        _COLUMNS_CACHE.clear()  # the run's rows: a complete run's would hold gigabytes
+
+
+def _compute_once(
+    since: dt.date | None,
+    progress: Progress | None,
+    catalogue: Catalogue | None,
+    only: Collection[str] | None,
+    until: dt.date | None,
+    window_start: dt.date | None,
+) -> ComputeSummary:
     catalogue = catalogue or catalogue_load()
     today = timezone.localdate()
     computable = [i for i in catalogue.indicators if not _awaits(i, catalogue)]
