@@ -774,14 +774,37 @@ def _store(
 
 def _update_rows(model: type[Any], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Rewrite ``columns`` of stored rows in place, each row its new values and then its
-    primary key. The cells' key columns stay, so no index is touched, where a delete and an
-    insert would rewrite every index of the table (six on the stored values)."""
+    primary key, in one statement per chunk: the rows' new values are a table joined on the
+    key. The cells' key columns stay; on SQLite no index is touched, where a delete and an
+    insert would rewrite every index of the table (six on the stored values). On PostgreSQL
+    a statement per row cost a round trip each (0.35 s for a day's 2,800 cells)."""
+    if not rows:
+        return
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s"
+    table = quote(model._meta.db_table)
+    names = ", ".join(["id", *(f"c{i}" for i in range(len(columns)))])
+    types = ["bigint", *(model._meta.get_field(c).db_type(connection) for c in columns)]
+    placeholders = ", ".join(["%s"] * len(types))
+    assignments = ", ".join(f"{quote(c)} = v.c{i}" for i, c in enumerate(columns))
     with connection.cursor() as cursor:
-        for offset in range(0, len(rows), 20_000):
-            cursor.executemany(sql, rows[offset : offset + 20_000])
+        if connection.vendor == "postgresql":  # a column each, as an array: one short statement
+            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v ({names}) "
+                f"WHERE {table}.id = v.id",
+                [[row[-1] for row in rows]]
+                + [[row[i] for row in rows] for i in range(len(columns))],
+            )
+            return
+        size = 30_000 // len(types)  # below SQLite's limit on parameters
+        for offset in range(0, len(rows), size):
+            chunk = rows[offset : offset + size]
+            values = ", ".join([f"({placeholders})"] * len(chunk))
+            cursor.execute(
+                f"WITH v ({names}) AS (VALUES {values}) "
+                f"UPDATE {table} SET {assignments} FROM v WHERE {table}.id = v.id",
+                [value for row in chunk for value in (row[-1], *row[:-1])],
+            )
 
 
 def _daily_values(
@@ -868,19 +891,31 @@ def _stored_cells(keys: list[StoredKey]) -> dict[StoredKey, tuple[int, tuple[Any
     columns = ", ".join(f"v.{c}" for c in ("indicator", "territory_id", "period", "breakdown"))
     figures = ", ".join(f"v.{c}" for c in ("id", *_COMPARED))
     found: dict[StoredKey, tuple[int, tuple[Any, ...]]] = {}
+    join = (
+        f"SELECT {columns}, {figures} FROM k JOIN {table} v ON v.indicator = k.i "
+        "AND v.territory_id = k.t AND v.period = k.p AND v.breakdown = k.b"
+    )
     with connection.cursor() as cursor:
-        for offset in range(0, len(keys), 2_000):
-            chunk = keys[offset : offset + 2_000]
-            rows = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+        if connection.vendor == "postgresql":  # the keys as four arrays: one short statement
             cursor.execute(
-                f"WITH k (i, t, p, b) AS (VALUES {rows}) "
-                f"SELECT {columns}, {figures} FROM k JOIN {table} v "
-                "ON v.indicator = k.i AND v.territory_id = k.t AND v.period = k.p "
-                "AND v.breakdown = k.b",
-                [value for key in chunk for value in key],
+                f"WITH k (i, t, p, b) AS "
+                f"(SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[])) {join}",
+                [[key[i] for key in keys] for i in range(4)],
             )
-            for row in cursor.fetchall():
-                found[row[0], row[1], row[2], row[3]] = (row[4], row[5:])
+            batches = [cursor.fetchall()]
+        else:
+            batches = []
+            for offset in range(0, len(keys), 2_000):
+                chunk = keys[offset : offset + 2_000]
+                rows = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+                cursor.execute(
+                    f"WITH k (i, t, p, b) AS (VALUES {rows}) {join}",
+                    [value for key in chunk for value in key],
+                )
+                batches.append(cursor.fetchall())
+    for batch in batches:
+        for row in batch:
+            found[row[0], row[1], row[2], row[3]] = (row[4], row[5:])
     return found
 
 
