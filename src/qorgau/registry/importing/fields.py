@@ -171,7 +171,8 @@ def parse_int(minimum: int, maximum: int) -> Callable[[object], int]:
         if isinstance(value, bool):
             raise CellError(NOT_A_NUMBER)
         text = _text(value)
-        if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 12:
+        digits = text[1:] if text.startswith("-") else text  # one sign at most: "--0" is not
+        if not (digits.isascii() and digits.isdigit()) or len(text) > 12:
             raise CellError(NOT_A_NUMBER)
         number = int(text)
         if not minimum <= number <= maximum:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from qorgau.registry.importing.fields import (
@@ -58,6 +58,7 @@ def test_iin_column_parses_or_rejects(value) -> None:
 
 
 @given(cells)
+@example("--0")  # two signs: int() refused it after the check let it through
 def test_other_cells_parse_or_reject(value) -> None:
     for parser in (parse_bool, parse_int(0, 10), parse_kato):
         _parses_or_rejects(parser, value)
