@@ -18,6 +18,7 @@ recomputed months; a measure of distinct persons reads the records from the star
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
 from collections import defaultdict
@@ -529,21 +530,21 @@ def indicators_compute(
     return summary
 
 
+def _releasing_rows(compute: Callable[..., ComputeSummary]) -> Callable[..., ComputeSummary]:
+    """Let go of the run's rows when it ends: a complete run's would hold gigabytes."""
+
+    @functools.wraps(compute)
+    def run(*args: Any) -> ComputeSummary:
+        try:
+            return compute(*args)
+        finally:
+            _COLUMNS_CACHE.clear()
+
+    return run
+
+
+@_releasing_rows
 def _compute(
-    since: dt.date | None,
-    progress: Progress | None,
-    catalogue: Catalogue | None,
-    only: Collection[str] | None,
-    until: dt.date | None,
-    window_start: dt.date | None,
-) -> ComputeSummary:
-    try:
-        return _compute_once(since, progress, catalogue, only, until, window_start)
-    finally:
-        _COLUMNS_CACHE.clear()  # the run's rows: a complete run's would hold gigabytes
-
-
-def _compute_once(
     since: dt.date | None,
     progress: Progress | None,
     catalogue: Catalogue | None,

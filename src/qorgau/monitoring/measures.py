@@ -81,49 +81,31 @@ def local_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=_zone())
 
 
+# The facts of an incident the catalogue filters and breaks down by.
+INCIDENT_FACTS = (
+    "settlement_type",
+    "source_channel",
+    "physical",
+    "psychological",
+    "sexual",
+    "economic",
+    "children_present",
+    "injury",
+)
+
+
 def incidents(since: dt.date | None) -> Iterator[Row]:
     zone = _zone()
     queryset = read_moments(Incident.objects.all(), "occurred_at", since)
-    for values in plain_rows(
-        queryset,
-        "occurred_at",
-        "district_id",
-        "settlement_type",
-        "source_channel",
-        "physical",
-        "psychological",
-        "sexual",
-        "economic",
-        "children_present",
-        "injury",
+    for moment, district, *facts in plain_rows(
+        queryset, "occurred_at", "district_id", *INCIDENT_FACTS
     ):
-        (
-            moment,
-            district,
-            settlement,
-            channel,
-            physical,
-            psychological,
-            sexual,
-            economic,
-            children,
-            injury,
-        ) = values
         yield Row(
             _local_day(moment, zone),
             district,
             None,
             1.0,
-            {
-                "settlement_type": settlement,
-                "source_channel": channel,
-                "physical": physical,
-                "psychological": psychological,
-                "sexual": sexual,
-                "economic": economic,
-                "children_present": children,
-                "injury": injury,
-            },
+            dict(zip(INCIDENT_FACTS, facts, strict=True)),
         )
 
 
@@ -666,16 +648,7 @@ def measure_is_daily(measure: str) -> bool:
 
 
 _PERSON_FIELDS = {"sex", "age_group", "relationship"}
-_INCIDENT_FIELDS = {
-    "settlement_type",
-    "source_channel",
-    "physical",
-    "psychological",
-    "sexual",
-    "economic",
-    "children_present",
-    "injury",
-}
+_INCIDENT_FIELDS = set(INCIDENT_FACTS)
 MEASURE_FIELDS: dict[str, set[str]] = {name: set() for name in MEASURES} | {
     "incidents": _INCIDENT_FIELDS,
     "victims": _PERSON_FIELDS,
@@ -713,19 +686,7 @@ def counted_records_register() -> None:
 
     counted(
         Incident,
-        (
-            "occurred_at",
-            "reported_at",
-            "district_id",
-            "settlement_type",
-            "source_channel",
-            "physical",
-            "psychological",
-            "sexual",
-            "economic",
-            "children_present",
-            "injury",
-        ),
+        ("occurred_at", "reported_at", "district_id", *INCIDENT_FACTS),
         lambda rs: (r.occurred_at for r in rs),
     )
     counted(
