@@ -57,7 +57,7 @@ from qorgau.monitoring.models import (
     IndicatorValue,
 )
 from qorgau.monitoring.periods import Period, period_parse
-from qorgau.monitoring.reading import plain_rows
+from qorgau.monitoring.reading import array_literal, plain_rows
 from qorgau.monitoring.recount import recount_noted, recount_settle
 from qorgau.territory.models import Territory, TerritoryPopulation
 
@@ -793,8 +793,8 @@ def _update_rows(model: type[Any], columns: tuple[str, ...], rows: list[tuple[An
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v ({names}) "
                 f"WHERE {table}.id = v.id",
-                [[row[-1] for row in rows]]
-                + [[row[i] for row in rows] for i in range(len(columns))],
+                [array_literal([row[-1] for row in rows])]
+                + [array_literal([row[i] for row in rows]) for i in range(len(columns))],
             )
             return
         size = 30_000 // len(types)  # below SQLite's limit on parameters
@@ -901,7 +901,7 @@ def _stored_cells(keys: list[StoredKey]) -> dict[StoredKey, tuple[int, tuple[Any
             cursor.execute(
                 f"WITH k (i, t, p, b) AS "
                 f"(SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[])) {join}",
-                [[key[i] for key in keys] for i in range(4)],
+                [array_literal([key[i] for key in keys]) for i in range(4)],
             )
             batches = [cursor.fetchall()]
         else:

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F, Min, QuerySet
+from django.db.models import F, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from qorgau.monitoring.reading import plain_rows
@@ -196,30 +196,33 @@ def _read_participants(
     role: str, since: dt.date | None, active_since: dt.date | None = None
 ) -> Iterator[Row]:
     zone = _zone()
-    offenders = read_moments(
-        IncidentParticipant.objects.filter(role="offender").exclude(relationship=""),
-        "incident__occurred_at",
-        since,
-    )
     queryset = read_moments(
         IncidentParticipant.objects.filter(role=role), "incident__occurred_at", since
     )
-    if active_since:
-        # from the incidents by their date index, not from every participation
-        recent = read_moments(Incident.objects.all(), "occurred_at", active_since)
-        active = IncidentParticipant.objects.filter(role=role, incident_id__in=recent.values("pk"))
-        queryset = queryset.filter(person_id__in=active.values("person_id"))
-        offenders = offenders.filter(incident_id__in=queryset.values("incident_id"))
-    relationship = dict(plain_rows(offenders, "incident_id", "relationship"))
-    for incident_id, moment, district, person, sex, birth_year in plain_rows(
-        queryset,
+    fields = (
         "incident_id",
         "incident__occurred_at",
         "incident__district_id",
         "person_id",
         "person__sex",
         "person__birth_year",
-    ):
+    )
+    rows: Iterator[tuple[Any, ...]]
+    if active_since:
+        # from the incidents by their date index, not from every participation
+        recent = read_moments(Incident.objects.all(), "occurred_at", active_since)
+        active = IncidentParticipant.objects.filter(role=role, incident_id__in=recent.values("pk"))
+        queryset = queryset.filter(person_id__in=active.values("person_id"))
+        # few rows: each looks its incident's offender up by the index, in the same statement
+        offender = _first_offenders().filter(incident_id=OuterRef("incident_id"))
+        queryset = queryset.annotate(
+            offender_relationship=Subquery(offender.values("relationship")[:1])
+        )
+        rows = plain_rows(queryset, *fields, "offender_relationship")
+    else:
+        relationships = _offender_relationships(since)
+        rows = ((*row, relationships.get(row[0])) for row in plain_rows(queryset, *fields))
+    for _incident, moment, district, person, sex, birth_year, relationship in rows:
         day = _local_day(moment, zone)
         yield Row(
             day,
@@ -229,9 +232,27 @@ def _read_participants(
             {
                 "sex": sex,
                 "age_group": age_group(birth_year, day),
-                "relationship": relationship.get(incident_id, "unknown"),
+                "relationship": relationship or "unknown",
             },
         )
+
+
+def _first_offenders() -> QuerySet[IncidentParticipant]:
+    """The offenders whose relationship to the victim is known, the first recorded first: an
+    incident with several is counted under its first offender's relationship."""
+    return (
+        IncidentParticipant.objects.filter(role="offender").exclude(relationship="").order_by("pk")
+    )
+
+
+def _offender_relationships(since: dt.date | None) -> dict[int, str]:
+    """Each incident's relationship (``_first_offenders``), for the incidents from ``since`` on."""
+    offenders = read_moments(_first_offenders().order_by(), "incident__occurred_at", since)
+    first: dict[int, tuple[int, str]] = {}
+    for pk, incident, relationship in plain_rows(offenders, "pk", "incident_id", "relationship"):
+        if incident not in first or pk < first[incident][0]:  # no sort of every offender
+            first[incident] = (pk, relationship)
+    return {incident: relationship for incident, (_pk, relationship) in first.items()}
 
 
 def victims(since: dt.date | None) -> Iterator[Row]:

@@ -6,7 +6,8 @@ call at a time); for the hundreds of thousands of rows a computation reads, that
 than the query. :func:`plain_rows` runs the same SQL (the queryset compiles it) and converts
 only the columns the backend returns in another form than Django would: on SQLite, text dates
 and timestamps and integer booleans; on PostgreSQL nothing, since psycopg already returns
-dates, aware timestamps and booleans.
+dates, aware timestamps and booleans. There it reads timestamps with psycopg's own compiled
+loader: Django's re-labels every value's zone in Python.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def plain_rows(queryset: QuerySet[Any], *fields: str) -> Iterator[tuple[Any, ...
     ]
     converting = [(i, c) for i, c in enumerate(converters) if c is not None]
     with connections[values.db].cursor() as cursor:
+        if connections[values.db].vendor == "postgresql":
+            _compiled_timestamps(cursor)
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(BATCH):
             if not converting:
@@ -52,6 +55,18 @@ def plain_rows(queryset: QuerySet[Any], *fields: str) -> Iterator[tuple[Any, ...
                     if converted[i] is not None:
                         converted[i] = convert(converted[i])
                 yield tuple(converted)
+
+
+def _compiled_timestamps(cursor: Any) -> None:
+    """Read ``timestamptz`` with psycopg's loader (compiled with psycopg[binary]) on this cursor.
+
+    Django's loader parses each value in Python and then sets its zone to the one Django keeps
+    the session in (UTC), which psycopg's loader already returns: the instants are the same, at
+    a tenth of the cost (10,000 timestamps: 70 ms in a national day's recomputation).
+    """
+    from psycopg.types.datetime import TimestamptzLoader
+
+    cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
 
 
 def _converter(vendor: str, field: models.Field[Any, Any]) -> Converter | None:
@@ -74,3 +89,23 @@ def _sqlite_timestamp(value: str | dt.datetime) -> dt.datetime:
 
 def _sqlite_date(value: str | dt.date) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def array_literal(values: list[Any]) -> str:
+    """``values`` in PostgreSQL's text form of an array, for a parameter the statement casts
+    (``%s::bigint[]``): psycopg dumps a list element by element in Python, 40 ms for the
+    arrays of a national day's 2,800 changed cells; a join of their texts runs in C.
+
+    Numbers are written as ``str`` gives them (the shortest text that reads back the same
+    float); anything else is quoted, so a text holding a comma, a brace or the word NULL stays
+    that text; ``None`` is NULL.
+    """
+    if all(isinstance(value, int | float) or value is None for value in values):
+        items = ("NULL" if value is None else str(value) for value in values)
+    else:
+        items = ("NULL" if value is None else '"' + _escaped(str(value)) + '"' for value in values)
+    return "{" + ",".join(items) + "}"
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')

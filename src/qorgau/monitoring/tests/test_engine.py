@@ -594,3 +594,23 @@ def test_plain_rows_read_what_values_list_reads(fixture):
     joined = IncidentParticipant.objects.order_by("pk")
     related = ("incident__occurred_at", "incident__district_id", "person__birth_year")
     assert list(plain_rows(joined, *related)) == list(joined.values_list(*related))
+
+
+@pytest.mark.django_db
+def test_array_literals_read_back_as_the_values_written() -> None:
+    """The engine's arrays for PostgreSQL keep every text, number and NULL as it was."""
+    from django.db import connection
+
+    from qorgau.monitoring.reading import array_literal
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs QORGAU_DATABASE_URL=postgres://...")
+    texts = ["sex=female", "a,b", "{x}", 'say "hi"', "back\\slash", "NULL", "", " pad ", None]
+    floats = [0.1 + 0.2, 1e-300, -2.5, 3.0, None, 123456789.123456789]
+    numbers = [1, -7, 2**62, None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::text[], %s::double precision[], %s::bigint[]",
+            [array_literal(texts), array_literal(floats), array_literal(numbers)],
+        )
+        assert cursor.fetchone() == (texts, floats, numbers)
