@@ -614,3 +614,32 @@ def test_array_literals_read_back_as_the_values_written() -> None:
             [array_literal(texts), array_literal(floats), array_literal(numbers)],
         )
         assert cursor.fetchone() == (texts, floats, numbers)
+
+
+@pytest.mark.django_db
+def test_an_incident_with_two_offenders_counts_under_the_first_recorded(fixture):
+    """The full and the incremental read give an incident one relationship: its first
+    recorded offender's (not whichever row the database returns last)."""
+    from qorgau.monitoring.measures import PERSON_HISTORIES, victims
+
+    root = fixture
+    victim = s.person_register(actor=root, sex="F", birth_year=1995, audit=False)
+    husband = s.person_register(actor=root, sex="M", birth_year=1990, audit=False)
+    former = s.person_register(actor=root, sex="M", birth_year=1988, audit=False)
+    day = D(2025, 4, 2)
+    s.incident_register(
+        actor=root,
+        occurred_at=_when(day),
+        reported_at=_when(day),
+        district=Territory.objects.by_code(SEMEY, on=day),
+        settlement_type="urban",
+        source_channel="call_102",
+        victims=[victim],
+        offenders=[(husband, "spouse"), (former, "former_spouse")],
+        audit=False,
+        physical=True,
+    )
+    full = [row.fields["relationship"] for row in victims(None) if row.key == victim.pk]
+    recent = PERSON_HISTORIES["victims"](D(2025, 1, 1), day)
+    incremental = [row.fields["relationship"] for row in recent if row.key == victim.pk]
+    assert full == incremental == ["spouse"]
