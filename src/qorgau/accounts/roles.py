@@ -62,6 +62,18 @@ MANAGE_REQUIREMENTS = "registry.manage_requirements"
 RECORD_OFFENCES = "registry.record_offences"
 ASSESS_RISK = "registry.assess_risk"
 IMPORT_RECORDS = "registry.import_records"
+# Records of the registers outside the police, each imported by the role that runs it (an
+# organisation-scoped officer only for a register of its organisation's kind).
+IMPORT_HEALTH_RECORDS = "registry.import_health_records"
+IMPORT_CRISIS_CENTRE_RECORDS = "registry.import_crisis_centre_records"
+IMPORT_LINE_111_RECORDS = "registry.import_line_111_records"
+IMPORT_SOCIAL_RECORDS = "registry.import_social_records"
+IMPORT_REGISTER_PERMISSIONS: dict[str, str] = {
+    "health": IMPORT_HEALTH_RECORDS,
+    "crisis_centre": IMPORT_CRISIS_CENTRE_RECORDS,
+    "line_111": IMPORT_LINE_111_RECORDS,
+    "social": IMPORT_SOCIAL_RECORDS,
+}
 ENTER_AGGREGATES = "monitoring.enter_aggregates"
 APPROVE_AGGREGATES = "monitoring.approve_aggregates"
 ACCEPT_AGGREGATES = "monitoring.accept_aggregates"
@@ -115,7 +127,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         KEEP_COORDINATING_BODY,
     },
     Role.PROGRAM_PROVIDER: _CASEWORK | {MANAGE_PROGRAMMES, ACT_FOR_AGENCY},
-    Role.CRISIS_CENTRE: _CASEWORK | {ENTER_AGGREGATES, ACT_FOR_AGENCY},
+    Role.CRISIS_CENTRE: _CASEWORK
+    | {ENTER_AGGREGATES, ACT_FOR_AGENCY, IMPORT_CRISIS_CENTRE_RECORDS},
     Role.NATIONAL_ANALYST: frozenset(
         {
             VIEW_AGGREGATES,
@@ -128,10 +141,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.AUDITOR: frozenset({BROWSE_AUDIT, VIEW_TERRITORY}),
-    Role.DATA_CLERK: frozenset({IMPORT_RECORDS, VIEW_TERRITORY}),
+    Role.DATA_CLERK: frozenset(
+        {IMPORT_RECORDS, VIEW_TERRITORY, *IMPORT_REGISTER_PERMISSIONS.values()}
+    ),
     Role.DATA_STEWARD: frozenset({RUN_LINKAGE, REVIEW_LINKAGE, VIEW_AGGREGATES, VIEW_TERRITORY}),
     Role.FINANCE_OFFICER: frozenset({MANAGE_BUDGET, VIEW_AGGREGATES, VIEW_TERRITORY}),
-    Role.AGENCY_OFFICER: _CASEWORK | {ACT_FOR_AGENCY},
+    Role.AGENCY_OFFICER: _CASEWORK | {ACT_FOR_AGENCY, IMPORT_HEALTH_RECORDS, IMPORT_SOCIAL_RECORDS},
 }
 
 # Every role that sees personal data (of victims and offenders, or of staff in the user

@@ -600,6 +600,7 @@ class ImportJob(models.Model):
         ORDERS = "orders", _("protective orders")
         REQUIREMENTS = "requirements", _("special behaviour requirements")
         OFFENCES = "offences", _("offences")
+        REGISTER_RECORDS = "register-records", _("records of other registers")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -611,6 +612,13 @@ class ImportJob(models.Model):
     file_name = models.CharField(_("file"), max_length=255)
     stored_path = models.CharField(max_length=500, blank=True)
     source = models.CharField(_("source"), max_length=40)
+    register = models.CharField(
+        _("register"),
+        max_length=16,
+        blank=True,
+        default="",
+        help_text=_("For records of other registers: which register the file comes from."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -644,3 +652,26 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+from qorgau.registry.models.register_records import Register, RegisterRecord  # noqa: E402
+
+__all__ = [
+    "BehaviourRequirement",
+    "ImportJob",
+    "Incident",
+    "IncidentParticipant",
+    "Offence",
+    "OrderCheckIn",
+    "OrderExtension",
+    "OrderStatus",
+    "OrderViolation",
+    "Person",
+    "ProtectiveOrder",
+    "Register",
+    "RegisterRecord",
+    "RequirementExtension",
+    "RequirementViolation",
+    "RiskAssessment",
+    "SourceRecord",
+]
