@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.access import personal_data
 from qorgau.accounts.roles import VIEW_PERSONAL_DATA
-from qorgau.registry.models import Person
+from qorgau.registry.models import Person, RegisterRecord
 from qorgau.territory.models import Territory
 
 
@@ -123,3 +123,51 @@ class TruthCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.year}: {self.true_victims}"
+
+
+class RecordTruth(models.Model):
+    """The true person behind a synthetic register record (evaluation only).
+
+    The records themselves are ordinary :class:`~qorgau.registry.models.RegisterRecord` rows,
+    written through the same path as an imported file; only this key, which no real register
+    has, stays in the synthetic generator's own table.
+    """
+
+    run = models.ForeignKey(SynthRun, on_delete=models.CASCADE, related_name="+")
+    record = models.OneToOneField(RegisterRecord, on_delete=models.CASCADE, related_name="+")
+    truth_key = models.CharField(max_length=24, db_index=True)
+
+    class Meta:
+        verbose_name = _("true identity of a synthetic register record")
+        verbose_name_plural = _("true identities of synthetic register records")
+
+    def __str__(self) -> str:
+        return f"{self.record_id}"
+
+
+class TruthEstimate(models.Model):
+    """EVALUATION ONLY: an estimate made from the synthetic truth's capture histories.
+
+    Kept here, apart from ``latency.EstimationResult``, so that nothing that publishes
+    (monitoring, rating, reports, open data, the API) can ever read it.
+    """
+
+    run = models.ForeignKey(SynthRun, on_delete=models.CASCADE, related_name="+")
+    evaluated_at = models.DateTimeField(_("evaluated at"), auto_now_add=True)
+    selection = models.CharField(_("model selection"), max_length=16, default="stepwise")
+    region_code = models.CharField(_("region (today's KATO code)"), max_length=9)
+    year = models.PositiveSmallIntegerField(_("year"))
+    observed = models.PositiveIntegerField(_("seen by at least one register"), default=0)
+    true_victims = models.PositiveIntegerField(_("true victims"), null=True, blank=True)
+    estimate = models.FloatField(_("estimated true number"), null=True, blank=True)
+    ci_low = models.FloatField(_("lower bound (95 percent)"), null=True, blank=True)
+    ci_high = models.FloatField(_("upper bound (95 percent)"), null=True, blank=True)
+    refusal = models.TextField(_("why no estimate"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("estimate from the synthetic truth")
+        verbose_name_plural = _("estimates from the synthetic truth")
+        ordering = ["-evaluated_at", "year", "region_code"]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.year}: {self.estimate}"
