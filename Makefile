@@ -58,6 +58,7 @@ lint: install
 	$(BIN)/ruff check src benchmarks scripts
 	$(BIN)/ruff format --check src benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/qorgau makemigrations --check --dry-run
 
 format: install

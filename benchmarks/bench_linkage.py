@@ -175,9 +175,10 @@ def make_records(n_records: int, seed: int = 7) -> Any:
 
 def _splink(records: Any) -> dict[str, Any]:
     from qorgau.linkage.engine import link
+    from qorgau.linkage.models import DEFAULT_THRESHOLD
     from qorgau.linkage.quality import cluster_quality
 
-    linked = link(records, threshold=0.9)
+    linked = link(records, threshold=DEFAULT_THRESHOLD)
     quality = cluster_quality(linked.clusters, records.truth)
     return {"clusters": len(set(linked.clusters)), "pairs": linked.compared, **quality.as_dict()}
 
@@ -309,14 +310,14 @@ def _end_to_end() -> list[tuple[str, str, str, str]]:
     """``run_execute`` on the benchmark database's synthetic data, when there is any."""
     from qorgau.linkage.engine import records_collect, run_execute
     from qorgau.linkage.models import LinkageRun
-    from qorgau.synth.models import RegisterSighting
+    from qorgau.registry.models import RegisterRecord
 
-    if not RegisterSighting.objects.exists():
+    if not RegisterRecord.objects.exists():
         return []
     start = time.perf_counter()
     records_collect(None)
     reading = time.perf_counter() - start
-    run = LinkageRun.objects.create(threshold=0.9)
+    run = LinkageRun.objects.create()  # the default threshold: what ships
     start = time.perf_counter()
     run_execute(run)
     seconds = time.perf_counter() - start

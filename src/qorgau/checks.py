@@ -45,6 +45,8 @@ def production_problems(config: Mapping[str, Any]) -> list[str]:
     for name, dev_name in (
         ("QORGAU_PSEUDONYM_KEY", "DEVELOPMENT_PSEUDONYM_KEY"),
         ("QORGAU_AUDIT_KEY", "DEVELOPMENT_AUDIT_KEY"),
+        # anyone who knows the key of the public cell-key noise can compute and remove it
+        ("QORGAU_DISCLOSURE_KEY", "DEVELOPMENT_DISCLOSURE_KEY"),
     ):
         value = config.get(name, "")
         if not value or value == config[dev_name]:

@@ -30,6 +30,7 @@ DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production-0
 DEVELOPMENT_FIELD_KEY = "ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDEyMzQ="  # noqa: S105
 DEVELOPMENT_PSEUDONYM_KEY = "development-only-pseudonym-key"
 DEVELOPMENT_AUDIT_KEY = "development-only-audit-chain-key"
+DEVELOPMENT_DISCLOSURE_KEY = "development-only-disclosure-cell-key"
 
 SECRET_KEY = env_str("QORGAU_SECRET_KEY", "" if PRODUCTION else DEVELOPMENT_SECRET_KEY)
 # Fernet keys for personal data at rest, newest first; older keys still decrypt (rotation).
@@ -44,8 +45,15 @@ QORGAU_PSEUDONYM_KEY = env_str(
 QORGAU_PSEUDONYM_REKEY_KEYS = env_list("QORGAU_PSEUDONYM_REKEY_KEYS")
 # HMAC key sealing the audit chain, kept outside the database so a DBA cannot re-seal it.
 QORGAU_AUDIT_KEY = env_str("QORGAU_AUDIT_KEY", "" if PRODUCTION else DEVELOPMENT_AUDIT_KEY)
+# HMAC key of the cell keys of public statistics (monitoring/release.py). Whoever knows it can
+# remove the noise; changing it changes every published figure (earlier releases stay out).
+QORGAU_DISCLOSURE_KEY = env_str(
+    "QORGAU_DISCLOSURE_KEY", "" if PRODUCTION else DEVELOPMENT_DISCLOSURE_KEY
+)
 
-DEBUG = env_bool("QORGAU_DEBUG", not PRODUCTION)
+# Off unless asked for, in every environment: a development server reachable from the network
+# would otherwise show settings and tracebacks. WhiteNoise serves static files without it.
+DEBUG = env_bool("QORGAU_DEBUG", False)
 ALLOWED_HOSTS = env_list("QORGAU_ALLOWED_HOSTS", ("127.0.0.1", "localhost", "[::1]", "testserver"))
 CSRF_TRUSTED_ORIGINS = env_list("QORGAU_CSRF_TRUSTED_ORIGINS")
 
@@ -165,6 +173,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "qorgau.accounts.password_validation.DistinctCharactersValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -306,6 +315,9 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+
+# Rejects files of web and API imports (sealed, they hold IINs) are deleted after this many days.
+QORGAU_IMPORT_RETENTION_DAYS = env_int("QORGAU_IMPORT_RETENTION_DAYS", 30, minimum=1)
 
 # Public figures: counts below this are suppressed (with secondary suppression).
 QORGAU_DISCLOSURE_THRESHOLD = env_int("QORGAU_DISCLOSURE_THRESHOLD", 5, minimum=1)

@@ -10,7 +10,3 @@ class BudgetConfig(AppConfig):
         from qorgau.budget.measures import measures_register
 
         measures_register()
-        from qorgau.budget import synthesis
-        from qorgau.synth.parts import part_register
-
-        part_register("budget", synthesise=synthesis.synthesise, clear=synthesis.clear)

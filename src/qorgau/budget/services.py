@@ -43,6 +43,7 @@ from qorgau.budget.models import (
     Source,
     SubProgramme,
 )
+from qorgau.lib.tabular import safe_row
 from qorgau.monitoring.recount import recount_note
 from qorgau.territory.models import Level, Territory
 
@@ -730,7 +731,7 @@ def template_workbook() -> bytes:
     codes = book.create_sheet("sub_programmes")
     codes.append(["code", "classification", "name", "outputs"])
     for sub in SubProgramme.objects.filter(active=True):
-        codes.append([sub.code, sub.classification, sub.name, ", ".join(sub.outputs)])
+        codes.append(safe_row([sub.code, sub.classification, sub.name, ", ".join(sub.outputs)]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -5,7 +5,7 @@ sized to the region's population from the public figure (about 1.4 bn tenge of l
 for crisis centres around 2022, growing about 10% a year), a third of them revised; monthly
 execution at 85–100% of the revised allocation with some regions under-executing and a
 December rush; outputs consistent with the crisis-centre volumes of the synthetic registers
-(the crisis-centre sightings of the run, scaled back to the country).
+(the synthetic crisis-centre records, ``RegisterRecord``, scaled back to the country).
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 from django.db.models import Count
+from django.db.models.functions import ExtractYear
 
 from qorgau.budget.models import Allocation, AllocationRevision, Execution, Source, SubProgramme
 from qorgau.budget.selectors import population_of
+from qorgau.registry.models import Register, RegisterRecord
 from qorgau.territory.models import Territory
 
 CRISIS_2022 = 1.4e9  # tenge, local budgets, ≈2022 (kz-domain §3.4)
@@ -51,15 +53,25 @@ def _money(value: float) -> Decimal:
 
 
 def _crisis_volumes(run_scale: float) -> Counter[tuple[str, int]]:
-    from qorgau.synth.models import RegisterSighting
+    """Crisis-centre clients by today's region and year, scaled back to the country, from the
+    synthetic register records (a district keeps its KATO code across the 2022 reform; its
+    current version names today's region)."""
+    from qorgau.synth.writer import SOURCE
 
-    counts = (
-        RegisterSighting.objects.filter(register="crisis_centre")
-        .values("region_code", "year")
-        .annotate(n=Count("id"))
-        .values_list("region_code", "year", "n")
+    today = dict(
+        Territory.objects.current().districts().values_list("kato_code", "parent__kato_code")
     )
-    return Counter({(code, year): round(n / run_scale) for code, year, n in counts})
+    counts = (
+        RegisterRecord.objects.filter(register=Register.CRISIS_CENTRE, source=SOURCE)
+        .annotate(year=ExtractYear("seen_on"))
+        .values("district__kato_code", "district__parent__kato_code", "year")
+        .annotate(n=Count("id"))
+        .values_list("district__kato_code", "district__parent__kato_code", "year", "n")
+    )
+    seen: Counter[tuple[str, int]] = Counter()
+    for district, parent, year, n in counts:
+        seen[today.get(district) or parent or "", year] += n
+    return Counter({key: round(n / run_scale) for key, n in seen.items()})
 
 
 def _regions(year: int, last_day: dt.date) -> list[Territory]:

@@ -20,6 +20,7 @@ from qorgau.accounts.roles import MANAGE_BUDGET, VIEW_AGGREGATES
 from qorgau.budget import charts, selectors, services
 from qorgau.budget.forms import AllocationForm, ExecutionForm, UploadForm
 from qorgau.budget.models import Allocation, Programme, Source
+from qorgau.lib.tabular import safe_cell
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.territory.models import Territory
 
@@ -241,13 +242,13 @@ def table_render(rows: list[dict[str, Any]], fmt: str) -> bytes:
         columns += [k for k in row if k not in columns and k not in ("outputs", "region_id")]
 
     def cell(value: Any) -> Any:
-        return float(value) if hasattr(value, "as_tuple") else value
+        return float(value) if hasattr(value, "as_tuple") else safe_cell(value)
 
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
-        writer.writerows([[row.get(c) for c in columns] for row in rows])
+        writer.writerows([[cell(row.get(c)) for c in columns] for row in rows])
         return buffer.getvalue().encode("utf-8-sig")
     from openpyxl import Workbook
 

@@ -10,7 +10,3 @@ class CitizensConfig(AppConfig):
         from qorgau.citizens import measures
 
         measures.register()
-        from qorgau.citizens import synthesis
-        from qorgau.synth.parts import part_register
-
-        part_register("citizens", synthesise=synthesis.synthesise, clear=synthesis.clear)

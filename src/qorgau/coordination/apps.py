@@ -11,7 +11,3 @@ class CoordinationConfig(AppConfig):
         from qorgau.coordination.measures import register
 
         register()
-        from qorgau.coordination import synthesis
-        from qorgau.synth.parts import part_register
-
-        part_register("coordination", synthesise=synthesis.synthesise, clear=synthesis.clear)

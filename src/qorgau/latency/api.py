@@ -85,7 +85,11 @@ class LatencyRunSerializer(serializers.ModelSerializer[EstimationRun]):
 
 
 class LatencyRunInputSerializer(serializers.Serializer[Any]):
-    capture_source = serializers.ChoiceField(choices=RunSource.choices, default=RunSource.LINKAGE)
+    # Only the linked registers: estimates from the synthetic truth are a command-line
+    # evaluation of the synth part (qorgau synth_evaluate_estimates), never a published run.
+    capture_source = serializers.ChoiceField(
+        choices=[(RunSource.LINKAGE.value, RunSource.LINKAGE.label)], default=RunSource.LINKAGE
+    )
     selection = serializers.ChoiceField(choices=list(SELECTIONS), default="stepwise")
     first_year = serializers.IntegerField(min_value=2000, max_value=2100)
     last_year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -145,7 +149,6 @@ class LatencyRunApi(APIView):
         years = list(range(data["first_year"], data["last_year"] + 1))
         run = services.estimation_start(
             user=request.user,
-            source=data["capture_source"],
             years=years,
             selection=data["selection"],
             bootstrap=data["bootstrap"],

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 from django.utils.translation import gettext as _
 
 from qorgau.latency.models import EstimationResult
+from qorgau.lib.tabular import safe_record, safe_row
 from qorgau.monitoring.charts import _render
 
 COLUMNS = [
@@ -74,12 +77,48 @@ def result_rows(results: list[EstimationResult], names: dict[str, str]) -> list[
     return rows
 
 
+# The columns of ``qorgau latency estimate --out``: fixed, documented in docs/latency.md.
+RUN_COLUMNS = ["region", "year", "observed", "estimate", "ci_low", "ci_high", "method", "status"]
+ESTIMATED, REFUSED = "estimated", "refused"
+
+
+def _figure(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def run_rows(results: Iterable[EstimationResult]) -> list[dict[str, Any]]:
+    """One row per region, year and method of a run; a refusal has empty figures."""
+    return [
+        {
+            "region": r.region_code,
+            "year": r.year,
+            "observed": r.observed,
+            "estimate": _figure(r.estimate),
+            "ci_low": _figure(r.ci_low),
+            "ci_high": _figure(r.ci_high),
+            "method": r.method,
+            "status": REFUSED if r.refused else ESTIMATED,
+        }
+        for r in results
+    ]
+
+
+def run_csv_write(path: Path, results: Iterable[EstimationResult]) -> int:
+    """Write a run's results to ``path`` (plain UTF-8, for scripts); the number of rows."""
+    rows = run_rows(results)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=RUN_COLUMNS)
+        writer.writeheader()
+        writer.writerows(safe_record(row) for row in rows)
+    return len(rows)
+
+
 def render_table(rows: list[dict[str, Any]], fmt: str) -> bytes:
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_record(row) for row in rows)
         return buffer.getvalue().encode("utf-8-sig")
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -88,7 +127,7 @@ def render_table(rows: list[dict[str, Any]], fmt: str) -> bytes:
         sheet = book.create_sheet("estimates")
         sheet.append(COLUMNS)
         for row in rows:
-            sheet.append([row[name] for name in COLUMNS])
+            sheet.append(safe_row(row[name] for name in COLUMNS))
         output = io.BytesIO()
         book.save(output)
         return output.getvalue()

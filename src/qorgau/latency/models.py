@@ -21,6 +21,13 @@ class RunStatus(models.TextChoices):
 
 
 class RunSource(models.TextChoices):
+    """Where a run's capture histories came from; only runs over linked registers are published.
+
+    ``TRUTH`` remains for runs stored before estimates from the synthetic ground truth moved to
+    ``synth.TruthEstimate`` (an evaluation kept apart): those rows still read, no run of that
+    source is made any more, and every reader of published estimates skips them.
+    """
+
     LINKAGE = "linkage", _("linked registers")
     TRUTH = "truth", _("synthetic ground truth (evaluation only)")
 

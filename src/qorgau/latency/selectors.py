@@ -1,5 +1,9 @@
 """Reads over stored estimates: the latest per region and year, series, and what monitoring
-receives (through the provider registered in ``apps.py``)."""
+receives (through the provider registered in ``apps.py``).
+
+Everything published (pages, API, downloads, monitoring and through it the rating, reports
+and open data) reads :func:`published_results`: finished runs over the linked registers. An
+old run from the synthetic ground truth stays in the table but is never read as a figure."""
 
 from __future__ import annotations
 
@@ -7,17 +11,26 @@ import math
 from collections import defaultdict
 from collections.abc import Iterator
 
-from qorgau.latency.models import EstimationResult, EstimationRun, Method, RunStatus
+from django.db.models import QuerySet
+
+from qorgau.latency.models import EstimationResult, EstimationRun, Method, RunSource, RunStatus
 from qorgau.latency.mse import Z95
 from qorgau.monitoring.measures import EstimateCell
 from qorgau.territory.models import Level, Territory
 
 
+def published_results() -> QuerySet[EstimationResult]:
+    """Results that may be published: of finished runs over the linked registers only."""
+    return EstimationResult.objects.filter(
+        run__status=RunStatus.DONE, run__source=RunSource.LINKAGE
+    )
+
+
 def latest_results(
     *, method: str | None = None, region_code: str | None = None, year: int | None = None
 ) -> list[EstimationResult]:
-    """For each region, year and method, the result of the most recent finished run."""
-    queryset = EstimationResult.objects.filter(run__status=RunStatus.DONE).select_related("run")
+    """For each region, year and method, the result of the most recent published run."""
+    queryset = published_results().select_related("run")
     if method:
         queryset = queryset.filter(method=method)
     if region_code:
@@ -31,7 +44,8 @@ def latest_results(
 
 
 def last_run() -> EstimationRun | None:
-    return EstimationRun.objects.first()
+    """The newest run over the linked registers (finished or not), for the page's header."""
+    return EstimationRun.objects.filter(source=RunSource.LINKAGE).first()
 
 
 def region_names() -> dict[str, Territory]:

@@ -1,9 +1,13 @@
 """Estimation runs: capture histories in, stored results out, monitoring fed.
 
-``estimation_run`` estimates every region × year the capture histories cover, stores one
-result per method (multiple-systems; survey-based when a reporting rate is given), keeps the
-run's progress current for the page and the console, and then recomputes the monitoring
-indicators that read the estimates (``reporting_ratio``, ``estimated_victims_rate``).
+``estimation_run`` estimates every region × year the linkage run's capture histories cover,
+stores one result per method (multiple-systems; survey-based when a reporting rate is given),
+keeps the run's progress current for the page and the console, and then recomputes the
+monitoring indicators that read the estimates (``reporting_ratio``, ``estimated_victims_rate``).
+
+Every run stored here is published: its source is always the linked registers. Estimates from
+the synthetic ground truth reuse :func:`table_of` and :mod:`qorgau.latency.mse` from
+``qorgau.synth.evaluation`` and are stored there, never as a run.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.latency import mse
 from qorgau.latency.models import EstimationResult, EstimationRun, Method, RunSource, RunStatus
-from qorgau.latency.sources import NoCaptureHistories, linkage_histories, truth_histories
+from qorgau.latency.sources import NoCaptureHistories, linkage_histories
 from qorgau.latency.survey import SurveyRate, survey_estimate
 from qorgau.linkage.selectors import CaptureHistories
 
@@ -54,16 +58,9 @@ def table_of(history: CaptureHistories) -> tuple[mse.CaptureTable, list[str]]:
     return mse.CaptureTable.from_counts(lists, counts), dropped
 
 
-def _histories(source: str, years: Sequence[int] | None) -> list[CaptureHistories]:
-    if source == RunSource.TRUTH:
-        return truth_histories(years)
-    return linkage_histories(years)
-
-
 def estimation_start(
     *,
     user: Any = None,
-    source: str = RunSource.LINKAGE,
     years: Sequence[int] | None = None,
     selection: str = "stepwise",
     bootstrap: int = 0,
@@ -74,7 +71,7 @@ def estimation_start(
         raise ValueError(f"unknown selection {selection!r}")
     return EstimationRun.objects.create(
         started_by=user if getattr(user, "is_authenticated", False) else None,
-        source=source,
+        source=RunSource.LINKAGE,
         selection=selection,
         bootstrap=bootstrap,
         seed=seed,
@@ -86,7 +83,6 @@ def estimation_start(
 def estimation_run(
     *,
     user: Any = None,
-    source: str = RunSource.LINKAGE,
     years: Sequence[int] | None = None,
     selection: str = "stepwise",
     bootstrap: int = 0,
@@ -99,11 +95,11 @@ def estimation_run(
     """Estimate every region × year and store the results (see the module docstring).
 
     ``survey`` maps a region's KATO code (or ``"national"`` for every region) to the
-    reporting rate of a victimisation survey; ``histories`` replaces the source (tests, files).
-    A run whose source has no data ends ``failed`` with the reason as its message.
+    reporting rate of a victimisation survey; ``histories`` stands in for the linkage run's
+    tables (tests). A run without linkage data ends ``failed`` with the reason as its message.
     """
     run = estimation_start(
-        user=user, source=source, years=years, selection=selection, bootstrap=bootstrap, seed=seed
+        user=user, years=years, selection=selection, bootstrap=bootstrap, seed=seed
     )
     return estimation_execute(
         run,
@@ -125,7 +121,7 @@ def estimation_execute(
     feed_monitoring: bool = True,
 ) -> EstimationRun:
     try:
-        items = list(histories) if histories is not None else _histories(run.source, years)
+        items = list(histories) if histories is not None else linkage_histories(years)
     except NoCaptureHistories as exc:
         run.status, run.message, run.finished_at = RunStatus.FAILED, str(exc.reason), timezone.now()
         run.save(update_fields=["status", "message", "finished_at"])

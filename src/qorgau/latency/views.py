@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.roles import RUN_ESTIMATION, VIEW_AGGREGATES
 from qorgau.latency import export, selectors, services
-from qorgau.latency.models import EstimationRun, Method, RunSource
+from qorgau.latency.models import EstimationRun, Method
 from qorgau.latency.mse import SELECTIONS
 
 CONTENT_TYPES = {
@@ -95,7 +95,8 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 class RunForm(forms.Form):
-    source = forms.ChoiceField(label=_("Capture histories from"), choices=RunSource.choices)
+    """A run over the linked registers; there is no other source to choose (see sources.py)."""
+
     selection = forms.ChoiceField(
         label=_("Model selection"), choices=[(s, s) for s in SELECTIONS], initial="stepwise"
     )
@@ -122,7 +123,6 @@ def run_start(request: HttpRequest) -> HttpResponse:
         years = list(range(data["first_year"], data["last_year"] + 1))
         run = services.estimation_start(
             user=request.user,
-            source=data["source"],
             years=years,
             selection=data["selection"],
             bootstrap=data["bootstrap"],

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from qorgau.accounts.roles import REVIEW_LINKAGE, RUN_LINKAGE, VIEW_AGGREGATES
 from qorgau.linkage import services
-from qorgau.linkage.models import CandidatePair, LinkageRun, PairStatus
+from qorgau.linkage.models import DEFAULT_THRESHOLD, CandidatePair, LinkageRun, PairStatus
 
 
 class CanViewLinkageRuns(BasePermission):
@@ -57,6 +57,8 @@ class LinkageRunOutputSerializer(serializers.ModelSerializer[LinkageRun]):
             "error",
             "counts",
             "quality",
+            "model",
+            "failure",
         ]
 
 
@@ -66,7 +68,7 @@ class LinkageRunInputSerializer(serializers.Serializer[Any]):
         required=False,
         max_length=50,
     )
-    threshold = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.9)
+    threshold = serializers.FloatField(min_value=0.5, max_value=0.999, default=DEFAULT_THRESHOLD)
 
 
 class LinkageRunListApi(generics.ListAPIView[LinkageRun]):

@@ -1,12 +1,15 @@
 """The linkage run: read the registers inside the trust zone, link, cluster, store clusters.
 
 1. Records: one per police victim per region and year of her incidents (``Person``), one per
-   ``RegisterSighting`` of the other registers. Names are decrypted in memory (one audit entry
-   for the run) and turned into keys (:mod:`qorgau.linkage.names`); nothing decrypted is stored.
+   ``RegisterRecord`` of the other registers (as imported, whoever supplied them). Names are
+   decrypted in memory (one audit entry for the run) and turned into keys
+   (:mod:`qorgau.linkage.names`); nothing decrypted is stored. Records that cannot be told
+   apart (:func:`qorgau.linkage.records.identifiable`) are counted per register and left out.
 2. Exact links: the same IIN pseudonym, or the same source record (a police victim seen in two
    years). Where both records carry an IIN pseudonym the IIN decides: Splink's score is ignored.
 3. Probabilistic links (Splink, :mod:`qorgau.linkage.splink_model`) where at least one side has
    no IIN; pairs at or above the threshold link, pairs just around it go to the review queue.
+   A model that fails a training check (:mod:`qorgau.linkage.training`) fails the run.
 4. Clusters: connected components of the links; stored as :class:`LinkedRecord` rows.
 """
 
@@ -17,102 +20,37 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import ExtractYear
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.lib.crypto import decrypt_text
-from qorgau.linkage import names
-from qorgau.linkage.models import CandidatePair, LinkageRun, LinkEdge, LinkedRecord, RunStatus
+from qorgau.linkage.evaluation import POLICE, TruthKeys, truth_keys
+from qorgau.linkage.models import (
+    DEFAULT_THRESHOLD,
+    CandidatePair,
+    LinkageRun,
+    LinkEdge,
+    LinkedRecord,
+    RunStatus,
+)
 from qorgau.linkage.quality import cluster_quality
+from qorgau.linkage.records import Records
 from qorgau.linkage.splink_model import backend_api, person_spec, predict
+from qorgau.linkage.training import TrainingFailed, failure_text
 
 Progress = Callable[[int, str], None]
 BATCH = 5000
 
 
-@dataclass
-class Records:
-    """The linkage input as aligned columns (cheaper than a million objects)."""
-
-    register: list[str] = field(default_factory=list)
-    source_id: list[int] = field(default_factory=list)
-    region_code: list[str] = field(default_factory=list)
-    district_code: list[str | None] = field(default_factory=list)
-    year: list[int] = field(default_factory=list)
-    iin: list[str | None] = field(default_factory=list)
-    surname: list[str | None] = field(default_factory=list)
-    first_name: list[str | None] = field(default_factory=list)
-    patronymic: list[str | None] = field(default_factory=list)
-    sex: list[str | None] = field(default_factory=list)
-    birth_date: list[str | None] = field(default_factory=list)
-    birth_year: list[int | None] = field(default_factory=list)
-    truth: list[str | None] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.register)
-
-    def add(
-        self,
-        *,
-        register: str,
-        source_id: int,
-        region_code: str,
-        district_code: str | None,
-        year: int,
-        iin: str | None,
-        surname: str,
-        first_name: str,
-        patronymic: str,
-        sex: str,
-        birth_date: dt.date | None,
-        birth_year: int | None,
-        truth: str | None,
-    ) -> None:
-        self.register.append(register)
-        self.source_id.append(source_id)
-        self.region_code.append(region_code)
-        self.district_code.append(district_code or None)
-        self.year.append(year)
-        self.iin.append(iin or None)
-        self.surname.append(_surname(surname) or None)
-        self.first_name.append(_first(first_name) or None)
-        self.patronymic.append(_patronymic(patronymic) or None)
-        self.sex.append(sex if sex in ("F", "M") else None)
-        self.birth_date.append(birth_date.isoformat() if birth_date else None)
-        self.birth_year.append(birth_year or (birth_date.year if birth_date else None))
-        self.truth.append(truth or None)
-
-    def frame(self) -> Any:
-        import pandas as pd
-
-        return pd.DataFrame(
-            {
-                "unique_id": range(len(self)),
-                "surname": self.surname,
-                "first_name": self.first_name,
-                "patronymic": self.patronymic,
-                "birth_date": self.birth_date,
-                "birth_year": pd.array(self.birth_year, dtype="Int64"),
-                "sex": self.sex,
-                "region_code": self.region_code,
-                "district_code": self.district_code,
-            }
-        )
-
-
-_surname = lru_cache(maxsize=200_000)(names.surname_key)
-_first = lru_cache(maxsize=200_000)(names.first_name_key)
-_patronymic = lru_cache(maxsize=200_000)(names.patronymic_key)
-
-
 class _Decryptor:
-    """Decrypts tokens once each (sightings share one token per spelling within a run)."""
+    """Decrypts tokens once each (a supplier may share one token per spelling, as the
+    synthetic generator does)."""
 
     def __init__(self) -> None:
         self._cache: dict[str, str] = {}
@@ -145,16 +83,38 @@ def _today_regions() -> dict[str, str]:
     }
 
 
-def records_collect(years: Sequence[int] | None = None) -> tuple[Records, int]:
-    """Every victim record of the five registers in ``years`` (all when ``None``), with name
-    keys; returns the records and how many tokens were decrypted."""
-    from qorgau.registry.choices import ParticipantRole
-    from qorgau.registry.models import IncidentParticipant, Person
-    from qorgau.synth.models import RegisterSighting, VictimTruth
+def _years_on(field_name: str, years: Sequence[int]) -> Q:
+    """Days of ``years`` as ranges, so that an index on the date column serves the filter."""
+    days = Q()
+    for year in sorted(set(years)):
+        days |= Q(**{f"{field_name}__range": (dt.date(year, 1, 1), dt.date(year, 12, 31))})
+    return days
 
-    records = Records()
+
+def records_collect(years: Sequence[int] | None = None) -> tuple[Records, int]:
+    """Every identifiable victim record of the five registers in ``years`` (all when
+    ``None``), with name keys (the others counted in ``Records.unidentifiable``); returns the
+    records and how many tokens were decrypted."""
     decrypt = _Decryptor()
     regions = _today_regions()
+    truth = truth_keys()
+    records = Records()
+    _police_collect(records, years, regions, truth, decrypt)
+    decrypt.clear()  # person tokens are unique: no use keeping them
+    _register_records_collect(records, years, regions, truth, decrypt)
+    return records, decrypt.decrypted
+
+
+def _police_collect(
+    records: Records,
+    years: Sequence[int] | None,
+    regions: dict[str, str],
+    truth: TruthKeys,
+    decrypt: _Decryptor,
+) -> None:
+    """One record per police victim per region (today's map) and year of her incidents."""
+    from qorgau.registry.choices import ParticipantRole
+    from qorgau.registry.models import IncidentParticipant, Person
 
     participations = IncidentParticipant.objects.filter(role=ParticipantRole.VICTIM).annotate(
         year=ExtractYear("incident__occurred_at")
@@ -171,7 +131,6 @@ def records_collect(years: Sequence[int] | None = None) -> tuple[Records, int]:
         region = regions.get(district, parent or "")
         placed.setdefault((person_id, region, year), district)
     person_ids = sorted({key[0] for key in placed})
-    truth = dict(VictimTruth.objects.values_list("person_id", "truth_key")) if person_ids else {}
     people: dict[int, Person] = {}
     for start in range(0, len(person_ids), BATCH):
         for person in Person.objects.filter(pk__in=person_ids[start : start + BATCH]).only(
@@ -187,7 +146,7 @@ def records_collect(years: Sequence[int] | None = None) -> tuple[Records, int]:
     for (person_id, region, year), district in sorted(placed.items()):
         person = people[person_id]
         records.add(
-            register="police",
+            register=POLICE,
             source_id=person_id,
             region_code=region,
             district_code=district,
@@ -199,19 +158,30 @@ def records_collect(years: Sequence[int] | None = None) -> tuple[Records, int]:
             sex=person.sex,
             birth_date=person.birth_date,
             birth_year=person.birth_year,
-            truth=truth.get(person_id),
+            truth=truth.key(POLICE, person_id),
         )
-    decrypt.clear()  # person tokens are unique: no use keeping them
 
-    sightings = RegisterSighting.objects.order_by("pk")
+
+def _register_records_collect(
+    records: Records,
+    years: Sequence[int] | None,
+    regions: dict[str, str],
+    truth: TruthKeys,
+    decrypt: _Decryptor,
+) -> None:
+    """One record per ``RegisterRecord`` of the other registers, as imported (whoever
+    supplied it); region on today's map, year of the day seen."""
+    from qorgau.registry.models import RegisterRecord
+
+    rows = RegisterRecord.objects.order_by("pk")
     if years:
-        sightings = sightings.filter(year__in=list(years))
-    for row in sightings.values_list(
+        rows = rows.filter(_years_on("seen_on", years))
+    for row in rows.values_list(
         "pk",
         "register",
-        "region_code",
         "district__kato_code",
-        "year",
+        "district__parent__kato_code",
+        "seen_on",
         "iin_pseudonym",
         "surname_token",
         "first_name_token",
@@ -219,14 +189,14 @@ def records_collect(years: Sequence[int] | None = None) -> tuple[Records, int]:
         "sex",
         "birth_date",
         "birth_year",
-        "truth_key",
     ).iterator(chunk_size=BATCH):
+        pk, register, district, parent = row[0], row[1], row[2], row[3]
         records.add(
-            register=row[1],
-            source_id=row[0],
-            region_code=row[2],
-            district_code=row[3],
-            year=row[4],
+            register=register,
+            source_id=pk,
+            region_code=regions.get(district, parent or ""),
+            district_code=district,
+            year=row[4].year,
             iin=row[5],
             surname=decrypt(row[6]),
             first_name=decrypt(row[7]),
@@ -234,9 +204,8 @@ def records_collect(years: Sequence[int] | None = None) -> tuple[Records, int]:
             sex=row[9],
             birth_date=row[10],
             birth_year=row[11],
-            truth=row[12],
+            truth=truth.key(register, pk),
         )
-    return records, decrypt.decrypted
 
 
 class UnionFind:
@@ -281,12 +250,13 @@ class Linked:
     scored: list[tuple[int, int, float]]
     review: list[tuple[int, int, float]]
     compared: int
+    model: dict[str, Any] = field(default_factory=dict)
 
 
 def link(
     records: Records,
     *,
-    threshold: float = 0.9,
+    threshold: float = DEFAULT_THRESHOLD,
     review_low: float = 0.5,
     review_high: float = 0.99,
     backend: str = "duckdb",
@@ -295,13 +265,20 @@ def link(
     log: Callable[[str], None] | None = None,
     api: Any = None,
 ) -> Linked:
-    """Exact and probabilistic links, and their connected components."""
+    """Exact and probabilistic links, and their connected components.
+
+    Splink runs only where some record lacks an IIN: a pair of records that both carry one is
+    decided by the IIN alone, so without such a record there is nothing to score (nor enough
+    variety to train on). Raises :class:`~qorgau.linkage.training.TrainingFailed` when the
+    model fails a training check.
+    """
     exact = exact_edges(records)
     scored: list[tuple[int, int, float]] = []
     review: list[tuple[int, int, float]] = []
     compared = 0
-    if len(records) > 1:
-        predictions = predict(
+    model: dict[str, Any] = {}
+    if len(records) > 1 and not all(records.iin):
+        prediction = predict(
             records.frame(),
             person_spec(),
             backend=backend,
@@ -311,11 +288,13 @@ def link(
             log=log,
             api=api,
         )
+        model = prediction.model
+        pairs = prediction.pairs
         iin = records.iin
         for left, right, probability in zip(
-            predictions["unique_id_l"].tolist(),
-            predictions["unique_id_r"].tolist(),
-            predictions["match_probability"].tolist(),
+            pairs["unique_id_l"].tolist(),
+            pairs["unique_id_r"].tolist(),
+            pairs["match_probability"].tolist(),
             strict=True,
         ):
             compared += 1
@@ -331,7 +310,7 @@ def link(
         union.union(a, b)
     for a, b, _p in scored:
         union.union(a, b)
-    return Linked(union.labels(), exact, scored, review, compared)
+    return Linked(union.labels(), exact, scored, review, compared, model)
 
 
 def _progress_saver(run: LinkageRun, echo: Progress | None) -> Progress:
@@ -350,76 +329,100 @@ def run_execute(
     echo: Progress | None = None,
     max_review: int = 2000,
 ) -> LinkageRun:
-    """Carry out a queued run, saving its progress as it goes; failures are recorded."""
+    """Carry out a queued run, saving its progress as it goes; failures are recorded (with
+    the reason, and for a failed training its code, shown on the run page) and re-raised.
+
+    The clusters and the *finished* status are written in one transaction: a run that fails
+    leaves no clusters, and readers (:func:`qorgau.linkage.selectors.capture_histories`) keep
+    reading the latest finished run.
+    """
     progress = _progress_saver(run, echo)
     start = time.perf_counter()
     LinkageRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     run.status = RunStatus.RUNNING
     try:
-        backend = run.backend
-        api = backend_api(backend)  # fails at once, before any decryption, if it cannot run
-        progress(2, "reading and decrypting the registers' records")
-        records, decrypted = records_collect(run.years or None)
-        audit_record(
-            action=AuditAction.DECRYPT,
-            actor=run.started_by,
-            target=run,
-            reason="record linkage",
-            details={"records": len(records), "tokens_decrypted": decrypted},
-        )
-        progress(20, f"{len(records):,} records read; training and scoring with Splink")
-        parameters = run.parameters or {}
-
-        def log(message: str) -> None:
-            progress(min(run.progress + 8, 70), message)
-
-        linked = link(
-            records,
-            threshold=run.threshold,
-            review_low=float(parameters.get("review_low", 0.5)),
-            review_high=float(parameters.get("review_high", 0.99)),
-            backend=backend,
-            seed=int(parameters.get("seed", 1)),
-            max_pairs=float(parameters.get("max_pairs", 2e6)),
-            log=log,
-            api=api,
-        )
-        progress(75, "storing clusters")
-        _store(run, records, linked, max_review=max_review, progress=progress)
-        counts: dict[str, Any] = {
-            "records": len(records),
-            "clusters": len(set(linked.clusters)),
-            "exact_links": len(linked.exact),
-            "scored_links": len(linked.scored),
-            "pairs_scored": linked.compared,
-            "review_pairs": min(len(linked.review), max_review),
-            "by_register": _by_register(records),
-            "seconds": round(time.perf_counter() - start, 1),
-        }
-        run.counts = counts
-        truth = records.truth
-        if truth and all(truth):
-            run.quality = cluster_quality(linked.clusters, truth).as_dict()
-        progress(100, "finished")
-        run.status = RunStatus.FINISHED
-        run.finished_at = timezone.now()
-        run.save()
+        records, linked = _records_and_links(run, progress)
+        with transaction.atomic():
+            progress(75, "storing clusters")
+            _store(run, records, linked, max_review=max_review, progress=progress)
+            run.counts = _counts(records, linked, max_review=max_review, start=start)
+            run.model = linked.model
+            truth = records.truth
+            if truth and all(truth):
+                run.quality = cluster_quality(linked.clusters, truth).as_dict()
+            progress(100, "finished")
+            run.status = RunStatus.FINISHED
+            run.finished_at = timezone.now()
+            run.save()
     except Exception as exc:
-        run.status, run.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        _record_failure(run, exc)
         raise
     return run
 
 
-def _by_register(records: Records) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for register in records.register:
-        counts[register] += 1
-    return dict(counts)
+def _records_and_links(run: LinkageRun, progress: Progress) -> tuple[Records, Linked]:
+    """Read and decrypt the identifiable records (audited), then link them."""
+    backend = run.backend
+    api = backend_api(backend)  # fails at once, before any decryption, if it cannot run
+    progress(2, "reading and decrypting the registers' records")
+    records, decrypted = records_collect(run.years or None)
+    audit_record(
+        action=AuditAction.DECRYPT,
+        actor=run.started_by,
+        target=run,
+        reason="record linkage",
+        details={
+            "records": len(records) + sum(records.unidentifiable.values()),
+            "tokens_decrypted": decrypted,
+        },
+    )
+    progress(20, f"{len(records):,} records read; training and scoring with Splink")
+    parameters = run.parameters or {}
+
+    def log(message: str) -> None:
+        progress(min(run.progress + 8, 70), message)
+
+    linked = link(
+        records,
+        threshold=run.threshold,
+        review_low=float(parameters.get("review_low", 0.5)),
+        review_high=float(parameters.get("review_high", 0.99)),
+        backend=backend,
+        seed=int(parameters.get("seed", 1)),
+        max_pairs=float(parameters.get("max_pairs", 2e6)),
+        log=log,
+        api=api,
+    )
+    return records, linked
 
 
-@transaction.atomic
+def _counts(records: Records, linked: Linked, *, max_review: int, start: float) -> dict[str, Any]:
+    return {
+        "records": len(records),
+        "clusters": len(set(linked.clusters)),
+        "exact_links": len(linked.exact),
+        "scored_links": len(linked.scored),
+        "pairs_scored": linked.compared,
+        "review_pairs": min(len(linked.review), max_review),
+        "by_register": records.by_register(),
+        "unidentifiable": sum(records.unidentifiable.values()),
+        "unidentifiable_by_register": dict(records.unidentifiable),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+
+
+def _record_failure(run: LinkageRun, exc: Exception) -> None:
+    """Mark the run failed with the reason; a failed training also keeps its code and
+    parameters, so that the page can say why in the reader's language."""
+    run.status, run.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, TrainingFailed):
+        with translation.override("en"):
+            run.error = f"Training failed: {failure_text(exc.code, exc.params)}"
+        run.failure = {"code": exc.code, "params": exc.params}
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "failure", "finished_at"])
+
+
 def _store(
     run: LinkageRun, records: Records, linked: Linked, *, max_review: int, progress: Progress
 ) -> None:

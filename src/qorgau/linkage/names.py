@@ -93,17 +93,26 @@ _PATRONYMIC_SUFFIXES: tuple[str, ...] = (
     "ulu", "uli", "ul", "kizi", "kiz", "gizi",
 )  # fmt: skip
 
-# Short (diminutive) first names a caller gives on the phone, as keys → the full name's key.
-# Ambiguous short forms (Гуля: Гүлнар or Гүлмира) are left alone: Jaro–Winkler decides.
+# Short (diminutive) first names a caller gives on the phone → the full name's key. Looked up
+# on the Latin spelling *before* doubled letters fold, so that a short form does not swallow a
+# full name of its own that differs only by a doubled letter: Галя ("galia") is Галина, but
+# Ғалия ("galiia") is a name in its own right; Жаня ("jania") is Жанна, Жания ("janiia") is not.
+# Ambiguous short forms (Гуля: Гүлнар or Гүлмира) and short forms that are names of their own
+# (Мади) are left alone: Jaro–Winkler decides.
 DIMINUTIVES: dict[str, str] = {
     "sasha": "aleksandr", "shura": "aleksandr", "sereja": "sergei",
     "dima": "dmitri", "vova": "vladimir", "volodia": "vladimir", "kolia": "nikolai",
     "jenia": "evgeni", "misha": "mihail", "lena": "elena", "natasha": "natalia",
     "tania": "tatiana", "katia": "ekaterina", "nastia": "anastasia", "sveta": "svetlana",
-    "masha": "maria", "olia": "olga", "iulia": "iulia", "liuda": "liudmila", "galia": "galina",
-    "aigera": "aigerim", "jania": "jana", "salta": "saltanat", "madi": "madina",
+    "masha": "maria", "olia": "olga", "liuda": "liudmila", "galia": "galina",
+    "aigera": "aigerim", "jania": "jana", "salta": "saltanat",
     "tolia": "anatoli", "petia": "petr", "vania": "ivan", "kostia": "konstantin",
     "lesha": "aleksei", "alesha": "aleksei", "pasha": "pavel", "jora": "georgi",
+    "ira": "irina", "ania": "ana", "nadia": "nadejda", "vika": "viktoria", "liuba": "liubov",
+    "lida": "lidia", "zina": "zinaida", "raia": "raisa", "tonia": "antonina",
+    "ksiusha": "ksenia", "sonia": "sofia", "lera": "valeria", "dasha": "daria",
+    "polia": "polina", "iura": "iuri", "vitia": "viktor", "gena": "genadi", "lenia": "leonid",
+    "stepa": "stepan", "boria": "boris",
 }  # fmt: skip
 
 
@@ -192,6 +201,10 @@ def patronymic_key(text: str | None) -> str:
 
 
 def first_name_key(text: str | None) -> str:
-    """A first name's key, short forms (Саша, Sasha) read as the full name (aleksandr)."""
-    key = name_key(text)
-    return DIMINUTIVES.get(key, key)
+    """A first name's key, short forms (Саша, Sasha) read as the full name (aleksandr).
+
+    The short form is recognised before doubled letters fold (see :data:`DIMINUTIVES`): after
+    folding, Ғалия and Галя are both "galia", and only one of them is Галина.
+    """
+    full = DIMINUTIVES.get(_latin_key(text))
+    return full if full is not None else name_key(text)

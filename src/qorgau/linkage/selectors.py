@@ -10,13 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 # The registers a victim may reach, in the column order of every capture history.
 REGISTERS: tuple[str, ...] = ("police", "health", "crisis_centre", "line_111", "social")
 
 
 @dataclass(frozen=True)
 class CaptureHistories:
-    """How many linked victims each combination of registers saw in one region and year.
+    """How many linked, identifiable victims each combination of registers saw in one region
+    and year.
 
     ``counts`` maps an observed capture pattern (one 0/1 per entry of ``lists``) to the
     number of person clusters with exactly that pattern; unobserved patterns are absent
@@ -30,11 +33,14 @@ class CaptureHistories:
 
 
 def capture_histories(*, years: Sequence[int] | None = None) -> list[CaptureHistories]:
-    """Capture histories of the latest finished linkage run, per region and year.
+    """Capture histories of the latest *finished* linkage run, per region and year — a run
+    that failed (a training check, an error) is never read.
 
     A person cluster counts once in a region and year, with the pattern of the registers that
-    saw it there; a person seen in two regions (or years) counts in each. Empty when no run has
-    finished.
+    saw it there; a person seen in two regions (or years) counts in each. Only identifiable
+    records are linked (:func:`qorgau.linkage.records.identifiable`), so the counts are of
+    *distinct identifiable victims*: a victim known only from records that cannot tell her
+    apart (a first name on the 111 line) is not in them. Empty when no run has finished.
     """
     from qorgau.linkage.models import LinkedRecord
     from qorgau.linkage.services import latest_finished_run
@@ -84,3 +90,82 @@ def cluster_counts(run: Any) -> list[Any]:
         .annotate(records=Count("pk"), clusters=Count("cluster", distinct=True))
         .order_by("year", "register")
     )
+
+
+# Names of the model's comparisons and levels as the run page shows them.
+COMPARISON_NAMES: dict[str, Any] = {
+    "surname": _("surname"),
+    "first_name": _("first name"),
+    "patronymic": _("patronymic"),
+    "birth": _("birth"),
+    "sex": _("sex"),
+    "place": _("place"),
+}
+LEVEL_NAMES: dict[str, Any] = {
+    "exact": _("exact"),
+    "exact (or swapped with the other name)": _("exact, or swapped with the other name"),
+    "different": _("different"),
+    "same": _("same"),
+    "same date": _("same date"),
+    "a slip (one digit, day/month swapped, year mistyped)": _(
+        "a slip (one digit, day and month swapped, or the year mistyped)"
+    ),
+    "same year, a side with the year only": _("same year, one side with the year only"),
+    "one year apart, a side with the year only": _("one year apart, one side with the year only"),
+    "same district": _("same district"),
+    "same region": _("same region, another district"),
+    "different region": _("another region"),
+}
+_JARO_WINKLER = "Jaro-Winkler >= "
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One comparison level of a run's trained model, formatted for the run page."""
+
+    comparison: str
+    level: str
+    m: str
+    u: str
+    match_weight: str
+    term_frequency: bool
+
+
+def model_rows(run: Any) -> list[ModelRow]:
+    """The run's model diagnostics (``LinkageRun.model``) as table rows, in the reader's
+    language; empty when the run trained no model."""
+    rows = []
+    for comparison in (run.model or {}).get("comparisons", []):
+        name = str(COMPARISON_NAMES.get(comparison["name"], comparison["name"]))
+        for level in comparison["levels"]:
+            rows.append(
+                ModelRow(
+                    comparison=name,
+                    level=_level_name(str(level["label"])),
+                    m=_probability(level["m"], level.get("m_observed", True)),
+                    u=_probability(level["u"], level.get("u_observed", True)),
+                    match_weight=_number(level.get("match_weight")),
+                    term_frequency=bool(level.get("tf")),
+                )
+            )
+    return rows
+
+
+def _level_name(label: str) -> str:
+    if label.startswith(_JARO_WINKLER):
+        return str(
+            _("similar spelling (Jaro–Winkler ≥ %(threshold)s)")
+            % {"threshold": label.removeprefix(_JARO_WINKLER)}
+        )
+    return str(LEVEL_NAMES.get(label, label))
+
+
+def _probability(value: Any, observed: bool) -> str:
+    if not observed:
+        note = _("not observed")
+        return f"{_number(value)} ({note})"
+    return _number(value)
+
+
+def _number(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, int | float) else "—"

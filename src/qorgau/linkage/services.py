@@ -21,7 +21,9 @@ from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.lib.crypto import decrypt_text
 from qorgau.linkage.engine import UnionFind, run_execute
+from qorgau.linkage.evaluation import POLICE, truth_keys
 from qorgau.linkage.models import (
+    DEFAULT_THRESHOLD,
     CandidatePair,
     LinkageRun,
     LinkEdge,
@@ -38,7 +40,7 @@ def run_create(
     *,
     actor: Any,
     years: Sequence[int] | None = None,
-    threshold: float = 0.9,
+    threshold: float = DEFAULT_THRESHOLD,
     backend: str = "duckdb",
     parameters: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
@@ -107,27 +109,30 @@ class RecordView:
     has_iin: bool
 
 
-def _source_rows(records: list[LinkedRecord], actor: Any) -> dict[int, RecordView]:
-    from qorgau.registry.models import Person
-    from qorgau.synth.models import RegisterSighting
+def _source_object(record: LinkedRecord, actor: Any) -> tuple[Any, str]:
+    """The police ``Person`` or the ``RegisterRecord`` behind ``record`` that ``actor`` may
+    see (``None`` otherwise), and its pseudonymous label."""
+    from qorgau.registry.models import Person, RegisterRecord
 
+    if record.register == POLICE:
+        person = (
+            restrict(Person.objects.all(), actor, permission=REVIEW_LINKAGE)
+            .filter(pk=record.source_record_id)
+            .first()
+        )
+        return person, f"P-{record.source_record_id:06d}"
+    found = (
+        restrict(RegisterRecord.objects.all(), actor, permission=REVIEW_LINKAGE)
+        .filter(pk=record.source_record_id)
+        .first()
+    )
+    return found, found.label if found else ""
+
+
+def _source_rows(records: list[LinkedRecord], actor: Any) -> dict[int, RecordView]:
     views: dict[int, RecordView] = {}
     for record in records:
-        obj: Any
-        if record.register == "police":
-            obj = (
-                restrict(Person.objects.all(), actor, permission=REVIEW_LINKAGE)
-                .filter(pk=record.source_record_id)
-                .first()
-            )
-            label = f"P-{record.source_record_id:06d}"
-        else:
-            obj = (
-                restrict(RegisterSighting.objects.all(), actor, permission=REVIEW_LINKAGE)
-                .filter(pk=record.source_record_id)
-                .first()
-            )
-            label = f"S-{record.source_record_id:07d}"
+        obj, label = _source_object(record, actor)
         if obj is None:
             continue
         birth = obj.birth_date.isoformat() if obj.birth_date else str(obj.birth_year or "")
@@ -243,17 +248,15 @@ def _recluster(run_id: int, cluster: int) -> None:
 
 def run_evaluate(run: LinkageRun) -> dict[str, Any]:
     """Precision, recall and F1 of the run's clusters as they stand now (after reviews),
-    against the synthetic truth; stored on the run. Empty when a record has no truth."""
+    against the truth keys a registered lookup knows (:mod:`qorgau.linkage.evaluation`);
+    stored on the run. Empty when a record has no known truth (always, on real data)."""
     from qorgau.linkage.quality import cluster_quality
-    from qorgau.synth.models import RegisterSighting, VictimTruth
 
     rows = list(
         LinkedRecord.objects.filter(run=run).values_list("register", "source_record_id", "cluster")
     )
-    # Whole tables rather than long IN lists (SQLite caps the parameters of a query).
-    police = dict(VictimTruth.objects.values_list("person_id", "truth_key"))
-    sightings = dict(RegisterSighting.objects.values_list("pk", "truth_key"))
-    truth = [(police if r == "police" else sightings).get(s) for r, s, _c in rows]
+    keys = truth_keys()
+    truth = [keys.key(register, source) for register, source, _c in rows]
     if not rows or not all(truth):
         return {}
     run.quality = cluster_quality([c for _r, _s, c in rows], truth).as_dict()

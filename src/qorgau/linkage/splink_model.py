@@ -1,10 +1,11 @@
 """The Splink model of a person, shared by every backend (DuckDB here, Spark on a cluster).
 
 The comparisons and blocking rules are written once, as Splink settings in portable SQL, and
-handed to whichever backend runs them: :func:`person_settings` is the same object for DuckDB and
-Spark, so a cluster run scores pairs exactly as a laptop run does. Training follows the Splink 5
-API: the prior from deterministic rules, u from random pairs, m by EM on two blocking rules
-that between them leave every comparison free once.
+handed to whichever backend runs them: :func:`person_spec` is the same object for DuckDB and
+Spark, so a cluster run scores pairs exactly as a laptop run does. Training (the prior from a
+deterministic rule, u from random pairs, m by EM on capped samples of two blocking rules) is
+checked step by step in :mod:`qorgau.linkage.training`; a model that fails a check is never
+used to score.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from qorgau.linkage.training import train
+
 BACKENDS = ("duckdb", "spark")
 
 
@@ -20,15 +23,48 @@ class BackendUnavailable(RuntimeError):
     """The chosen Splink backend cannot run on this machine (e.g. pyspark or Java missing)."""
 
 
+# One side wrote the surname as the first name and the reverse (see records._name_pair).
+_SWAPPED = '"name_pair_l" = "name_pair_r" AND "surname_l" <> "surname_r"'
+
+
 def _null_level(condition: str) -> dict[str, Any]:
     return {"sql_condition": condition, "label_for_charts": "missing", "is_null_level": True}
 
 
-def _jaro_winkler(column: str, thresholds: tuple[float, ...]) -> dict[str, Any]:
+def _exact_level(column: str, *, swaps: bool, tf: bool) -> dict[str, Any]:
+    """Agreement on ``column``; with ``swaps``, a pair whose surname and first name are
+    swapped on one side agrees too (the same ``name_pair``, different surnames).
+
+    With ``tf`` the level's weight is adjusted by how common the value is (Splink's term
+    frequency adjustment): two records sharing a rare surname say more than two Ахметовы.
+    Splink takes the larger of the two sides' frequencies, so a swapped pair is weighed by the
+    frequency of the name where it belongs.
+    """
+    condition = f'"{column}_l" = "{column}_r"'
+    label = "exact"
+    if swaps:
+        condition = f"{condition} OR ({_SWAPPED})"
+        label = "exact (or swapped with the other name)"
+    level: dict[str, Any] = {"sql_condition": condition, "label_for_charts": label}
+    if tf:
+        level["tf_adjustment_column"] = column
+        level["tf_adjustment_weight"] = 1.0
+        # The level is not a plain l = r (the swap), so Splink must take this level's own u.
+        level["disable_tf_exact_match_detection"] = True
+    return level
+
+
+def _jaro_winkler(
+    column: str,
+    thresholds: tuple[float, ...],
+    *,
+    swaps: bool = False,
+    tf: bool = False,
+) -> dict[str, Any]:
     """Exact / Jaro–Winkler bands / else on a name key, missing on either side is neutral."""
     levels = [
         _null_level(f'"{column}_l" IS NULL OR "{column}_r" IS NULL'),
-        {"sql_condition": f'"{column}_l" = "{column}_r"', "label_for_charts": "exact"},
+        _exact_level(column, swaps=swaps, tf=tf),
     ]
     for threshold in thresholds:
         levels.append(
@@ -42,20 +78,44 @@ def _jaro_winkler(column: str, thresholds: tuple[float, ...]) -> dict[str, Any]:
     return {"output_column_name": column, "comparison_levels": levels}
 
 
+_BOTH_DATES = '"birth_date_l" IS NOT NULL AND "birth_date_r" IS NOT NULL'
+_ONE_DATE_MISSING = '("birth_date_l" IS NULL OR "birth_date_r" IS NULL)'
+# A slip of the pen between two full ISO dates: the same day and month (the year mistyped),
+# day and month swapped in the same year, or a single digit wrong.
+_DATE_SLIP = (
+    'substr("birth_date_l", 6, 5) = substr("birth_date_r", 6, 5) '
+    'OR (substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4) '
+    'AND substr("birth_date_l", 6, 2) = substr("birth_date_r", 9, 2) '
+    'AND substr("birth_date_l", 9, 2) = substr("birth_date_r", 6, 2)) '
+    'OR levenshtein("birth_date_l", "birth_date_r") <= 1'
+)
+
+
 def _birth() -> dict[str, Any]:
-    """Full date where both have it; otherwise the year, which some registers keep alone."""
+    """Birth, in levels that keep apart what the registers mix up.
+
+    Two full dates are either the same, a slip of the pen (:data:`_DATE_SLIP`), or different —
+    and different full dates are strong evidence of two persons (two sisters, six years
+    apart). Where one side keeps only the year, the same year is a level of its own: it must
+    not borrow the weight of "two different dates in the same year".
+    """
     return {
         "output_column_name": "birth",
         "comparison_levels": [
             _null_level('"birth_year_l" IS NULL OR "birth_year_r" IS NULL'),
             {"sql_condition": '"birth_date_l" = "birth_date_r"', "label_for_charts": "same date"},
             {
-                "sql_condition": '"birth_year_l" = "birth_year_r"',
-                "label_for_charts": "same year",
+                "sql_condition": f"{_BOTH_DATES} AND ({_DATE_SLIP})",
+                "label_for_charts": "a slip (one digit, day/month swapped, year mistyped)",
             },
             {
-                "sql_condition": 'abs("birth_year_l" - "birth_year_r") <= 1',
-                "label_for_charts": "one year apart",
+                "sql_condition": f'{_ONE_DATE_MISSING} AND "birth_year_l" = "birth_year_r"',
+                "label_for_charts": "same year, a side with the year only",
+            },
+            {
+                "sql_condition": f'{_ONE_DATE_MISSING} AND abs("birth_year_l" - "birth_year_r") '
+                "<= 1",
+                "label_for_charts": "one year apart, a side with the year only",
             },
             {"sql_condition": "ELSE", "label_for_charts": "different"},
         ],
@@ -95,14 +155,30 @@ def _block(*columns: str) -> dict[str, Any]:
     return {"blocking_rule": " AND ".join(f'l."{c}" = r."{c}"' for c in columns)}
 
 
+def _block_sql(*conditions: str) -> dict[str, Any]:
+    return {"blocking_rule": " AND ".join(conditions)}
+
+
+def _prefix(column: str, length: int) -> str:
+    return f'substr(l."{column}", 1, {length}) = substr(r."{column}", 1, {length})'
+
+
+_SAME_REGION = 'l."region_code" = r."region_code"'
+
+
 @dataclass(frozen=True)
 class ModelSpec:
-    """Everything a backend needs besides the data: settings and how to train."""
+    """Everything a backend needs besides the data: settings and how to train.
+
+    ``em_max_pairs`` caps the pairs each EM step samples from its blocking rule, so that
+    training grows with the data, not with the square of a common name's block.
+    """
 
     settings: dict[str, Any]
     deterministic_rules: list[str]
     deterministic_recall: float
     em_blocking_rules: list[str]
+    em_max_pairs: float = 1e6
     columns: tuple[str, ...] = field(default=())
 
 
@@ -110,6 +186,7 @@ PERSON_COLUMNS = (
     "unique_id",
     "surname",
     "first_name",
+    "name_pair",
     "patronymic",
     "birth_date",
     "birth_year",
@@ -119,31 +196,43 @@ PERSON_COLUMNS = (
 )
 
 
-def person_spec(*, max_iterations: int = 20) -> ModelSpec:
+def _person_blocking_rules() -> list[dict[str, Any]]:
+    """OR-ed, so that a typo, a swap or a missing field in one key does not lose the pair
+    (methods.md §4.3: one blocking key capped FEBRL's recall at 0.65). Most pairs stay within
+    a region; two rules catch a person seen in two regions."""
+    return [
+        # A typo in one name (clerks rarely miss the first letter), the other exact.
+        _block_sql('l."surname" = r."surname"', _prefix("first_name", 1), _SAME_REGION),
+        _block_sql('l."first_name" = r."first_name"', _prefix("surname", 1), _SAME_REGION),
+        # Typos in both names, past their third letter.
+        _block_sql(_prefix("surname", 3), _prefix("first_name", 3), _SAME_REGION),
+        # Surname and first name swapped on one side.
+        _block("name_pair", "region_code"),
+        _block("surname", "birth_year", "region_code"),
+        _block("first_name", "birth_year", "region_code"),
+        _block("birth_date", "region_code"),
+        _block("surname", "first_name", "birth_year"),
+        _block("first_name", "patronymic", "birth_year"),
+    ]
+
+
+def person_spec(*, max_iterations: int = 50) -> ModelSpec:
     """The person model of the registers: normalised names, birth, sex, place."""
     settings = {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "comparisons": [
-            _jaro_winkler("surname", (0.94, 0.86)),
-            _jaro_winkler("first_name", (0.94, 0.86)),
+            _jaro_winkler("surname", (0.94, 0.86), swaps=True, tf=True),
+            _jaro_winkler("first_name", (0.94, 0.86), swaps=True, tf=True),
             _jaro_winkler("patronymic", (0.9,)),
             _birth(),
             _exact("sex"),
             _place(),
         ],
-        # OR-ed, so that a typo or a missing field in one key does not lose the pair
-        # (methods.md §4.3: one blocking key capped FEBRL's recall at 0.65). Most pairs stay
-        # within a region; the last two rules catch a person seen in two regions.
-        "blocking_rules_to_generate_predictions": [
-            _block("surname", "first_name", "region_code"),
-            _block("surname", "birth_year", "region_code"),
-            _block("first_name", "birth_year", "region_code"),
-            _block("surname", "first_name", "birth_year"),
-            _block("first_name", "patronymic", "birth_year"),
-        ],
+        "blocking_rules_to_generate_predictions": _person_blocking_rules(),
         "probability_two_random_records_match": 1e-4,
         "max_iterations": max_iterations,
+        "em_convergence": 1e-4,
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
     }
@@ -154,9 +243,12 @@ def person_spec(*, max_iterations: int = 20) -> ModelSpec:
             'AND l."birth_date" = r."birth_date"',
         ],
         deterministic_recall=0.6,
+        # Between them, the two rules leave every comparison free once: the first trains
+        # birth, sex, place and patronymic; the second (a full date in one region: mostly the
+        # same person) trains the names.
         em_blocking_rules=[
             'l."surname" = r."surname" AND l."first_name" = r."first_name"',
-            'l."birth_year" = r."birth_year" AND l."region_code" = r."region_code"',
+            'l."birth_date" = r."birth_date" AND l."region_code" = r."region_code"',
         ],
         columns=PERSON_COLUMNS,
     )
@@ -186,7 +278,8 @@ def febrl_spec() -> ModelSpec:
             _block("surname", "suburb"),
         ],
         "probability_two_random_records_match": 1 / 5000,
-        "max_iterations": 20,
+        "max_iterations": 50,
+        "em_convergence": 1e-4,
         "retain_matching_columns": False,
     }
     return ModelSpec(
@@ -229,6 +322,15 @@ def _input_table(api: Any, frame: Any, backend: str) -> Any:
     return frame
 
 
+@dataclass(frozen=True)
+class Prediction:
+    """The scored pairs (pandas: ``unique_id_l``, ``unique_id_r``, ``match_probability``) and
+    the trained model's diagnostics (:func:`qorgau.linkage.training.model_diagnostics`)."""
+
+    pairs: Any
+    model: dict[str, Any]
+
+
 def predict(
     frame: Any,
     spec: ModelSpec,
@@ -240,10 +342,13 @@ def predict(
     max_pairs: float = 2e6,
     api: Any = None,
     log: Any = None,
-) -> Any:
+) -> Prediction:
     """Train the model on ``frame`` (or the two ``frames`` of a link job), score every blocked
-    pair and return those at or above ``threshold`` as a pandas frame with ``unique_id_l``,
-    ``unique_id_r`` and ``match_probability``."""
+    pair and return those at or above ``threshold``, with the model's diagnostics.
+
+    Raises :class:`qorgau.linkage.training.TrainingFailed` when a training step fails its
+    checks: nothing is scored with a broken model.
+    """
     from splink import Linker
 
     splink_logger = logging.getLogger("splink")
@@ -266,7 +371,7 @@ def _predict(
     api: Any,
     log: Any,
     Linker: Any,  # noqa: N803 - the class, imported lazily by the caller
-) -> Any:
+) -> Prediction:
     api = api or backend_api(backend)
     tables = frames if frames is not None else [frame]
     registered = [api.register(_input_table(api, t, backend)) for t in tables]
@@ -276,24 +381,8 @@ def _predict(
         log_level=logging.ERROR,
     )
     say = log or (lambda message: None)
-    say("estimating the prior probability of a match")
-    try:
-        linker.training.estimate_probability_two_random_records_match(
-            spec.deterministic_rules, recall=spec.deterministic_recall
-        )
-    except Exception as exc:  # too few deterministic matches in a small extract
-        say(f"prior kept at its default ({exc})")
-    say("estimating u from random pairs")
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    for rule in spec.em_blocking_rules:
-        say(f"estimating m by expectation maximisation on {rule}")
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
-            )
-        except Exception as exc:  # e.g. no pairs under this rule in a small extract
-            say(f"EM on {rule} skipped ({exc})")
+    model = train(linker, spec, seed=seed, max_pairs=max_pairs, say=say)
     say("scoring the blocked pairs")
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     result = predictions.as_pandas_dataframe()
-    return result[["unique_id_l", "unique_id_r", "match_probability"]]
+    return Prediction(result[["unique_id_l", "unique_id_r", "match_probability"]], model)

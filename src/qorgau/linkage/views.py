@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy
 from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.accounts.roles import REVIEW_LINKAGE, RUN_LINKAGE, VIEW_AGGREGATES
 from qorgau.linkage import selectors, services
-from qorgau.linkage.models import CandidatePair, LinkageRun, PairStatus, RunStatus
+from qorgau.linkage.models import (
+    DEFAULT_THRESHOLD,
+    CandidatePair,
+    LinkageRun,
+    PairStatus,
+    RunStatus,
+)
 
 
 class StartRunForm(forms.Form):
@@ -28,7 +34,10 @@ class StartRunForm(forms.Form):
         help_text=gettext_lazy("e.g. 2024 or 2022-2024; empty for every year"),
     )
     threshold = forms.FloatField(
-        label=gettext_lazy("Match threshold"), min_value=0.5, max_value=0.999, initial=0.9
+        label=gettext_lazy("Match threshold"),
+        min_value=0.5,
+        max_value=0.999,
+        initial=DEFAULT_THRESHOLD,
     )
 
     def clean_years(self) -> list[int]:
@@ -106,6 +115,7 @@ def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "in_progress": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
             "by_year": selectors.cluster_counts(run) if run.status == RunStatus.FINISHED else [],
+            "model_rows": selectors.model_rows(run),
             "decisions": {
                 status: run.pairs.filter(status=status).count() for status in PairStatus.values
             },

@@ -7,10 +7,8 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self) -> None:
-        from qorgau.monitoring import recount, synthesis
+        from qorgau.monitoring import recount
         from qorgau.monitoring.measures import counted_records_register
-        from qorgau.synth.parts import part_register
 
-        part_register("monitoring", synthesise=synthesis.synthesise, clear=synthesis.clear)
         counted_records_register()
         recount.connect()

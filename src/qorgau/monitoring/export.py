@@ -9,12 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-
 from qorgau.monitoring.catalogue import catalogue_load
-from qorgau.monitoring.disclosure import CountTable, suppress
 from qorgau.monitoring.models import IndicatorValue
 from qorgau.monitoring.periods import Period
+from qorgau.monitoring.release import release_protect
 from qorgau.territory.models import Level, Territory
 
 COLUMNS = [
@@ -29,7 +27,7 @@ COLUMNS = [
     "low",
     "high",
 ]
-SUPPRESSED = None
+PUBLIC_COLUMNS = [*COLUMNS, "note"]
 
 
 @dataclass
@@ -43,17 +41,16 @@ def export_rows(
     period: Period,
     public: bool,
     indicators: Sequence[str] | None = None,
-    threshold: int | None = None,
     on_todays_map: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per indicator, territory of ``level`` and breakdown, plus the country total.
 
-    With ``public`` the counts below the threshold, the counts that would reveal them through
-    the published national total, and every figure derived from them are withheld (``None``).
+    With ``public`` every count is perturbed by the cell-key method (``monitoring.release``),
+    rates are recomputed from the perturbed counts, and a rate over a perturbed count
+    denominator below ten is withheld (``None``, with the reason in ``note``).
     With ``on_todays_map`` figures of territories that no longer exist are handed to today's
     territories in proportion to the population each took over (the 2022 reform).
     """
-    limit: int = threshold or settings.QORGAU_DISCLOSURE_THRESHOLD
     catalogue = catalogue_load()
     codes = list(indicators) if indicators else [i.code for i in catalogue.indicators]
     territories = {t.pk: t for t in Territory.objects.filter(level__in=[Level.COUNTRY, level])}
@@ -80,10 +77,11 @@ def export_rows(
     if on_todays_map:
         rows = _on_todays_map(rows, territories)
     if public:
-        _protect(rows, limit)
+        release_protect(rows, period)
     for row in rows:
         row.pop("_level")
         row.pop("_territory_id")
+        row.pop("_mapped", None)
     return rows
 
 
@@ -111,6 +109,7 @@ def _on_todays_map(
                     "numerator": 0.0,
                     "denominator": None,
                     "_level": current.level,
+                    "_mapped": True,
                 },
             )
             target["numerator"] += row["numerator"] * float(share)
@@ -128,29 +127,12 @@ def _on_todays_map(
     )
 
 
-def _protect(rows: list[dict[str, Any]], threshold: int) -> None:
-    """Suppress per (indicator, breakdown) table: the units' numerators beside the national one."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault((row["indicator"], row["breakdown"]), []).append(row)
-    for group in groups.values():
-        units = [r for r in group if r["_level"] != Level.COUNTRY]
-        table = CountTable({(r["territory_code"], "n"): round(r["numerator"]) for r in units})
-        hidden = suppress(table, threshold) if units else set()
-        hidden_codes = {code for code, _col in hidden}
-        for row in group:
-            small = row["_level"] == Level.COUNTRY and 0 < row["numerator"] < threshold
-            if row["territory_code"] in hidden_codes or small:
-                for name in ("numerator", "value", "low", "high"):
-                    row[name] = SUPPRESSED
-
-
 def render(rows: list[dict[str, Any]], fmt: str) -> bytes:
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1).encode()
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+        writer = csv.DictWriter(buffer, fieldnames=_columns(rows))
         writer.writeheader()
         writer.writerows(rows)
         return buffer.getvalue().encode("utf-8-sig")
@@ -159,10 +141,16 @@ def render(rows: list[dict[str, Any]], fmt: str) -> bytes:
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("indicators")
-        sheet.append(COLUMNS)
+        columns = _columns(rows)
+        sheet.append(columns)
         for row in rows:
-            sheet.append([row[name] for name in COLUMNS])
+            sheet.append([row[name] for name in columns])
         buffer_bytes = io.BytesIO()
         book.save(buffer_bytes)
         return buffer_bytes.getvalue()
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Public rows carry a note (why a rate is not published) after the figures."""
+    return PUBLIC_COLUMNS if rows and "note" in rows[0] else COLUMNS

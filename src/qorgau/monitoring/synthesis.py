@@ -4,12 +4,12 @@ For the last 24 complete months of the latest synthetic run, every body that rep
 sends its month, with figures drawn from the same simulated country as the registry:
 
 * a crisis centre in every region (the agency the coordinating bodies also use): its clients
-  are the region's crisis-centre sightings of the month (women, children and men by the
-  sighting's sex and age), about 0.4 shelter beds per 10,000 women, an average stay of ten
-  days, a third referred by the police;
+  are the region's synthetic crisis-centre records of the month (``RegisterRecord``; women,
+  children and men by the record's sex and age), about 0.4 shelter beds per 10,000 women, an
+  average stay of ten days, a third referred by the police;
 * a family support centre in every region: the families seen by social services;
-* every district's health facilities (the health sightings, a third reported to the police),
-  its 111 calls (the 111 sightings, half passed on) and its schools (the children of incidents
+* every district's health facilities (the health records, a third reported to the police),
+  its 111 calls (the 111 records, half passed on) and its schools (the children of incidents
   where children were present, a share of them reported and helped).
 
 The workflow is realistic too: most months are accepted, about one in ten was submitted after
@@ -32,7 +32,7 @@ from django.db import transaction
 from qorgau.accounts.models import Organisation, OrganisationKind
 from qorgau.monitoring.aggregates import forms_load
 from qorgau.monitoring.models import AggregateFigure, AggregateReport, ReportStatus
-from qorgau.registry.models import Incident
+from qorgau.registry.models import Incident, RegisterRecord
 from qorgau.territory.models import Level, Territory, TerritoryPopulation
 
 SOURCE = "synth"
@@ -64,15 +64,13 @@ def _months(last_day: dt.date) -> list[Month]:
     return sorted(months)
 
 
-def _sightings(
+def _register_counts(
     first: dt.date, region_of: dict[int, int]
 ) -> dict[tuple[str, int, Month], Counter[str]]:
-    """Register sightings from ``first`` on, counted as women, children and men by
+    """Synthetic register records from ``first`` on, counted as women, children and men by
     (register, territory, month), the territory being the district and also its region."""
-    from qorgau.synth.models import RegisterSighting
-
     found: dict[tuple[str, int, Month], Counter[str]] = {}
-    rows = RegisterSighting.objects.filter(seen_on__gte=first).values_list(
+    rows = RegisterRecord.objects.filter(source=SOURCE, seen_on__gte=first).values_list(
         "register", "district_id", "seen_on", "sex", "birth_year"
     )
     for register, district, seen, sex, born in rows.iterator(chunk_size=5000):
@@ -180,7 +178,7 @@ def synthesise(*, seed: int, progress: Callable[[str], Any] | None = None) -> di
     regions = list(Territory.objects.current().filter(level=Level.REGION).order_by("kato_code"))
     districts = list(Territory.objects.current().filter(level=Level.DISTRICT).order_by("kato_code"))
     region_of = {d.pk: d.parent_id for d in districts if d.parent_id}
-    sightings = _sightings(first, region_of)
+    registered = _register_counts(first, region_of)
     children = _children_present(first, zone)
     women = dict(
         TerritoryPopulation.objects.filter(
@@ -222,7 +220,7 @@ def synthesise(*, seed: int, progress: Callable[[str], Any] | None = None) -> di
                 state = _state(rng, month, month == months[-1], due_day, zone)
                 if state is None:
                     continue
-                seen = sightings.get((register_of.get(code, ""), territory, month), Counter())
+                seen = registered.get((register_of.get(code, ""), territory, month), Counter())
                 reports.append(
                     AggregateReport(
                         form=code,

@@ -9,7 +9,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.http import AuthenticatedHttpRequest
-from qorgau.accounts.roles import VIEW_AGGREGATES
+from qorgau.accounts.roles import VIEW_AGGREGATES, Role
+from qorgau.audit.models import AuditAction
+from qorgau.audit.services import audit_record
 from qorgau.monitoring import charts, selectors
 from qorgau.monitoring.aggregates import reports_overdue
 from qorgau.monitoring.catalogue import Indicator, catalogue_load
@@ -17,6 +19,7 @@ from qorgau.monitoring.export import export_rows
 from qorgau.monitoring.export import render as render_table
 from qorgau.monitoring.models import Alert, IndicatorValue
 from qorgau.monitoring.periods import Period, PeriodError, period_parse
+from qorgau.monitoring.release import MAX_PERTURBATION, MIN_DENOMINATOR
 from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
 
@@ -28,6 +31,9 @@ CONTENT_TYPES = {
     "svg": "image/svg+xml",
     "png": "image/png",
 }
+# Country-wide statistical work needs the exact small-area figures; every other role with the
+# dashboards downloads the public release (the dashboards stay exact within the user's reach).
+EXACT_DOWNLOAD_ROLES = frozenset({Role.NATIONAL_ANALYST, Role.DATA_STEWARD})
 
 
 def _period(request: HttpRequest) -> Period | None:
@@ -171,16 +177,30 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404(_("No indicator has been computed yet."))
     level = Level.DISTRICT if request.GET.get("level") == "district" else Level.REGION
     codes = request.GET.getlist("indicator") or None
-    rows = export_rows(level=level, period=period, public=False, indicators=codes)
+    exact = _may_download_exact(request)
+    rows = export_rows(level=level, period=period, public=not exact, indicators=codes)
+    if exact:
+        audit_record(
+            action=AuditAction.EXPORT,
+            request=request,
+            object_type="monitoring.indicatorvalue",
+            reason="exact small-area figures",
+            details={"period": period.code, "level": int(level), "format": fmt, "rows": len(rows)},
+        )
     response = HttpResponse(render_table(rows, fmt), content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = (
-        f'attachment; filename="qorgau-indicators-{period.code}.{fmt}"'
-    )
+    name = "indicators" if exact else "open-data"
+    response["Content-Disposition"] = f'attachment; filename="qorgau-{name}-{period.code}.{fmt}"'
     return response
 
 
+def _may_download_exact(request: HttpRequest) -> bool:
+    """Unperturbed figures of small areas only for the roles whose work is the statistics."""
+    user = request.user
+    return bool(user.is_superuser or getattr(user, "role", "") in EXACT_DOWNLOAD_ROLES)
+
+
 def public_statistics(request: HttpRequest) -> HttpResponse:
-    """Open data for anyone, with small counts suppressed."""
+    """Open data for anyone: the public release, every count perturbed (``monitoring.release``)."""
     period = _period(request)
     fmt = request.GET.get("format", "")
     rows = export_rows(level=Level.REGION, period=period, public=True) if period else []
@@ -193,7 +213,13 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monitoring/public.html",
-        {"period": period, "rows": rows[:400], "catalogue": catalogue_load()},
+        {
+            "period": period,
+            "rows": rows[:400],
+            "catalogue": catalogue_load(),
+            "max_perturbation": MAX_PERTURBATION,
+            "min_denominator": MIN_DENOMINATOR,
+        },
     )
 
 

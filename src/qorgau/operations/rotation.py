@@ -38,7 +38,7 @@ Progress = Callable[[str], None]
 # step is the same for all of them, because the chain is applied over the base HMAC.
 PSEUDONYM_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("registry", "Person", "iin_pseudonym"),
-    ("synth", "RegisterSighting", "iin_pseudonym"),
+    ("registry", "RegisterRecord", "iin_pseudonym"),
     ("citizens", "CitizenReport", "receipt_digest"),
 )
 MIN_KEY_LENGTH = 32

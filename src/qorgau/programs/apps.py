@@ -17,8 +17,3 @@ class ProgramsConfig(AppConfig):
             MEASURE_FIELDS.setdefault(name, set())
             ADDITIVE_MEASURES.add(name)  # each row weighs 1 and counts on its own day
         counted_records_register()
-
-        from qorgau.programs import synthesis
-        from qorgau.synth.parts import part_register
-
-        part_register("programs", synthesise=synthesis.synthesise, clear=synthesis.clear)

@@ -34,6 +34,7 @@ from qorgau.accounts.roles import (
 )
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
+from qorgau.lib.tabular import safe_row
 from qorgau.programs import charts, forms, selectors, services
 from qorgau.programs.evaluation import CAVEAT, HORIZONS, Evaluation, evaluate
 from qorgau.programs.importing import attendance_import_file
@@ -538,7 +539,7 @@ def _csv(name: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

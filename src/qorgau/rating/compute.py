@@ -8,7 +8,9 @@ ASEM example of COINr is reproduced exactly (see ``tests/test_asem.py``):
    point at a time (up to 5 points); if still flagged, the original values are log-transformed
    instead (COINr ``Treat`` defaults: ``winsorise`` then ``log_CT``);
 3. normalisation: min–max, z-score, rank or distance to a target, after multiplying by the
-   direction so that higher is always better;
+   direction so that higher is always better (:mod:`qorgau.rating.normalisation`: values
+   within 1e-9 of each other, relative to the indicator's scale, are equal, and an indicator
+   the same for every unit is left out, since it cannot tell them apart);
 4. weighting: the method's weights, equal weights, or weights from the first principal
    component of each group's children;
 5. aggregation level by level up the hierarchy (indicators → dimensions → … → index), weighted
@@ -20,16 +22,24 @@ is one vectorised pass (``uncertainty``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
+from qorgau.rating.normalisation import (
+    Array,
+    constant_columns,
+    merge_near_ties,
+    nanmean,
+    nanmedian,
+    nanstat,
+    normalise,
+    ranks_of,
+)
 
-NORMALISATIONS = ("minmax", "zscore", "rank", "target")
 AGGREGATIONS = ("arithmetic", "geometric")
 WEIGHTINGS = ("expert", "equal", "pca")
 IMPUTATIONS = ("none", "mean", "median", "group_mean", "worst")
@@ -182,50 +192,25 @@ def impute(
         for label in np.unique(labels):
             rows = labels == label
             with np.errstate(all="ignore"):
-                means = _nanmean(x[..., rows, :], axis=-2)
+                means = nanmean(x[..., rows, :], axis=-2)
             fill = np.broadcast_to(means[..., None, :], out[..., rows, :].shape)
             block = out[..., rows, :]
             block[np.isnan(block)] = fill[np.isnan(block)]
             out[..., rows, :] = block
     else:
         if method == "mean":
-            fill = _nanmean(x, axis=-2)
+            fill = nanmean(x, axis=-2)
         elif method == "median":
-            fill = _nanmedian(x)
+            fill = nanmedian(x)
         elif method == "worst":
-            worst_high = _nanstat(np.nanmin, x)
-            worst_low = _nanstat(np.nanmax, x)
+            worst_high = nanstat(np.nanmin, x)
+            worst_low = nanstat(np.nanmax, x)
             fill = np.where(directions > 0, worst_high, worst_low)
         else:
             raise ValueError(f"unknown imputation {method!r}")
         full = np.broadcast_to(np.expand_dims(fill, -2), x.shape)
         out[missing] = full[missing]
     return out, missing & ~np.isnan(out)
-
-
-def _nanmean(x: Array, axis: int) -> Array:
-    count = np.sum(~np.isnan(x), axis=axis)
-    total = np.nansum(x, axis=axis)
-    with np.errstate(all="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
-def _nanmedian(x: Array) -> Array:
-    """Median over units ignoring NaN (NumPy's ``nanmedian`` goes through masked arrays)."""
-    ordered = np.sort(x, axis=-2)  # NaN last
-    count = np.sum(~np.isnan(x), axis=-2, keepdims=True)
-    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0), axis=-2)
-    high = np.take_along_axis(ordered, np.maximum(count // 2, 0), axis=-2)
-    return np.where(count > 0, (low + high) / 2, np.nan)[..., 0, :]
-
-
-def _nanstat(function: Callable[..., Array], x: Array) -> Array:
-    """A nan-aware statistic over units that returns NaN (quietly) for an empty column."""
-    if not np.isnan(x).any():
-        return np.asarray(function(x, axis=-2), dtype=np.float64)
-    empty = np.all(np.isnan(x), axis=-2)
-    safe = np.where(np.broadcast_to(np.expand_dims(empty, -2), x.shape), 0.0, x)
-    return np.where(empty, np.nan, function(safe, axis=-2))
 
 
 # --- 2. outlier treatment ------------------------------------------------------------------
@@ -303,91 +288,6 @@ def treat(x: Array, treatment: Treatment) -> tuple[Array, list[ColumnTreatment]]
         out[:, j], done = treat_column(x[:, j], treatment)
         log.append(done)
     return out, log
-
-
-# --- 3. normalisation ------------------------------------------------------------------------
-
-
-def normalise(
-    x: Array,
-    directions: Array,
-    method: str = "minmax",
-    scale: tuple[float, float] = (0.0, 100.0),
-    targets: Array | None = None,
-) -> Array:
-    """Normalise each indicator over the units (axis -2), higher always better afterwards.
-
-    * ``minmax``: lo + (hi − lo)·(x − min)/(max − min); a constant column gets the middle;
-    * ``zscore``: (x − mean)/sd (sample sd, as R's ``sd``);
-    * ``rank``: the unit's rank among the units (average for ties), scaled to [lo, hi];
-    * ``target``: distance to a target (COINr ``n_dist2targ``): (x − min)/(target − min)
-      scaled to [lo, hi] and capped at hi, so reaching the target is full marks.
-    """
-    y = x * directions
-    lo, hi = scale
-    with np.errstate(all="ignore"):
-        if method == "minmax":
-            low = _nanstat(np.nanmin, y)[..., None, :]
-            span = _nanstat(np.nanmax, y)[..., None, :] - low
-            return np.where(span > 0, lo + (hi - lo) * (y - low) / span, (lo + hi) / 2)
-        if method == "zscore":
-            mean = _nanmean(y, axis=-2)[..., None, :]
-            count = np.sum(~np.isnan(y), axis=-2)[..., None, :]
-            sd = np.sqrt(np.nansum((y - mean) ** 2, axis=-2)[..., None, :] / (count - 1))
-            return np.where(sd > 0, (y - mean) / sd, 0.0)
-        if method == "rank":
-            ranks = _average_ranks(y)
-            count = np.sum(~np.isnan(y), axis=-2)[..., None, :]
-            return np.where(count > 1, lo + (hi - lo) * (ranks - 1) / (count - 1), (lo + hi) / 2)
-        if method == "target":
-            if targets is None or np.isnan(targets).any():
-                raise ValueError("distance-to-target normalisation needs a target per indicator")
-            goal = targets * directions
-            low = _nanstat(np.nanmin, y)[..., None, :]
-            share = np.where(goal > low, (y - low) / (goal - low), 1.0)
-            return lo + (hi - lo) * np.minimum(share, 1.0)
-    raise ValueError(f"unknown normalisation {method!r}")
-
-
-def _average_ranks(y: Array) -> Array:
-    """Ranks along axis -2 (1 = lowest), ties averaged, NaN kept."""
-    missing = np.isnan(y)
-    lanes = np.moveaxis(np.where(missing, np.inf, y), -2, -1)
-    ranks = lane_ranks(lanes, ties="average")
-    return np.where(missing, np.nan, np.moveaxis(ranks, -1, -2))
-
-
-def lane_ranks(lanes: Array, ties: str) -> Array:
-    """Ranks along the last axis (1 = lowest); a tie gets its ``"average"`` or ``"min"`` rank.
-
-    SciPy's ``rankdata`` computed with one sort per lane after laying the lanes out
-    contiguously: for Monte Carlo draws (each indicator of each draw is a lane) this is several
-    times faster than ``rankdata`` along a strided axis.
-    """
-    lanes = np.ascontiguousarray(lanes)
-    order = np.argsort(lanes, axis=-1)
-    ordered = np.take_along_axis(lanes, order, axis=-1)
-    n = lanes.shape[-1]
-    position = np.arange(n, dtype=np.float64)
-    starts = np.empty(ordered.shape, dtype=bool)
-    starts[..., :1] = True
-    np.not_equal(ordered[..., 1:], ordered[..., :-1], out=starts[..., 1:])
-    if starts.all():
-        by_order = np.broadcast_to(position + 1, ordered.shape)
-    else:
-        first = np.maximum.accumulate(np.where(starts, position, 0.0), axis=-1)
-        if ties == "min":
-            by_order = first + 1
-        else:  # a tie's members share the mean of its first and last positions
-            ends = np.empty_like(starts)
-            ends[..., -1:] = True
-            ends[..., :-1] = starts[..., 1:]
-            reversed_last = np.where(ends, position, n - 1.0)[..., ::-1]
-            last = np.minimum.accumulate(reversed_last, axis=-1)[..., ::-1]
-            by_order = (first + last) / 2 + 1
-    ranks = np.empty(lanes.shape)
-    np.put_along_axis(ranks, order, by_order, axis=-1)
-    return ranks
 
 
 # --- 4. weights ------------------------------------------------------------------------------
@@ -524,12 +424,6 @@ def effective_weights(method: Method, weights: dict[str, float]) -> dict[str, fl
     return out
 
 
-def ranks_of(scores: Array) -> Array:
-    """Rank 1 = best (highest score); ties share the best rank; missing scores rank last."""
-    filled = np.where(np.isnan(scores), -np.inf, scores)
-    return lane_ranks(-filled, ties="min")
-
-
 # --- the whole pipeline ----------------------------------------------------------------------
 
 
@@ -548,6 +442,7 @@ class IndexResult:
     groups: dict[str, Array]
     contributions: Array
     dropped: list[str]
+    constant: dict[str, float] = field(default_factory=dict)  # code → the value every unit has
     unit_groups: list[str] | None = None
 
     @property
@@ -581,14 +476,14 @@ def compute_index(
 
     An indicator with no value for any unit is left out (its weight goes to its siblings) and
     listed in ``dropped``; a cell missing for one unit is imputed by the method's rule and
-    flagged (or, under ``none``, the unit is aggregated over what it has).
+    flagged (or, under ``none``, the unit is aggregated over what it has). Values within the
+    tie tolerance are merged first (:mod:`qorgau.rating.normalisation`), and an indicator that
+    is then the same for every unit is left out too, listed in ``constant`` with its value:
+    it cannot tell the units apart, and scaling it would turn rounding noise into 0 and 100.
     """
-    data = np.asarray(data, dtype=np.float64)
+    data = merge_near_ties(np.asarray(data, dtype=np.float64))
     empty = [c for j, c in enumerate(method.codes) if np.all(np.isnan(data[:, j]))]
-    if empty:
-        keep = [j for j, c in enumerate(method.codes) if c not in empty]
-        data = data[:, keep]
-        method = method.without(set(empty))
+    data, method = _leave_out(data, method, empty)
     directions = directions_of(method)
     filled, imputed = impute(data, method.imputation, directions, unit_groups)
     treated, log = (
@@ -596,6 +491,14 @@ def compute_index(
         if treat_data
         else (filled, [ColumnTreatment("none")] * data.shape[1])
     )
+    treated = merge_near_ties(treated)
+    flat = constant_columns(treated)
+    constant = {c: float(np.nanmin(treated[:, j])) for j, c in enumerate(method.codes) if flat[j]}
+    if constant:
+        keep = ~flat
+        imputed, treated, log = imputed[:, keep], treated[:, keep], _kept(log, keep)
+        data, method = _leave_out(data, method, list(constant))
+        directions = directions_of(method)
     normalised = normalise(
         treated, directions, method.normalisation, method.scale, targets_of(method)
     )
@@ -614,8 +517,26 @@ def compute_index(
         groups=groups,
         contributions=contributions,
         dropped=empty,
+        constant=constant,
         unit_groups=list(unit_groups) if unit_groups is not None else None,
     )
+
+
+def _leave_out(data: Array, method: Method, codes: list[str]) -> tuple[Array, Method]:
+    """The table and the method without the indicators ``codes``; refused if none is left."""
+    if not codes:
+        return data, method
+    if len(codes) == len(method.codes):
+        raise ValueError(
+            "no indicator tells the units apart: each one is missing for every unit or "
+            f"the same for every unit ({', '.join(codes)})"
+        )
+    keep = [j for j, c in enumerate(method.codes) if c not in codes]
+    return data[:, keep], method.without(set(codes))
+
+
+def _kept(log: list[ColumnTreatment], keep: NDArray[np.bool_]) -> list[ColumnTreatment]:
+    return [t for t, kept in zip(log, keep, strict=True) if kept]
 
 
 def _contributions(

@@ -18,7 +18,6 @@ import yaml
 from qorgau.rating.compute import (
     AGGREGATIONS,
     IMPUTATIONS,
-    NORMALISATIONS,
     OUTLIER_TREATMENTS,
     WEIGHTINGS,
     GroupSpec,
@@ -27,6 +26,7 @@ from qorgau.rating.compute import (
     Treatment,
     Uncertainty,
 )
+from qorgau.rating.normalisation import NORMALISATIONS
 
 METHODS_DIR = Path(__file__).resolve().parent / "data" / "methods"
 FILE_NAME = re.compile(r"^(?P<name>[a-z0-9][a-z0-9_-]*)-v(?P<version>\d+)\.yaml$")
@@ -345,6 +345,30 @@ def _check_catalogue(method: Method, catalogue: Any) -> None:
                 catalogue.get(code)
             except KeyError:
                 raise MethodError(f"flags[{n}]", f"{code!r} is not in the catalogue") from None
+
+
+def check_gaps_never_reward(method: Method) -> None:
+    """Refuse a method for the rating of akimats under which a missing value can raise a rank.
+
+    Only ``worst`` qualifies (``docs/rating.md``, "Missing values"): ``mean``, ``median`` and
+    ``group_mean`` give a territory whose figure is missing the average of the others, and
+    ``none`` the average of its own other indicators; either can lift a territory whose
+    estimate was refused above one that reported a poor figure. Old versions stay readable
+    (their runs are kept); only storing and running are refused.
+    """
+    if method.imputation != "worst":
+        raise MethodError(
+            "imputation",
+            f"{method.imputation!r} can reward a missing value; the rating of akimats counts a "
+            "missing value as the worst value observed for that indicator (imputation: worst)",
+        )
+    rewarding = [m for m in method.uncertainty.imputations if m != "worst"]
+    if rewarding:
+        raise MethodError(
+            "uncertainty.imputations",
+            f"{', '.join(rewarding)} can reward a missing value in some draws; list only worst "
+            "or leave the list out",
+        )
 
 
 def builtin_files() -> list[tuple[str, int, Path]]:

@@ -55,6 +55,13 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+class Missing(models.TextChoices):
+    """Why a territory has no value for an indicator (it is then filled by the method's rule)."""
+
+    NO_VALUE = "no_value", _("no value for the year")
+    ESTIMATE_REFUSED = "estimate_refused", _("the hidden-violence estimate was refused")
+
+
 class RatingRun(models.Model):
     method = models.ForeignKey(
         RatingMethod, verbose_name=_("method"), on_delete=models.PROTECT, related_name="runs"
@@ -148,6 +155,15 @@ class RatingIndicatorResult(models.Model):
     contribution = models.FloatField(_("contribution"), null=True)
     weight = models.FloatField(_("share of the index"), null=True)
     imputed = models.BooleanField(_("imputed"), default=False)
+    missing = models.CharField(
+        _("why the value is missing"), max_length=20, choices=Missing.choices, blank=True
+    )
+    missing_detail = models.TextField(_("details of why the value is missing"), blank=True)
+    constant = models.BooleanField(
+        _("the same in every territory (no weight)"),
+        default=False,
+        help_text=_("An indicator that cannot tell the territories apart carries no weight."),
+    )
     previous_value = models.FloatField(_("value last year"), null=True)
     gain = models.FloatField(_("score gain if improved"), null=True)
     rank_if_improved = models.PositiveIntegerField(_("rank if improved"), null=True)

@@ -17,17 +17,14 @@ from django.utils import timezone
 
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.monitoring.models import IndicatorValue
-from qorgau.rating.compute import (
-    Array,
-    IndexResult,
-    compute_index,
-    effective_weights,
-)
+from qorgau.rating.compute import IndexResult, compute_index, effective_weights
+from qorgau.rating.gaps import Reason, missing_reasons
 from qorgau.rating.methods import (
     DEFAULT_METHOD,
     MethodError,
     MethodFile,
     builtin_files,
+    check_gaps_never_reward,
     content_hash,
     method_parse,
 )
@@ -39,6 +36,7 @@ from qorgau.rating.models import (
     RatingRun,
     RunStatus,
 )
+from qorgau.rating.normalisation import Array
 from qorgau.rating.uncertainty import UncertaintyResult, improvements, monte_carlo
 from qorgau.territory.models import Level as TerritoryLevel
 from qorgau.territory.models import Territory
@@ -76,6 +74,7 @@ def method_load(stored: RatingMethod) -> MethodFile:
 def method_store(*, text: str, actor: Any = None, note: str = "") -> RatingMethod:
     """Validate a method file and store it as a new version; an existing version is refused."""
     parsed = method_parse(text, catalogue=catalogue_load())
+    check_gaps_never_reward(parsed.method)
     method_sync_builtin()
     name, version = parsed.method.name, parsed.method.version
     newest = RatingMethod.objects.filter(name=name).aggregate(v=Max("version"))["v"] or 0
@@ -202,9 +201,14 @@ def rating_run(
     actor: Any = None,
     progress: Progress | None = None,
 ) -> RatingRun:
-    """Run a method on the stored indicator values of ``year``; the run is kept for good."""
+    """Run a method on the stored indicator values of ``year``; the run is kept for good.
+
+    A method under which a missing value could raise a rank is refused before anything is
+    stored (:func:`check_gaps_never_reward`); its old runs stay as they were.
+    """
     stored = method or method_current()
     parsed = method_load(stored).method
+    check_gaps_never_reward(parsed)
     uncertainty = parsed.uncertainty
     run = RatingRun.objects.create(
         method=stored,
@@ -272,9 +276,10 @@ def _execute(run: RatingRun, method: Any, progress: Progress | None) -> None:
     gain, rank_if = improvements(result)
     before = _previous(previous, method)
     flags = _flags(method.flags, flags_now, flags_before)
+    reasons = missing_reasons(current.units, current.codes, current.value, run.year)
     summary.update(_summary(result, spread))
     with transaction.atomic():
-        _store(run, result, spread, current, previous, before, gain, rank_if, flags)
+        _store(run, result, spread, current, previous, before, gain, rank_if, flags, reasons)
         run.summary = summary
         run.status = RunStatus.DONE
         run.progress = 100
@@ -341,7 +346,9 @@ def _summary(result: IndexResult, spread: UncertaintyResult) -> dict[str, Any]:
             }
             for code, t in zip(result.method.codes, result.treatments, strict=True)
         },
+        "imputation": result.method.imputation,
         "imputed_cells": int(result.imputed.sum()),
+        "constant": {k: round(v, 6) for k, v in result.constant.items()},
         "factors": list(spread.factors),
         "sensitivity": {k: round(v, 4) for k, v in spread.sensitivity.items()},
         "pairwise": None
@@ -365,9 +372,9 @@ def _store(
     gain: Array,
     rank_if: Array,
     flags: list[list[str]],
+    reasons: dict[tuple[int, str], Reason],
 ) -> None:
     threshold = result.method.uncertainty.real_difference
-    shares = effective_weights(result.method, result.weights)
     ranks = result.rank
     previous_ranks = before.rank if before is not None else None
     for i, unit in enumerate(current.units):
@@ -389,25 +396,65 @@ def _store(
             previous_score=_num(before.score[i]) if before is not None else None,
             previous_rank=int(previous_ranks[i]) if previous_ranks is not None else None,
         )
-        RatingIndicatorResult.objects.bulk_create(
-            [
-                RatingIndicatorResult(
-                    result=row,
-                    indicator=code,
-                    value=_num(result.raw[i, j]),
-                    low=_num(current.low[i, current.codes.index(code)]),
-                    high=_num(current.high[i, current.codes.index(code)]),
-                    normalised=_num(result.normalised[i, j]),
-                    contribution=_num(result.contributions[i, j]),
-                    weight=round(shares[code], 6),
-                    imputed=bool(result.imputed[i, j]),
-                    previous_value=_num(previous.value[i, previous.codes.index(code)]),
-                    gain=_num(gain[i, j]),
-                    rank_if_improved=None if np.isnan(rank_if[i, j]) else int(rank_if[i, j]),
-                )
-                for j, code in enumerate(result.method.codes)
-            ]
+        cells = _scored_cells(row, i, result, current, previous, gain, rank_if)
+        cells += _constant_cells(row, i, result, current, previous)
+        for cell in cells:
+            cell.missing, cell.missing_detail = reasons.get((i, cell.indicator), ("", ""))
+        RatingIndicatorResult.objects.bulk_create(cells)
+
+
+def _scored_cells(
+    row: RatingResult,
+    i: int,
+    result: IndexResult,
+    current: Table,
+    previous: Table,
+    gain: Array,
+    rank_if: Array,
+) -> list[RatingIndicatorResult]:
+    """The explanation of one territory's score: one row per indicator that carries weight."""
+    shares = effective_weights(result.method, result.weights)
+    return [
+        RatingIndicatorResult(
+            result=row,
+            indicator=code,
+            value=_num(result.raw[i, j]),
+            low=_num(current.low[i, current.codes.index(code)]),
+            high=_num(current.high[i, current.codes.index(code)]),
+            normalised=_num(result.normalised[i, j]),
+            contribution=_num(result.contributions[i, j]),
+            weight=round(shares[code], 6),
+            imputed=bool(result.imputed[i, j]),
+            previous_value=_num(previous.value[i, previous.codes.index(code)]),
+            gain=_num(gain[i, j]),
+            rank_if_improved=None if np.isnan(rank_if[i, j]) else int(rank_if[i, j]),
         )
+        for j, code in enumerate(result.method.codes)
+    ]
+
+
+def _constant_cells(
+    row: RatingResult, i: int, result: IndexResult, current: Table, previous: Table
+) -> list[RatingIndicatorResult]:
+    """Indicators the same in every territory: shown with their value and no weight."""
+    cells = []
+    for code in result.constant:
+        j = current.codes.index(code)
+        cells.append(
+            RatingIndicatorResult(
+                result=row,
+                indicator=code,
+                value=_num(current.value[i, j]),
+                low=_num(current.low[i, j]),
+                high=_num(current.high[i, j]),
+                contribution=0.0,
+                weight=0.0,
+                imputed=bool(np.isnan(current.value[i, j])),
+                constant=True,
+                previous_value=_num(previous.value[i, previous.codes.index(code)]),
+            )
+        )
+    return cells
 
 
 # --- comparing -------------------------------------------------------------------------------

@@ -26,16 +26,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qorgau.rating.compute import (
-    Array,
     IndexResult,
     aggregate,
     directions_of,
     impute,
-    normalise,
-    ranks_of,
     targets_of,
     weight_codes,
 )
+from qorgau.rating.normalisation import Array, normalise, ranks_of
 
 FACTORS = ("sampling", "weights", "normalisation", "aggregation", "imputation")
 CELLS_PER_CHUNK = 500_000  # draws are made this many cells at a time (memory ~ 4 MB/array)

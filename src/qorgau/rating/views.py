@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.accounts.roles import EDIT_RATING_METHOD, RUN_RATING, VIEW_AGGREGATES
+from qorgau.lib.tabular import safe_row
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.rating import charts, selectors
 from qorgau.rating.forms import MethodForm, RunForm
@@ -127,6 +128,7 @@ def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         ]
         for r in results
     ]
+    rows = [safe_row(row) for row in rows]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -198,6 +200,7 @@ def method_page(
             "awaiting": _awaiting(parsed.method.codes),
             "versions": RatingMethod.objects.order_by("name", "-version"),
             "latest": latest,
+            "constant": (latest.summary.get("constant") or {}) if latest else {},
             "catalogue_version": catalogue.version,
         },
     )

@@ -79,6 +79,9 @@ class _Needs(BasePermission):
 
 REGISTRY_PERMISSIONS = [*APIView.permission_classes, _Needs]
 
+# A reason for revealing identities must say something ("x" does not).
+REASON_MIN_LENGTH = 5
+
 
 def _audit_list(request: Request, object_type: str) -> None:
     audit_record(
@@ -423,23 +426,30 @@ class PersonListApi(generics.ListCreateAPIView[Person]):
         district = data.get("home_district")
         if district is not None and not can_place_in_scope(request.user, district.pk, None):
             raise ValidationError({"home_district": services.OUTSIDE_SCOPE})
-        person = services.person_register(actor=request.user, request=request._request, **data)
+        with services.iin_refusals_audited(actor=request.user, request=request._request):
+            person = services.person_register(actor=request.user, request=request._request, **data)
         return Response(PersonOutputSerializer(person).data, status=status.HTTP_201_CREATED)
 
 
 class PersonDetailApi(generics.RetrieveAPIView[Person]):
     """One person with the decrypted identity; the opening and the decryption are audited.
 
-    ``reason`` (optional) says why the record is opened; it goes to the audit trail.
+    ``reason`` (required, as on the page) says why the identity is revealed; it goes to the
+    audit trail, which is worthless to the auditors without it.
     """
+
+    class PersonRevealInputSerializer(serializers.Serializer[Any]):
+        reason = serializers.CharField(min_length=REASON_MIN_LENGTH, max_length=500)
 
     serializer_class = PersonDetailOutputSerializer
     permission_classes = REGISTRY_PERMISSIONS
 
-    @extend_schema(parameters=[OpenApiParameter("reason", str, required=False)])
+    @extend_schema(parameters=[PersonRevealInputSerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = get_for_user(s.persons_for(request.user), request.user, self.kwargs["pk"])
-        reason = request.query_params.get("reason", "")
+        incoming = self.PersonRevealInputSerializer(data=request.query_params)
+        incoming.is_valid(raise_exception=True)
+        reason = incoming.validated_data["reason"]
         _audit_view(request, person, reason)
         identities = services.person_identities(
             [person], actor=request.user, request=request._request, reason=reason
@@ -564,7 +574,8 @@ class IncidentListApi(generics.ListCreateAPIView[Incident]):
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         victims, offenders = data.pop("victims"), data.pop("offenders")
-        with transaction.atomic():
+        audited = services.iin_refusals_audited(actor=request.user, request=request._request)
+        with audited, transaction.atomic():
             incident = services.incident_register(
                 actor=request.user,
                 request=request._request,

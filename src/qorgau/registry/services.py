@@ -5,7 +5,8 @@ pages, the API and the importer all call these functions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +145,74 @@ def iin_pseudonym(iin: str) -> str:
     return pseudonym(iin.strip(), purpose="iin")
 
 
+IIN_NOT_USABLE = _(
+    "A person cannot be recorded with this IIN from your account. "
+    "Ask the registry administrator of your territory."
+)
+
+
+def _person_usable_by(person: Person, actor: Any) -> bool:
+    """Whether ``actor`` may link to ``person``: in scope, or recorded by the actor (not yet
+    placed). ``None`` is the system itself (seeding, migrations), which sees everyone."""
+    if actor is None:
+        return True
+    if getattr(actor, "pk", None) and person.created_by_id == actor.pk:
+        return True
+    return restrict(Person.objects.filter(pk=person.pk), actor).exists()
+
+
+class IinOutsideScope(ValidationError):
+    """A registration named the IIN of a person the actor may not see.
+
+    Raised with the same neutral message whether or not the caller could guess the reason;
+    the person's id travels only to :func:`iin_refusals_audited`, never to the caller's reply.
+    """
+
+    def __init__(self, person_pk: int) -> None:
+        super().__init__({"iin": IIN_NOT_USABLE})
+        self.person_pk = person_pk
+
+
+@contextmanager
+def iin_refusals_audited(*, actor: Any, request: HttpRequest | None) -> Iterator[None]:
+    """Audit an :class:`IinOutsideScope` refusal, then let it through.
+
+    Wrap it *around* the transaction that registers persons: inside, the refusal rolls the
+    transaction back and the audit entry with it.
+    """
+    try:
+        yield
+    except IinOutsideScope as exc:
+        audit_record(
+            action=AuditAction.VIEW,
+            request=request,
+            actor=actor,
+            object_type="registry.person",
+            object_id=str(exc.person_pk),
+            details={"matched_by": "iin", "outside_scope": True, "refused": True},
+        )
+        raise
+
+
+def _person_matched_by_iin(existing: Person, *, actor: Any, request: HttpRequest | None) -> Person:
+    """The same IIN is the same person: link, never duplicate; the match itself is audited.
+
+    A person outside the actor's scope must stay invisible (the IIN would otherwise look up
+    anyone in the country), so the registration is refused with a message that does not say
+    whether the IIN is known; the caller audits the attempt (:func:`iin_refusals_audited`).
+    """
+    if not _person_usable_by(existing, actor):
+        raise IinOutsideScope(existing.pk)
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        actor=actor,
+        target=existing,
+        details={"matched_by": "iin"},
+    )
+    return existing
+
+
 @transaction.atomic
 def person_register(
     *,
@@ -178,15 +247,7 @@ def person_register(
         key = iin_pseudonym(iin)
         existing = Person.objects.filter(iin_pseudonym=key).first()
         if existing:
-            # The same IIN is the same person: link, never duplicate; the match itself is audited.
-            audit_record(
-                action=AuditAction.VIEW,
-                request=request,
-                actor=actor,
-                target=existing,
-                details={"matched_by": "iin"},
-            )
-            return existing
+            return _person_matched_by_iin(existing, actor=actor, request=request)
         birth_date, sex = facts.birth_date, facts.sex
     if source_record_id:
         existing = Person.objects.filter(source=source, source_record_id=source_record_id).first()
@@ -260,7 +321,13 @@ def person_find_by_iin(
 ) -> Person | None:
     """Look a person up by IIN within the actor's scope; the search and its reason are audited."""
     iin_parse(iin)
-    person = restrict(Person.objects.all(), actor).filter(iin_pseudonym=iin_pseudonym(iin)).first()
+    known = Person.objects.filter(iin_pseudonym=iin_pseudonym(iin)).first()
+    in_scope = known and restrict(Person.objects.filter(pk=known.pk), actor).exists()
+    person = known if in_scope else None
+    details: dict[str, Any] = {"search": "iin", "found": person is not None}
+    if known and person is None:
+        # Answered as "not found"; the auditors still see whom the search aimed at.
+        details.update(outside_scope=True, person=known.pk)
     audit_record(
         action=AuditAction.VIEW,
         request=request,
@@ -268,7 +335,7 @@ def person_find_by_iin(
         object_type="registry.person",
         object_id=str(person.pk) if person else "",
         reason=reason,
-        details={"search": "iin", "found": person is not None},
+        details=details,
     )
     return person
 

@@ -242,7 +242,8 @@ def incident_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if data is not None and form.is_valid() and victims.is_valid() and offenders.is_valid():
         facts = {name: form.cleaned_data[name] for name in f.IncidentForm.FACTS}
         try:
-            with transaction.atomic():
+            audited = services.iin_refusals_audited(actor=request.user, request=request)
+            with audited, transaction.atomic():
                 victim_people = _register_people(request, victims)
                 offender_people = _register_people(request, offenders)
                 incident = services.incident_register(

@@ -1,6 +1,8 @@
-"""What a synthesis run leaves besides the registry rows: the run itself, the sightings of
-victims in the registers outside the police, and the ground truth an estimator is checked
-against.
+"""What a synthesis run leaves besides the registry rows: the run itself and the ground truth
+that linkage and estimators are checked against.
+
+The records of the registers outside the police are ordinary ``registry.RegisterRecord`` rows,
+written through the same path as an imported file; only who they truly are stays here.
 
 The ``truth_key`` columns identify the *true* person behind a record. They exist only to
 evaluate record linkage and multiple-systems estimates on synthetic data and must never be
@@ -12,10 +14,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.accounts.access import personal_data
-from qorgau.accounts.roles import VIEW_PERSONAL_DATA
 from qorgau.registry.models import Person, RegisterRecord
-from qorgau.territory.models import Territory
 
 
 class SynthRun(models.Model):
@@ -37,48 +36,6 @@ class SynthRun(models.Model):
 
     def __str__(self) -> str:
         return f"synth {self.first_year}-{self.last_year} x{self.scale} seed {self.seed}"
-
-
-class Register(models.TextChoices):
-    """The registers outside the police that a victim of domestic violence may reach."""
-
-    HEALTH = "health", _("health facility")
-    CRISIS_CENTRE = "crisis_centre", _("crisis centre")
-    LINE_111 = "line_111", _("contact centre 111")
-    SOCIAL = "social", _("social services")
-
-
-@personal_data(view_permission=VIEW_PERSONAL_DATA, territory=("district",))
-class RegisterSighting(models.Model):
-    """A victim as one non-police register recorded her or him, with that register's spelling."""
-
-    run = models.ForeignKey(SynthRun, on_delete=models.CASCADE, related_name="sightings")
-    register = models.CharField(_("register"), max_length=16, choices=Register.choices)
-    district = models.ForeignKey(
-        Territory, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
-    )
-    region_code = models.CharField(_("region (today's KATO code)"), max_length=9)
-    year = models.PositiveSmallIntegerField(_("year"))
-    seen_on = models.DateField(_("seen on"))
-    truth_key = models.CharField(
-        max_length=24, db_index=True, help_text="Evaluation only: never shown to analysts."
-    )
-    iin_pseudonym = models.CharField(_("IIN pseudonym"), max_length=64, blank=True)
-    surname_token = models.TextField(blank=True, default="")
-    first_name_token = models.TextField(blank=True, default="")
-    patronymic_token = models.TextField(blank=True, default="")
-    sex = models.CharField(_("sex"), max_length=1, default="U")
-    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
-    severe = models.BooleanField(_("injury recorded"), default=False)
-
-    class Meta:
-        verbose_name = _("register sighting")
-        verbose_name_plural = _("register sightings")
-        indexes = [models.Index(fields=["register", "year"], name="sighting_register_year")]
-
-    def __str__(self) -> str:
-        return f"{self.register} {self.year} #{self.pk}"
 
 
 class VictimTruth(models.Model):

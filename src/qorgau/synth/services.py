@@ -16,12 +16,15 @@ from django.utils import timezone
 
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
+from qorgau.lib.tabular import safe_row
+from qorgau.linkage.evaluation import TruthKeys
 from qorgau.registry import models as rm
 from qorgau.synth import calibration as cal
-from qorgau.synth.models import RegisterSighting, SynthRun, TruthCount, VictimTruth
+from qorgau.synth.models import RecordTruth, SynthRun, TruthCount, TruthEstimate, VictimTruth
 from qorgau.synth.parts import parts_clear, parts_synthesise
+from qorgau.synth.rows import DistrictFrame
 from qorgau.synth.sampling import BlockSpec, Region, region_effects, sample_block
-from qorgau.synth.writer import SOURCE, BlockWriter, DistrictFrame
+from qorgau.synth.writer import SOURCE, BlockWriter
 from qorgau.territory.models import Territory, TerritoryPopulation
 
 REFORM = dt.date(2022, 6, 8)
@@ -141,7 +144,7 @@ def synth_run(
             writer.counts,
             **part_counts,
             person_encryptions=writer.person_encryptions,
-            sighting_encryptions=writer.tokens.encrypted,
+            register_record_encryptions=writer.tokens.encrypted,
         )
         run.save(update_fields=["seconds", "counts"])
         audit_record(
@@ -170,13 +173,15 @@ def _reset_sequences(models: list[type[Model]]) -> None:
                 cursor.execute(sql)
 
 
-# Deleted in this order; each entry is (table, column, subquery on synthetic rows).
 def synth_clear() -> int:
-    """Remove every synthetic row (registry rows with source "synth" and the synth tables)."""
+    """Remove every synthetic row (registry rows with source "synth", register records with
+    source "synth" and the synth tables); whatever a real import stored stays."""
     q = connection.ops.quote_name
     person, incident = rm.Person._meta.db_table, rm.Incident._meta.db_table
+    record = rm.RegisterRecord._meta.db_table
     order, requirement = rm.ProtectiveOrder._meta.db_table, rm.BehaviourRequirement._meta.db_table
     synthetic = "SELECT id FROM {} WHERE source = %s"
+    # Deleted in this order; each entry is (table, column, table of the synthetic rows).
     steps: list[tuple[type[Model], str, str]] = [
         (rm.RiskAssessment, "victim_id", person),
         (rm.OrderCheckIn, "order_id", order),
@@ -188,6 +193,7 @@ def synth_clear() -> int:
         (rm.BehaviourRequirement.protected_persons.through, "behaviourrequirement_id", requirement),
         (rm.IncidentParticipant, "incident_id", incident),
         (VictimTruth, "person_id", person),
+        (RecordTruth, "record_id", record),
     ]
     removed = 0
     with transaction.atomic(), connection.cursor() as cursor:
@@ -205,10 +211,11 @@ def synth_clear() -> int:
             rm.ProtectiveOrder,
             rm.Incident,
             rm.Person,
+            rm.RegisterRecord,
         ):
             cursor.execute(f"DELETE FROM {q(model._meta.db_table)} WHERE source = %s", [SOURCE])
             removed += max(cursor.rowcount, 0)
-        for model in (RegisterSighting, TruthCount, SynthRun):
+        for model in (RecordTruth, TruthEstimate, TruthCount, SynthRun):
             cursor.execute(f"DELETE FROM {q(model._meta.db_table)}")
             removed += max(cursor.rowcount, 0)
         if removed:
@@ -219,6 +226,16 @@ def synth_clear() -> int:
                 details={"rows": removed},
             )
     return removed
+
+
+def linkage_truth() -> TruthKeys:
+    """EVALUATION ONLY: the true person of every synthetic police victim and register record,
+    for linkage's quality figures (registered with :mod:`qorgau.linkage.evaluation`, which
+    must not import this part). Whole tables: SQLite caps the parameters of an IN list."""
+    return TruthKeys(
+        persons=dict(VictimTruth.objects.values_list("person_id", "truth_key")),
+        records=dict(RecordTruth.objects.values_list("record_id", "truth_key")),
+    )
 
 
 TRUTH_COLUMNS = (
@@ -236,8 +253,10 @@ def truth_write(run: SynthRun, path: Path) -> int:
         out.writerow(TRUTH_COLUMNS)
         for count in run.truth.all():
             out.writerow(
-                [count.region_code, names.get(count.region_code, ""), count.year]
-                + [getattr(count, column) for column in TRUTH_COLUMNS[3:]]
+                safe_row(
+                    [count.region_code, names.get(count.region_code, ""), count.year]
+                    + [getattr(count, column) for column in TRUTH_COLUMNS[3:]]
+                )
             )
             rows += 1
     return rows

@@ -1,130 +1,37 @@
-"""Writing sampled blocks into the database with ``bulk_create`` and pre-assigned keys.
+"""Writing sampled blocks into the database: the registry's rows, the other registers'
+records and the truth behind them.
 
-The per-row registry services are not used: they audit every row and check one record at a
-time. The sampler guarantees the same rules (see ``tests/test_rules.py``), and the run leaves
-one audit entry.
+Registry rows go in with pre-assigned keys (:mod:`qorgau.synth.rows`); the other registers'
+records go through the registry's one write path for them, as an imported file would.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.db import connection, models
+from django.db import models
 
 from qorgau.registry import models as rm
+from qorgau.registry.intake import RegisterRecordDraft, register_records_store
 from qorgau.registry.legal import legal_rule
 from qorgau.registry.risk import instrument_load, reassess_by, risk_score
 from qorgau.registry.services import _add_months
 from qorgau.synth import identities as idt
-from qorgau.synth.models import RegisterSighting, SynthRun, TruthCount, VictimTruth
+from qorgau.synth.models import RecordTruth, SynthRun, TruthCount, VictimTruth
+from qorgau.synth.rows import ALMATY, DistrictFrame, Ids, as_dates, as_datetimes, insert_rows
 from qorgau.synth.sampling import REGISTERS, RISK_ITEMS, Block
 
 SOURCE = "synth"
-ALMATY = ZoneInfo("Asia/Almaty")
-REFORM = np.datetime64("2022-06-08")
-BATCH = 5000
 REFUSAL_REASONS = (
     "Стороны примирились",
     "Потерпевшая отказалась от заявления",
     "Состав правонарушения не установлен",
 )
-
-
-@dataclass(frozen=True)
-class DistrictFrame:
-    """Districts of today's map: code, region, population, and the version in force by date."""
-
-    codes: list[str]
-    region_codes: list[str]
-    names_ru: list[str]
-    population: np.ndarray
-    urban_share: np.ndarray
-    pk_before: np.ndarray  # version in force before 8 June 2022
-    pk_after: np.ndarray
-
-    def version(self, district: np.ndarray, days: np.ndarray) -> np.ndarray:
-        return np.where(days < REFORM, self.pk_before[district], self.pk_after[district])
-
-
-def as_dates(days: np.ndarray) -> list[dt.date]:
-    return list(days.astype("datetime64[D]").astype(object))
-
-
-def as_datetimes(days: np.ndarray, seconds: np.ndarray, now: dt.datetime) -> list[dt.datetime]:
-    moments = days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
-    return [min(m.replace(tzinfo=ALMATY), now) for m in moments.astype(object)]
-
-
-def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-    """How a value of ``field`` is handed to the database driver, when not as it is."""
-    if isinstance(field, models.DateTimeField):
-        return connection.ops.adapt_datetimefield_value
-    if isinstance(field, models.JSONField | models.DecimalField):
-        return lambda value: field.get_db_prep_save(value, connection)
-    return None
-
-
-def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], now: dt.datetime) -> None:
-    """INSERT ``rows`` (dicts keyed by field name or attname) with ``executemany``.
-
-    Fields left out get their default (``now`` for ``auto_now_add``). About ten times faster
-    than ``bulk_create``, which builds and prepares a model instance per row.
-    """
-    if not rows:
-        return
-    meta = model._meta
-    keys = list(rows[0])
-    fields: list[Any] = [meta.pk if key == "pk" else meta.get_field(key) for key in keys]
-    missing = [f for f in meta.concrete_fields if f not in fields and not f.primary_key]
-    defaults = [
-        now
-        if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
-        else f.get_default()
-        for f in missing
-    ]
-    every = [*fields, *missing]
-    converters = [(i, c) for i, f in enumerate(every) if (c := _converter(f)) is not None]
-    q = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in every)}) "
-        f"VALUES ({', '.join(['%s'] * len(every))})"
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            values = []
-            for row in rows[start : start + BATCH]:
-                value = [row[key] for key in keys] + defaults
-                for i, convert in converters:
-                    if value[i] is not None:
-                        value[i] = convert(value[i])
-                values.append(value)
-            cursor.executemany(sql, values)
-
-
-class Ids:
-    """Primary keys handed out in advance, so rows can point at each other before insertion."""
-
-    def __init__(self) -> None:
-        self._next: dict[type[models.Model], int] = {}
-
-    def take(self, model: type[models.Model], count: int) -> np.ndarray:
-        if model not in self._next:
-            top = model._default_manager.aggregate(top=models.Max("pk"))["top"] or 0
-            self._next[model] = top + 1
-        start = self._next[model]
-        self._next[model] = start + count
-        return np.arange(start, start + count)
-
-    @property
-    def models(self) -> list[type[models.Model]]:
-        return list(self._next)
 
 
 @dataclass
@@ -152,7 +59,7 @@ class BlockWriter:
         self._requirements(block, incidents, victims, offenders)
         self._offences(block, incidents, offenders)
         self._risks(block, incidents, victims, offenders)
-        self._sightings(rng, block)
+        self._register_records(rng, block)
         self._truth(block)
 
     # --- persons ---------------------------------------------------------------------------
@@ -524,46 +431,66 @@ class BlockWriter:
 
     # --- hidden violence ---------------------------------------------------------------------
 
-    def _sightings(self, rng: np.random.Generator, block: Block) -> None:
-        people: idt.People = block.people
-        position = block.position
-        rows = []
+    def _register_records(self, rng: np.random.Generator, block: Block) -> None:
+        """The victims the other registers saw, stored as an import of their records would be
+        (names encrypted, one token per spelling); who they truly are goes to ``RecordTruth``."""
+        drafts: list[RegisterRecordDraft] = []
+        truth: list[str] = []
         for register in REGISTERS:
             seen = np.flatnonzero(block.seen[register])
             district = self.frame.version(block.true_district[seen], block.seen_on[register][seen])
             days = as_dates(block.seen_on[register][seen])
             births = as_dates(block.victim_birth[seen])
             for j, t in enumerate(seen):
-                i = position[t]
-                spelled = idt.spell_for_register(
-                    rng,
-                    register,
-                    people.surname[i],
-                    people.first_name[i],
-                    people.patronymic[i],
-                    births[j],
-                    people.iin[i],
+                drafts.append(
+                    self._draft(rng, block, register, int(t), int(district[j]), days[j], births[j])
                 )
-                rows.append(
-                    dict(
-                        run_id=self.run.pk,
-                        register=register,
-                        district_id=int(district[j]),
-                        region_code=block.region,
-                        year=block.year,
-                        seen_on=days[j],
-                        truth_key=idt.truth_key(self.run.pk, block.year, block.region, int(t)),
-                        iin_pseudonym=spelled.iin_pseudonym,
-                        surname_token=self.tokens.token(spelled.surname),
-                        first_name_token=self.tokens.token(spelled.first_name),
-                        patronymic_token=self.tokens.token(spelled.patronymic),
-                        sex=block.victim_sex[t],
-                        birth_date=spelled.birth_date,
-                        birth_year=spelled.birth_year,
-                        severe=bool(block.z[t] > 1.0),
-                    )
-                )
-        self.save(RegisterSighting, rows)
+                truth.append(idt.truth_key(self.run.pk, block.year, block.region, int(t)))
+        pks = register_records_store(drafts, source=SOURCE, encrypt=self.tokens.token)
+        self.counts[rm.RegisterRecord._meta.label] += len(pks)
+        self.save(
+            RecordTruth,
+            [
+                dict(run_id=self.run.pk, record_id=pk, truth_key=key)
+                for pk, key in zip(pks, truth, strict=True)
+            ],
+        )
+
+    def _draft(
+        self,
+        rng: np.random.Generator,
+        block: Block,
+        register: str,
+        t: int,
+        district: int,
+        day: dt.date,
+        birth: dt.date,
+    ) -> RegisterRecordDraft:
+        people: idt.People = block.people
+        i = block.position[t]
+        spelled = idt.spell_for_register(
+            rng,
+            register,
+            people.surname[i],
+            people.first_name[i],
+            people.patronymic[i],
+            birth,
+            people.iin[i],
+        )
+        return RegisterRecordDraft(
+            register=register,
+            record_id=f"{register}-{self.run.pk}-{block.year}-{block.region}-{t}",
+            district_id=district,
+            seen_on=day,
+            iin_pseudonym=spelled.iin_pseudonym,
+            surname=spelled.surname,
+            first_name=spelled.first_name,
+            patronymic=spelled.patronymic,
+            sex=block.victim_sex[t],
+            birth_date=spelled.birth_date,
+            birth_year=spelled.birth_year,
+            injury=injury_recorded(register, float(block.z[t])),
+        )
 
     def _truth(self, block: Block) -> None:
         seen = {r: int(block.seen[r].sum()) for r in REGISTERS}
@@ -594,6 +521,20 @@ def _score(instrument: Any, yes: tuple[str, ...]) -> tuple[Decimal, str]:
         result = risk_score(instrument, dict.fromkeys(yes, 1))
         found = _SCORES[yes] = (result.score, str(result.level))
     return found
+
+
+def injury_recorded(register: str, severity: float) -> str:
+    """The injury a register writes down for a victim of latent ``severity`` (``z``).
+
+    Severe cases (z > 1) carry a medium or, beyond z > 2, a grave harm in every register;
+    below that only health facilities, which examine, write a light one; the others leave it
+    unknown.
+    """
+    if severity > 2.0:
+        return "grave"
+    if severity > 1.0:
+        return "moderate"
+    return "light" if register == "health" else ""
 
 
 def _stem_index(surname: str, russian: bool) -> int:

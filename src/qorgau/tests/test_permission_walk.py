@@ -45,6 +45,9 @@ _PARTICIPANTS = (r.MANAGE_PROGRAMMES, r.MANAGE_REQUIREMENTS, r.MANAGE_ORDERS)
 _KEEPER = (r.KEEP_COORDINATING_BODY,)
 _AGENCY = (r.KEEP_COORDINATING_BODY, r.ACT_FOR_AGENCY)
 _TRIAGE = (r.TRIAGE_CITIZEN_REPORTS,)
+# the importer: police extracts, or the records of a register the user's organisation keeps
+# (the walk's agency officer sits in a health organisation, so its health permission applies)
+_IMPORT = (r.IMPORT_RECORDS, *r.IMPORT_REGISTER_PERMISSIONS.values())
 
 EXPECTED: dict[str, Rule] = {
     "web:home": SIGNED_IN,
@@ -85,8 +88,8 @@ EXPECTED: dict[str, Rule] = {
     "registry:requirement_detail": _PERSONAL,
     "registry:requirement_violation": (r.MANAGE_REQUIREMENTS,),
     "registry:requirement_extend": (r.MANAGE_REQUIREMENTS,),
-    "registry_import:list": (r.IMPORT_RECORDS,),
-    "registry_import:upload": (r.IMPORT_RECORDS,),
+    "registry_import:list": _IMPORT,
+    "registry_import:upload": _IMPORT,
     "registry_import:detail": (r.IMPORT_RECORDS,),
     "registry_import:progress": (r.IMPORT_RECORDS,),
     "registry_import:rejects": (r.IMPORT_RECORDS,),
@@ -138,7 +141,7 @@ EXPECTED: dict[str, Rule] = {
     "v1:indicator-values": _AGG,
     "v1:aggregate-reports": _AGGREGATE_REPORTS,
     "v1:aggregate-report-step": _AGGREGATE_REPORTS,
-    "v1:import-create": (r.IMPORT_RECORDS,),
+    "v1:import-create": _IMPORT,
     "v1:import-detail": (r.IMPORT_RECORDS,),
     # record linkage (the data steward)
     "linkage:index": _LINKAGE_COUNTS,
@@ -373,11 +376,10 @@ def people(
     for role in Role:
         code, in_organisation = _scope(role)
         if in_organisation:
-            kind = (
-                OrganisationKind.PROGRAM_PROVIDER
-                if role == Role.PROGRAM_PROVIDER
-                else OrganisationKind.CRISIS_CENTRE
-            )
+            kind = {
+                Role.PROGRAM_PROVIDER: OrganisationKind.PROGRAM_PROVIDER,
+                Role.AGENCY_OFFICER: OrganisationKind.HEALTH,
+            }.get(role, OrganisationKind.CRISIS_CENTRE)
             organisation = Organisation.objects.create(
                 name=f"Walk {role}", kind=kind, territory=organisation.territory
             )

@@ -18,6 +18,7 @@ PRODUCTION_SECRETS = {
     "QORGAU_FIELD_ENCRYPTION_KEYS": generate_field_key(),
     "QORGAU_PSEUDONYM_KEY": "p" * 16 + "0123456789abcdefghijklmnop",
     "QORGAU_AUDIT_KEY": "a" * 16 + "0123456789abcdefghijklmnop",
+    "QORGAU_DISCLOSURE_KEY": "d" * 16 + "0123456789abcdefghijklmnop",
 }
 
 
@@ -46,6 +47,7 @@ def test_production_refuses_to_start_without_secrets():
         "QORGAU_FIELD_ENCRYPTION_KEYS",
         "QORGAU_PSEUDONYM_KEY",
         "QORGAU_AUDIT_KEY",
+        "QORGAU_DISCLOSURE_KEY",
     ):
         assert name in result.stderr
 
@@ -58,10 +60,12 @@ def test_production_refuses_the_development_defaults_and_switching_off_2fa(setti
         QORGAU_FIELD_ENCRYPTION_KEYS=settings.DEVELOPMENT_FIELD_KEY,
         QORGAU_PSEUDONYM_KEY=settings.DEVELOPMENT_PSEUDONYM_KEY,
         QORGAU_AUDIT_KEY=settings.DEVELOPMENT_AUDIT_KEY,
+        QORGAU_DISCLOSURE_KEY=settings.DEVELOPMENT_DISCLOSURE_KEY,
         QORGAU_REQUIRE_2FA="false",
     )
     assert result.returncode != 0
     assert "development default" in result.stderr and "QORGAU_REQUIRE_2FA" in result.stderr
+    assert "QORGAU_DISCLOSURE_KEY is missing or is the development default" in result.stderr
 
 
 def test_production_settings_pass_the_deployment_check(tmp_path):
@@ -125,3 +129,9 @@ def test_a_dot_env_file_fills_unset_variables_only(monkeypatch, tmp_path):
         load_env_file(env_file)
     for name in ("QORGAU_A", "QORGAU_B"):
         monkeypatch.delenv(name)
+
+
+def test_debug_is_off_unless_asked_for_even_in_development():
+    show = "from django.conf import settings; print(settings.DEBUG)"
+    assert _qorgau("shell", "-c", show).stdout.split()[-1] == "False"
+    assert _qorgau("shell", "-c", show, QORGAU_DEBUG="true").stdout.split()[-1] == "True"

@@ -17,6 +17,7 @@ from qorgau.accounts.roles import (
     ENTER_AGGREGATES,
     EVALUATE_PROGRAMMES,
     IMPORT_RECORDS,
+    IMPORT_REGISTER_PERMISSIONS,
     KEEP_COORDINATING_BODY,
     KEEP_HELP_DIRECTORY,
     KEEP_PROVIDER_REGISTER,
@@ -45,7 +46,11 @@ class MenuEntry:
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry(_("Home"), "web:home"),
     MenuEntry(_("Case registry"), "registry:work", VIEW_PERSONAL_DATA),
-    MenuEntry(_("Imports"), "registry_import:list", IMPORT_RECORDS),
+    MenuEntry(
+        _("Imports"),
+        "registry_import:list",
+        (IMPORT_RECORDS, *IMPORT_REGISTER_PERMISSIONS.values()),
+    ),
     MenuEntry(_("Monitoring"), "monitoring:dashboard", VIEW_AGGREGATES),
     MenuEntry(
         _("Aggregate reports"),

@@ -10,37 +10,44 @@ from django.db.models import Sum
 
 from qorgau.budget import synthesis
 from qorgau.budget.models import Allocation, AllocationRevision, Execution
+from qorgau.registry.intake import RegisterRecordDraft, register_records_store
 from qorgau.territory.models import Territory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_synthesis_covers_every_region_and_year():
-    from qorgau.synth.models import RegisterSighting, SynthRun
+    from qorgau.synth.models import SynthRun
 
-    run = SynthRun.objects.create(
+    SynthRun.objects.create(
         seed=1, first_year=2023, last_year=2024, scale=0.5, last_day=dt.date(2024, 12, 31)
     )
     semey = Territory.objects.by_code("101000000", on=dt.date(2024, 6, 1))
-    RegisterSighting.objects.bulk_create(
-        RegisterSighting(
-            run=run,
-            register="crisis_centre",
-            district=semey,
-            region_code="100000000",
-            year=2024,
-            seen_on=dt.date(2024, 5, 1),
-            truth_key=f"t{i}",
-        )  # fmt: skip
-        for i in range(6)
+    day = dt.date(2024, 5, 1)
+    register_records_store(
+        [RegisterRecordDraft("crisis_centre", f"c{i}", semey.pk, day) for i in range(6)],
+        source="synth",
     )
+    # A real crisis centre's import is not part of the synthetic volumes.
+    register_records_store(
+        [RegisterRecordDraft("crisis_centre", "r1", semey.pk, day)], source="crisis-semey"
+    )
+    # Semey under East Kazakhstan, before the 2022 reform: counted in today's Abai Region.
+    semey_2021 = Territory.objects.by_code("101000000", on=dt.date(2021, 6, 1))
+    assert semey_2021.parent.kato_code != "100000000"
+    register_records_store(
+        [RegisterRecordDraft("crisis_centre", "o1", semey_2021.pk, dt.date(2021, 6, 1))],
+        source="synth",
+    )
+    volumes = synthesis._crisis_volumes(0.5)
+    assert volumes == {("100000000", 2024): 12, ("100000000", 2021): 2}
     counts = synthesis.synthesise(seed=3)
     assert counts["allocations"] > 0 and counts["executions"] > 0
     regions_2024 = Territory.objects.regions().valid_on(dt.date(2024, 12, 31)).count()
     covered = Allocation.objects.filter(year=2024).values("region").distinct().count()
     assert covered == regions_2024
     # Crisis-centre money only where the registers saw crisis-centre clients (Abai, 2024),
-    # serving the run's 6 sightings scaled back by 1 / 0.5.
+    # serving the run's 6 synthetic records scaled back by 1 / 0.5.
     crisis = Execution.objects.filter(sub_programme__code="crisis_centres")
     assert set(crisis.values_list("region__kato_code", "year").distinct()) == {("100000000", 2024)}
     assert 10 <= crisis.aggregate(n=Sum("people_served"))["n"] <= 14

@@ -74,12 +74,14 @@ def test_two_lists_give_chapman_and_lincoln_petersen():
 
 
 def test_the_result_carries_the_spread_across_rules_and_the_chao_bound():
-    result = mse.estimate(
-        table("ABC", {"100": 40, "010": 30, "001": 20, "110": 6, "101": 5, "011": 4, "111": 1})
-    )
+    data = table("ABC", {"100": 40, "010": 30, "001": 20, "110": 6, "101": 5, "011": 4, "111": 1})
+    result = mse.estimate(data)
     assert set(result.spread["rules"]) == set(mse.SELECTIONS)
     assert result.spread["min"] <= result.estimate <= result.spread["max"]
-    assert result.chao == pytest.approx(106 + 90**2 / (2 * 15))
+    # Chao (1987) for t = 3 lists carries the factor (t−1)/t; the bound reported is its
+    # log-linear version with list effects (Mth Chao), as test_mse_bounds.py explains.
+    assert mse.chao_closed_form(data) == pytest.approx(106 + (2 / 3) * 90**2 / (2 * 15))
+    assert result.chao == pytest.approx(mse.chao_of(data))
     payload = result.as_dict()
     for key in ("estimate", "ci_low", "ci_high", "observed", "method", "model"):
         assert key in payload

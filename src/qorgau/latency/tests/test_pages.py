@@ -7,7 +7,7 @@ import pytest
 from qorgau.accounts.roles import Role
 from qorgau.conftest import ABAI, ALMATY_CITY, COUNTRY, SEMEY
 from qorgau.latency import services
-from qorgau.latency.models import EstimationRun, RunStatus
+from qorgau.latency.models import EstimationRun, RunSource, RunStatus
 from qorgau.latency.tests.test_runs import RICH, history
 
 
@@ -68,14 +68,17 @@ def test_only_estimation_runners_may_start_a_run(make_user, signed_in, synchrono
     inspector = signed_in(make_user(Role.POLICE_INSPECTOR, SEMEY))
     assert inspector.get("/hidden-violence/").status_code == 200  # aggregates: may view
     assert inspector.get("/hidden-violence/run/").status_code == 403
-    form = {"source": "linkage", "selection": "stepwise", "first_year": 2023, "last_year": 2023}
+    form = {"selection": "stepwise", "first_year": 2023, "last_year": 2023}
     assert inspector.post("/hidden-violence/run/", {**form, "bootstrap": 0}).status_code == 403
     analyst = signed_in(make_user(Role.NATIONAL_ANALYST, COUNTRY))
     response = analyst.post("/hidden-violence/run/", {**form, "bootstrap": 0})
     assert response.status_code == 302
     run = EstimationRun.objects.get(pk=synchronous[0])
     assert run.status == RunStatus.DONE and run.started_by is not None
+    assert run.source == RunSource.LINKAGE
     assert analyst.get(response["Location"]).status_code == 200
+    # The synthetic truth is no choice of the form (it is a synth evaluation, never published).
+    assert "truth" not in analyst.get("/hidden-violence/run/").content.decode()
 
 
 def test_api_lists_filters_and_starts_runs(estimates, make_user, signed_in, synchronous):
@@ -88,6 +91,13 @@ def test_api_lists_filters_and_starts_runs(estimates, make_user, signed_in, sync
         content_type="application/json",
     )
     assert created.status_code == 202
+    assert created.json()["capture_source"] == "linkage"
+    truth = analyst.post(
+        "/api/v1/latency/runs/",
+        {"capture_source": "truth", "first_year": 2023, "last_year": 2023},
+        content_type="application/json",
+    )
+    assert truth.status_code == 400 and len(synchronous) == 1
     steward = signed_in(make_user(Role.DATA_STEWARD, COUNTRY))
     denied = steward.post(
         "/api/v1/latency/runs/",

@@ -19,7 +19,7 @@ from qorgau.audit.models import AuditAction, AuditEntry
 from qorgau.conftest import ABAI, SEMEY
 from qorgau.lib.crypto import encrypt_text
 from qorgau.linkage.models import CandidatePair, LinkageRun, LinkedRecord, PairStatus, RunStatus
-from qorgau.synth.models import RegisterSighting, SynthRun
+from qorgau.registry.models import RegisterRecord
 from qorgau.territory.models import Territory
 
 pytestmark = pytest.mark.django_db
@@ -34,19 +34,14 @@ def test_only_the_data_steward_runs_and_reviews_linkage():
 
 @pytest.fixture
 def queue(db):
-    synth = SynthRun.objects.create(
-        seed=1, first_year=2024, last_year=2024, scale=0.0, last_day=dt.date(2024, 12, 31)
-    )
     district = Territory.objects.by_code(SEMEY)
-    sightings = [
-        RegisterSighting.objects.create(
-            run=synth,
+    records = [
+        RegisterRecord.objects.create(
             register=register,
+            source="test",
+            source_record_id=f"{register}-1",
             district=district,
-            region_code=district.parent.kato_code,
-            year=2024,
             seen_on=dt.date(2024, 2, 1),
-            truth_key="x",
             surname_token=encrypt_text(surname),
             first_name_token=encrypt_text("Айгерім"),
             sex="F",
@@ -58,13 +53,13 @@ def queue(db):
     left, right = (
         LinkedRecord.objects.create(
             run=run,
-            register=s.register,
-            source_record_id=s.pk,
+            register=r.register,
+            source_record_id=r.pk,
             cluster=i + 1,
-            region_code=s.region_code,
+            region_code=ABAI,
             year=2024,
         )
-        for i, s in enumerate(sightings)
+        for i, r in enumerate(records)
     )
     pair = CandidatePair.objects.create(run=run, left=left, right=right, probability=0.85)
     return run, pair
@@ -132,6 +127,7 @@ def test_review_page_decrypts_with_an_audit_entry_and_decides(make_user, signed_
     client = signed_in(steward)
     page = client.get(f"/linkage/review/{pair.pk}/").content.decode()
     assert "Әбенова" in page and "Abenova" in page
+    assert f"R-{pair.left.source_record_id:07d}" in page  # the record's pseudonymous label
     entry = AuditEntry.objects.get(action=AuditAction.DECRYPT, object_type="linkage.candidatepair")
     assert entry.actor == steward and entry.object_id == str(pair.pk)
     api = client.get(f"/api/v1/linkage/pairs/{pair.pk}/").json()
@@ -185,3 +181,59 @@ def test_anonymous_is_sent_to_sign_in_and_unknown_numbers_are_404(client, make_u
         assert steward.get(url).status_code == 404, url
     assert steward.get("/linkage/review/").status_code == 200  # no run yet: an empty queue
     assert steward.get("/api/v1/linkage/pairs/").status_code == 200
+
+
+def test_the_run_page_shows_unidentified_records_and_what_the_model_learned(make_user, signed_in):
+    model = {
+        "prior": 0.000766,
+        "comparisons": [
+            {
+                "name": "birth",
+                "levels": [
+                    {"label": "same date", "m": 0.906, "u": 0.000793, "match_weight": 10.16},
+                    {"label": "different", "m": 0.0278, "u": 0.9917, "match_weight": -5.16},
+                ],
+            },
+            {
+                "name": "surname",
+                "levels": [
+                    {"label": "Jaro-Winkler >= 0.94", "m": 0.06, "u": 0.0023, "match_weight": 4.7},
+                    {"label": "different", "m": 0.001, "u": 1e-6, "u_observed": False},
+                ],
+            },
+        ],
+    }
+    run = LinkageRun.objects.create(
+        status=RunStatus.FINISHED,
+        counts={
+            "records": 10,
+            "clusters": 7,
+            "unidentifiable": 152,
+            "unidentifiable_by_register": {"line_111": 147, "crisis_centre": 5},
+        },
+        model=model,
+    )
+    client = signed_in(make_user(Role.NATIONAL_ANALYST, "000000000"))
+    body = client.get(f"/linkage/runs/{run.pk}/").content.decode()
+    assert "152 records could not be identified and are not counted" in body
+    assert "line_111 147" in body
+    assert "What the model learned" in body and "same date" in body and "0.000793" in body
+    assert "similar spelling (Jaro–Winkler ≥ 0.94)" in body and "not observed" in body
+    assert "152 records could not be identified" in client.get("/linkage/").content.decode()
+    data = client.get(f"/api/v1/linkage/runs/{run.pk}/").json()
+    assert data["model"]["prior"] == 0.000766 and data["counts"]["unidentifiable"] == 152
+
+
+def test_the_page_of_a_failed_run_says_why(make_user, signed_in):
+    run = LinkageRun.objects.create(
+        status=RunStatus.FAILED,
+        error="Training failed: …",
+        failure={
+            "code": "prior",
+            "params": {"step": "EM: birth", "value": 2.3e-20, "low": 1e-6, "high": 0.5},
+        },
+    )
+    client = signed_in(make_user(Role.NATIONAL_ANALYST, "000000000"))
+    body = client.get(f"/linkage/runs/{run.pk}/").content.decode()
+    assert "Why the run failed" in body and "2.3e-20" in body and "EM: birth" in body
+    assert "keep reading the latest finished run" in body

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.utils import timezone
+from splink.internals.linker_components.training import LinkerTraining
 
 from qorgau.accounts.roles import Role
 from qorgau.audit.models import AuditAction, AuditEntry
 from qorgau.conftest import SEMEY, audit_trail_clear
-from qorgau.lib.crypto import encrypt_text, pseudonym
+from qorgau.lib.crypto import pseudonym
+from qorgau.linkage import evaluation
 from qorgau.linkage.engine import records_collect, run_execute
 from qorgau.linkage.models import CandidatePair, LinkageRun, LinkedRecord, PairStatus, RunStatus
 from qorgau.linkage.selectors import REGISTERS, capture_histories
-from qorgau.linkage.services import pair_decide, run_create, run_evaluate
-from qorgau.synth.models import RegisterSighting, SynthRun, TruthCount
+from qorgau.linkage.services import latest_finished_run, pair_decide, run_create, run_evaluate
+from qorgau.linkage.training import TrainingFailed
+from qorgau.registry.intake import RegisterRecordDraft, register_records_store
+from qorgau.registry.models import RegisterRecord
+from qorgau.synth.models import RecordTruth, SynthRun, TruthCount
 from qorgau.synth.services import synth_clear, synth_run
 from qorgau.territory.models import Territory
 from qorgau.territory.services import territories_load
@@ -29,24 +36,30 @@ pytestmark = pytest.mark.django_db
 # --- records built here -------------------------------------------------------------------------
 
 
-def sighting(run, register, *, iin="", names=("", "", ""), birth=None, year=2024, truth="t"):
+def register_record(run, register, *, iin="", names=("", "", ""), birth=None, year=2024, truth="t"):
+    """A register record stored as an import stores it; its truth only when ``run`` is given."""
     district = Territory.objects.by_code(SEMEY)
-    return RegisterSighting.objects.create(
-        run=run,
+    draft = RegisterRecordDraft(
         register=register,
-        district=district,
-        region_code=district.parent.kato_code,
-        year=year,
+        record_id=f"{register}-{next(NUMBERS)}",
+        district_id=district.pk,
         seen_on=dt.date(year, 3, 1),
-        truth_key=truth,
         iin_pseudonym=pseudonym(iin, purpose="iin") if iin else "",
-        surname_token=encrypt_text(names[0]) if names[0] else "",
-        first_name_token=encrypt_text(names[1]) if names[1] else "",
-        patronymic_token=encrypt_text(names[2]) if names[2] else "",
+        surname=names[0],
+        first_name=names[1],
+        patronymic=names[2],
         sex="F",
         birth_date=birth,
         birth_year=birth.year if birth else None,
     )
+    with transaction.atomic():
+        (pk,) = register_records_store([draft], source="test")
+    if run is not None:
+        RecordTruth.objects.create(run=run, record_id=pk, truth_key=truth)
+    return RegisterRecord.objects.get(pk=pk)
+
+
+NUMBERS = itertools.count(1)
 
 
 @pytest.fixture
@@ -57,8 +70,10 @@ def built(db):
     )
     birth = dt.date(1990, 5, 17)
     same_iin = [
-        sighting(run, "health", iin="900517400123", names=("Әбенова", "Айгерім", ""), birth=birth),
-        sighting(
+        register_record(
+            run, "health", iin="900517400123", names=("Әбенова", "Айгерім", ""), birth=birth
+        ),
+        register_record(
             run,
             "social",
             iin="900517400123",
@@ -68,11 +83,11 @@ def built(db):
     ]
     # Same names and birth date, different IINs: the exact rule says two persons.
     twins = [
-        sighting(
+        register_record(
             run, "health", iin="850101400111", names=("Иванова", "Елена", "Петровна"),
             birth=dt.date(1985, 1, 1), truth="u",
         ),
-        sighting(
+        register_record(
             run, "social", iin="850101400222", names=("Иванова", "Елена", "Петровна"),
             birth=dt.date(1985, 1, 1), truth="v",
         ),
@@ -109,6 +124,49 @@ def test_exact_linkage_on_the_iin_pseudonym(built):
     )
     stored = {f.name for f in LinkedRecord._meta.get_fields()}
     assert not stored & {"surname", "first_name", "patronymic", "iin", "truth_key"}
+
+
+@pytest.fixture
+def without_lookup():
+    """A deployment without the synthetic generator: no truth lookup is registered."""
+    kept = list(evaluation._LOOKUP)
+    evaluation.truth_lookup_register(None)
+    yield
+    evaluation._LOOKUP[:] = kept
+
+
+def test_real_records_link_without_quality(db):
+    """Imported records and no synthetic run in the database: the run finishes, unscored."""
+    synth_clear()
+    assert not SynthRun.objects.exists()
+    birth = dt.date(1990, 5, 17)
+    for register in ("health", "crisis_centre"):
+        register_record(
+            None, register, iin="900517400123", names=("Әбенова", "Айгерім", ""), birth=birth
+        )
+    run = run_execute(LinkageRun.objects.create(threshold=0.9))
+    assert run.status == RunStatus.FINISHED
+    assert run.counts["by_register"] == {"health": 1, "crisis_centre": 1}
+    assert run.counts["exact_links"] == 1
+    assert run.quality == {} and run_evaluate(run) == {}
+    out = StringIO()
+    call_command("linkage", "evaluate", "--run", str(run.pk), stdout=out)
+    assert "no known truth" in out.getvalue()
+
+
+def test_no_lookup_no_quality_even_with_synthetic_truth(built, without_lookup):
+    assert evaluation.truth_keys() == evaluation.TruthKeys()
+    run = run_execute(LinkageRun.objects.create(threshold=0.9))
+    assert run.status == RunStatus.FINISHED and run.quality == {}
+    assert run_evaluate(run) == {}
+
+
+def test_the_synthetic_truth_reaches_linkage_through_its_hook(built):
+    _synth, same_iin, twins = built
+    keys = evaluation.truth_keys()
+    assert keys.key("health", same_iin[0].pk) == "t" and keys.key("social", twins[1].pk) == "v"
+    run = run_execute(LinkageRun.objects.create(threshold=0.9))
+    assert run.quality["f1"] == 1.0 and run_evaluate(run)["f1"] == 1.0
 
 
 def test_records_carry_name_keys_not_names(built):
@@ -188,8 +246,11 @@ def test_every_register_appears_and_every_record_is_stored(country):
     by_register = run.counts["by_register"]
     assert set(by_register) == set(REGISTERS)
     assert LinkedRecord.objects.filter(run=run).count() == run.counts["records"]
-    sightings = RegisterSighting.objects.filter(run=synth, year=year).count()
-    assert sum(v for k, v in by_register.items() if k != "police") == sightings
+    records = RegisterRecord.objects.filter(source="synth", seen_on__year=year).count()
+    assert RecordTruth.objects.filter(run=synth).count() == (
+        RegisterRecord.objects.filter(source="synth").count()
+    )
+    assert sum(v for k, v in by_register.items() if k != "police") == records
 
 
 def test_capture_histories_match_the_truth_counts(country):
@@ -242,6 +303,50 @@ def test_command_run_and_evaluate(country):
     out = StringIO()
     call_command("linkage", "evaluate", stdout=out)
     assert "F1" in out.getvalue()
+
+
+def test_a_corrupt_training_fails_the_run_and_the_finished_run_stays(country, monkeypatch):
+    """The EM step of the issue's run: it "finished" with a prior of 2e-20. Now the check after
+    the step fails the run; nothing is stored and readers keep the last finished run."""
+    _synth, _run, year = country
+    before = capture_histories(years=[year])
+    finished = latest_finished_run()
+    assert before and finished is not None
+    original = LinkerTraining.estimate_parameters_using_expectation_maximisation
+
+    def corrupting(self, *args, **kwargs):
+        session = original(self, *args, **kwargs)
+        self._linker._settings_obj._probability_two_random_records_match = 2.3e-20
+        return session
+
+    monkeypatch.setattr(
+        LinkerTraining, "estimate_parameters_using_expectation_maximisation", corrupting
+    )
+    run = LinkageRun.objects.create(years=[year])
+    with pytest.raises(TrainingFailed):
+        run_execute(run)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.failure["code"] == "prior"
+    assert run.error.startswith("Training failed: After the training step “EM:")
+    assert "2.3e-20" in run.error and "2.3e-20" in run.failure_reason()
+    assert not LinkedRecord.objects.filter(run=run).exists()
+    assert latest_finished_run() == finished
+    assert capture_histories(years=[year]) == before
+    with pytest.raises(CommandError, match="failed: After the training step"):
+        call_command("linkage", "run", "--years", str(year), stdout=StringIO(), stderr=StringIO())
+    assert LinkageRun.objects.order_by("-pk").first().status == RunStatus.FAILED
+    assert latest_finished_run() == finished
+
+
+def test_the_finished_run_carries_its_model(country):
+    _synth, run, _year = country
+    comparisons = {c["name"]: c["levels"] for c in run.model["comparisons"]}
+    assert set(comparisons) == {"surname", "first_name", "patronymic", "birth", "sex", "place"}
+    assert len(comparisons["birth"]) == 5  # same date, slip, same year, a year apart, different
+    assert all(0 < level["m"] <= 1 and 0 < level["u"] <= 1 for level in comparisons["birth"])
+    assert comparisons["surname"][0]["tf"] and comparisons["first_name"][0]["tf"]
+    assert 1e-6 <= run.model["prior"] <= 0.5
+    assert [step["step"] for step in run.model["training"]][:2] == ["prior", "u"]
 
 
 def test_run_create_checks_permission_and_threshold(make_user):

@@ -75,6 +75,30 @@ def test_short_forms_read_as_the_full_name(short, full):
     assert first_name_key(short) == first_name_key(full)
 
 
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [("Галя", "Галина"), ("Galya", "Galina"), ("Жаня", "Жанна"), ("Ира", "Ирина"), ("Аня", "Анна")],
+)
+def test_more_short_forms_read_as_the_full_name(short, full):
+    assert first_name_key(short) == first_name_key(full)
+
+
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [
+        ("Ғалия", "Галина"),  # Galiya is a name of its own, not Галя
+        ("Галия", "Галина"),
+        ("Galiya", "Galina"),
+        ("Жания", "Жанна"),  # Zhaniya is not Жаня
+        ("Zhaniya", "Zhanna"),
+        ("Мади", "Мадина"),  # Madi is a man's name
+        ("Ания", "Анна"),
+    ],
+)
+def test_full_names_are_not_read_as_short_forms(name, other):
+    assert first_name_key(name) != first_name_key(other)
+
+
 def test_different_names_keep_different_keys():
     assert name_key("Ерлан") != name_key("Ержан")
     assert surname_key("Иванова") != surname_key("Петрова")

@@ -474,18 +474,16 @@ def test_rows_made_on_a_region_count_with_the_rows_of_its_districts():
 
 
 @pytest.mark.django_db
-def test_public_export_withholds_small_counts_and_their_partners(fixture):
+def test_public_export_perturbs_every_count_by_its_cell_key(fixture):
     indicators_compute()
-    rows = export_rows(
-        level=1, period=period_parse("2025"), public=True, indicators=["incidents_rate"]
-    )
+    period = period_parse("2025")
+    rows = export_rows(level=1, period=period, public=True, indicators=["incidents_rate"])
+    again = export_rows(level=1, period=period, public=True, indicators=["incidents_rate"])
+    assert rows == again  # the same content always gets the same noise
     by_code = {r["territory_code"]: r for r in rows if r["breakdown"] == ""}
-    assert by_code[ABAI]["numerator"] is None and by_code[ABAI]["value"] is None  # 4 < 5
-    assert by_code["750000000"]["numerator"] is None  # Almaty city: 1, also small
-    assert by_code["000000000"]["numerator"] == 5  # the national total stays
-    private = export_rows(
-        level=1, period=period_parse("2025"), public=False, indicators=["incidents_rate"]
-    )
+    assert by_code[ABAI]["numerator"] in range(2, 7)  # true 4, at most 2 either way
+    assert by_code["000000000"]["numerator"] in range(3, 8)  # true 5
+    private = export_rows(level=1, period=period, public=False, indicators=["incidents_rate"])
     assert {r["territory_code"]: r["numerator"] for r in private if r["breakdown"] == ""}[ABAI] == 4
 
 
@@ -544,7 +542,7 @@ def test_dashboards_show_stored_values_to_roles_with_aggregates_only(fixture, ma
         and r["indicator"] == "incidents_rate"
         and r["breakdown"] == ""
     )
-    assert abai_row["numerator"] is None
+    assert abai_row["numerator"] in range(2, 7) and "note" in abai_row  # true 4, perturbed
 
 
 @pytest.mark.django_db

@@ -10,16 +10,16 @@ import pytest
 from qorgau.monitoring import aggregates as agg
 from qorgau.monitoring import synthesis
 from qorgau.monitoring.models import AggregateFigure, AggregateReport, ReportStatus
+from qorgau.registry.models import RegisterRecord
 from qorgau.territory.models import Level, Territory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_each_body_reports_every_month_with_figures_from_the_registers():
-    from qorgau.synth.models import RegisterSighting
     from qorgau.synth.services import synth_run
 
-    run = synth_run(first_year=2023, last_year=2024, scale=0.005, seed=5, today=dt.date(2025, 3, 1))
+    synth_run(first_year=2023, last_year=2024, scale=0.005, seed=5, today=dt.date(2025, 3, 1))
     reports = AggregateReport.objects.filter(source="synth")
     forms = agg.forms_load()[0]
     assert set(reports.values_list("form", flat=True)) == set(forms)
@@ -36,10 +36,10 @@ def test_each_body_reports_every_month_with_figures_from_the_registers():
         values = {f.item: f.value for f in report.figures.all()}
         agg.figures_validate(forms[report.form], values)
 
-    # a crisis centre's clients are its region's crisis-centre sightings of the month
+    # a crisis centre's clients are its region's synthetic crisis-centre records of the month
     seen: Counter[tuple[int | None, str]] = Counter()
-    for district, day in RegisterSighting.objects.filter(
-        run=run, register="crisis_centre", seen_on__year=2024
+    for district, day in RegisterRecord.objects.filter(
+        source="synth", register="crisis_centre", seen_on__year=2024
     ).values_list("district__parent_id", "seen_on"):
         seen[district, f"{day:%Y-%m}"] += 1
     clients = AggregateFigure.objects.filter(

@@ -1,15 +1,17 @@
-"""Shared test data: a few rows with every kind of protected value."""
+"""Shared test data: a few rows with every kind of protected value (tokens, pseudonyms)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from qorgau.citizens.services import Submitted, report_submit
 from qorgau.conftest import SEMEY
 from qorgau.registry import services as registry
+from qorgau.registry.intake import RegisterRecordDraft, register_records_store
 from qorgau.registry.models import Person
 from qorgau.territory.models import Territory
 
@@ -25,6 +27,21 @@ def make_people() -> tuple[list[Person], Submitted]:
         for i, iin in enumerate(IINS)
     ]
     people.append(registry.person_register(surname="Без ИИН", home_district=semey))
+    with transaction.atomic():  # a health facility's record of the first person
+        register_records_store(
+            [
+                RegisterRecordDraft(
+                    "health",
+                    "H-1",
+                    semey.pk,
+                    dt.date(2024, 3, 1),
+                    iin_pseudonym=people[0].iin_pseudonym or "",
+                    surname="Фамилия 0",
+                    first_name="Айгүл",
+                )
+            ],
+            source="health-semey",
+        )
     submitted = report_submit(district=semey, account="Сосед кричит", at_risk="woman", contact="x")
     return people, submitted
 

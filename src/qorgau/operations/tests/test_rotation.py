@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -16,6 +17,7 @@ from qorgau.citizens.models import CitizenReport
 from qorgau.citizens.services import report_by_receipt
 from qorgau.lib.crypto import decrypt_text, generate_field_key
 from qorgau.operations.rotation import (
+    PSEUDONYM_COLUMNS,
     RotationError,
     encrypted_columns,
     keys_rotate_encryption,
@@ -24,7 +26,7 @@ from qorgau.operations.rotation import (
 from qorgau.operations.tests.helpers import IINS, make_people
 from qorgau.registry import services as registry
 from qorgau.registry.importing.fields import parse_iin
-from qorgau.registry.models import Incident, Person
+from qorgau.registry.models import Incident, Person, RegisterRecord
 
 
 def _plaintexts() -> dict[tuple[str, Any, str], str]:
@@ -46,9 +48,21 @@ def _pseudonyms() -> dict[int, str]:
 def test_every_token_field_is_found() -> None:
     found = {(m._meta.label, n) for m, ns in encrypted_columns() for n in ns}
     assert ("registry.Person", "surname_token") in found
+    assert ("registry.RegisterRecord", "patronymic_token") in found
     assert ("registry.Incident", "description_token") in found
     assert ("citizens.CitizenReport", "account_token") in found
     assert Incident._meta.get_field("description_token")
+
+
+def test_every_pseudonym_column_is_re_keyed() -> None:
+    """A model that stores an IIN pseudonym (or a receipt digest) is in the re-keying list."""
+    stored = {
+        (model._meta.app_label, model.__name__, f.name)
+        for model in apps.get_models()
+        for f in model._meta.concrete_fields
+        if f.name.endswith("pseudonym") or f.name == "receipt_digest"
+    }
+    assert stored == set(PSEUDONYM_COLUMNS)
 
 
 @pytest.mark.django_db
@@ -67,6 +81,7 @@ def test_encryption_rotation_keeps_every_value_and_frees_the_old_key(settings: A
 
     settings.QORGAU_FIELD_ENCRYPTION_KEYS = [new]  # the old key is dropped
     assert _plaintexts() == before
+    assert report.per_model["registry.RegisterRecord"] == 2  # surname and first name
     person = Person.objects.filter(iin_pseudonym__isnull=False).first()
     assert person is not None
     with pytest.raises(InvalidToken):
@@ -124,6 +139,8 @@ def test_pseudonym_rekeying_keeps_linkage(settings: Any, tmp_path: Path) -> None
     assert set(after) == set(before)
     assert not set(after.values()) & set(before.values())  # no old pseudonym remains
     assert CitizenReport.objects.get(pk=submitted.report.pk).receipt_digest != digest_before
+    # A register's record of the first person still carries her pseudonym: linkage holds.
+    assert RegisterRecord.objects.get().iin_pseudonym == after[people[0].pk]
 
     settings.QORGAU_PSEUDONYM_REKEY_KEYS = [key]
     for person, iin in zip(people, IINS, strict=False):

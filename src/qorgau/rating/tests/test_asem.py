@@ -23,6 +23,7 @@ from qorgau.rating.compute import (
     compute_index,
     denominate,
 )
+from qorgau.rating.normalisation import merge_near_ties
 
 DATA = Path(__file__).parent / "data"
 
@@ -63,9 +64,11 @@ def asem():
 
 def test_normalisation_and_aggregation_from_the_treated_data(asem):
     method, _, treated, scores = asem
-    result = compute_index(
-        list(treated.index), treated[method.codes].to_numpy(), method, treat_data=False
-    )
+    data = treated[method.codes].to_numpy()
+    # the near-tie guard leaves data without near-ties exactly as they are: plain min–max
+    np.testing.assert_array_equal(merge_near_ties(data), data)
+    result = compute_index(list(treated.index), data, method, treat_data=False)
+    assert result.constant == {} and result.dropped == []
     expected = scores.loc[treated.index]
     for group in ["Index", "Conn", "Sust", "Physical", "ConEcFin", "Political", "Instit", "P2P"]:
         np.testing.assert_allclose(result.groups[group], expected[group], atol=1e-6)

@@ -28,7 +28,7 @@ def test_a_run_scores_ranks_and_explains_every_region_with_values():
     fixtures.load_both_years()
     run = rating_run(year=2024, draws=200, seed=1)
     assert run.status == RunStatus.DONE and run.progress == 100
-    assert (run.method_name, run.method_version) == ("default", 1)
+    assert (run.method_name, run.method_version) == ("default", 2)
     assert run.method_sha256 == method_current().sha256 and len(run.data_sha256) == 64
     results = list(run.results.select_related("territory").order_by("rank"))
     assert [r.territory.kato_code for r in results][0] == fixtures.ABAI  # best on everything
@@ -64,15 +64,16 @@ def test_old_runs_stay_viewable_after_the_method_changes(client):
     old = rating_run(year=2024, draws=50)
     text = (
         method_current()
-        .content.replace("version: 1", "version: 2")
+        .content.replace("version: 2", "version: 3")
         .replace("{code: harm, weight: 1,", "{code: harm, weight: 3,")
     )
-    v2 = method_store(text=text, note="harm weighs more")
-    new = rating_run(year=2024, draws=50, method=v2)
-    assert (new.method_version, old.method_version) == (2, 1)
+    v3 = method_store(text=text, note="harm weighs more")
+    new = rating_run(year=2024, draws=50, method=v3)
+    assert (new.method_version, old.method_version) == (3, 2)
     assert new.method_sha256 != old.method_sha256
     old.refresh_from_db()
-    assert old.method.version == 1 and old.results.count() == 5
+    assert old.method.version == 2 and old.results.count() == 5
+    assert client.get("/rating/method/default/v2/").status_code == 200
     assert client.get("/rating/method/default/v1/").status_code == 200
     page = client.get("/rating/method/").content.decode()
     assert "harm, weight: 3" in page  # the newest version is the one shown
@@ -84,7 +85,7 @@ def test_a_version_is_never_overwritten():
     text = method_current().content
     with pytest.raises(ValueError, match="never overwritten"):
         method_store(text=text)
-    assert RatingMethod.objects.filter(name="default").count() == 1
+    assert RatingMethod.objects.filter(name="default").count() == 2  # v1 and v2 shipped
 
 
 def test_a_missing_cell_is_imputed_and_flagged():

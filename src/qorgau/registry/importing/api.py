@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -15,14 +16,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.api_permissions import SecondFactorVerified
-from qorgau.accounts.roles import IMPORT_RECORDS
 from qorgau.registry.importing.jobs import job_create, job_visible_to, upload_problem
+from qorgau.registry.importing.permissions import may_import, may_use_importer, refusal
+from qorgau.registry.importing.register_records import register_problem
 from qorgau.registry.models import ImportJob
 
 
 class CanImport(BasePermission):
+    """Police extracts (the import permission) or the records of a register the user keeps."""
+
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user and request.user.has_perm(IMPORT_RECORDS))
+        return bool(request.user and may_use_importer(request.user))
 
 
 class ImportJobOutputSerializer(serializers.ModelSerializer[ImportJob]):
@@ -35,6 +39,7 @@ class ImportJobOutputSerializer(serializers.ModelSerializer[ImportJob]):
             "kind",
             "file_name",
             "source",
+            "register",
             "status",
             "total_rows",
             "processed_rows",
@@ -49,10 +54,15 @@ class ImportJobOutputSerializer(serializers.ModelSerializer[ImportJob]):
 
 
 class ImportCreateApi(APIView):
-    """Upload a register extract (multipart: kind, source, file); 202 with the queued job."""
+    """Upload a register extract (multipart: kind, source, file; for ``register-records`` also
+    register); 202 with the queued job, 403 for a kind or register the user may not import."""
 
     class InputSerializer(serializers.Serializer[Any]):
         kind = serializers.ChoiceField(choices=ImportJob.Kind.choices)
+        # Free text, checked in validate(): its message names the registers allowed.
+        register = serializers.CharField(
+            max_length=40, required=False, allow_blank=True, default=""
+        )
         file = serializers.FileField()
 
         def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
@@ -67,6 +77,12 @@ class ImportCreateApi(APIView):
                 raise serializers.ValidationError(problem)
             return upload
 
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            problem = register_problem(attrs["kind"], attrs["register"])
+            if problem:
+                raise serializers.ValidationError({"register": str(problem)})
+            return attrs
+
     parser_classes = [MultiPartParser, FormParser]
     permission_classes = [IsAuthenticated, SecondFactorVerified, CanImport]
 
@@ -74,12 +90,16 @@ class ImportCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        kind, register = data.validated_data["kind"], data.validated_data["register"]
+        if not may_import(request.user, kind, register):
+            raise PermissionDenied(str(refusal(kind)))
         with transaction.atomic():
             job = job_create(
                 actor=request.user,
-                kind=data.validated_data["kind"],
+                kind=kind,
                 source=data.validated_data["source"],
                 upload=data.validated_data["file"],
+                register=register,
             )
         return Response(ImportJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

@@ -8,6 +8,7 @@ updated after every batch: the console and the job page read their progress from
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import logging
 from collections.abc import Callable, Generator, Iterator
@@ -22,11 +23,14 @@ from django.utils import timezone, translation
 from qorgau.accounts.roles import ScopeKind
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
+from qorgau.lib.crypto import seal_chunks
+from qorgau.lib.tabular import safe_cell
 from qorgau.registry.importing.incidents import IncidentsSpec
 from qorgau.registry.importing.measures import OffencesSpec, OrdersSpec, RequirementsSpec
 from qorgau.registry.importing.persons import PersonsSpec
 from qorgau.registry.importing.readers import UnreadableFile, open_extract
 from qorgau.registry.importing.refs import TerritoryIndex
+from qorgau.registry.importing.register_records import RegisterRecordsSpec, register_problem
 from qorgau.registry.importing.spec import BatchResult, ImportContext, KindSpec, ParsedBatch
 from qorgau.registry.models import ImportJob, Person
 from qorgau.registry.rules import local_zone
@@ -43,7 +47,14 @@ EXIT_REJECTS = 3
 
 SPECS: dict[str, type[KindSpec]] = {
     spec.kind: spec
-    for spec in (IncidentsSpec, PersonsSpec, OrdersSpec, RequirementsSpec, OffencesSpec)
+    for spec in (
+        IncidentsSpec,
+        PersonsSpec,
+        OrdersSpec,
+        RequirementsSpec,
+        OffencesSpec,
+        RegisterRecordsSpec,
+    )
 }
 
 Progress = Callable[[ImportJob], None]
@@ -66,17 +77,24 @@ class Outcome:
 def import_scope(actor: Any) -> frozenset[int] | None:
     """The district ids the actor may import into; ``None`` for the whole country.
 
-    No actor is the system (the command without ``--user``): the whole country.
+    No actor is the system (the command without ``--user``): the whole country. A user of an
+    organisation (a crisis centre, a polyclinic) imports within the organisation's territory.
     """
     if actor is None or actor.is_superuser or actor.scope_kind == ScopeKind.COUNTRY:
         return None
     if actor.scope_kind in (ScopeKind.REGION, ScopeKind.DISTRICT) and actor.territory:
         return frozenset(territory_scope_ids(actor.territory))
+    if actor.scope_kind == ScopeKind.ORGANISATION and actor.organisation:
+        return frozenset(territory_scope_ids(actor.organisation.territory))
     return frozenset()
 
 
+SEALED_SUFFIX = ".sealed"
+
+
 def rejects_path_for(job: ImportJob) -> Path:
-    return Path(settings.VAR_DIR) / "imports" / f"job-{job.pk}-rejects.csv"
+    """Where a web or API job keeps its rejects: sealed (encrypted), since they hold IINs."""
+    return Path(settings.VAR_DIR) / "imports" / f"job-{job.pk}-rejects.csv{SEALED_SUFFIX}"
 
 
 def _batches(
@@ -113,31 +131,47 @@ def _parsed_batches(
 class RejectsWriter:
     """The rejects file: ``row, field, value, reason``, reasons in the job's language.
 
-    Written with a byte-order mark so that spreadsheet programs read Cyrillic correctly.
+    Written with a byte-order mark so that spreadsheet programs read Cyrillic correctly, and
+    with values that a spreadsheet would run as formulas quoted. ``sealed``: each batch is
+    encrypted under the field keys (:func:`qorgau.lib.crypto.seal_chunks`), for files kept by
+    the server; the command line's ``--rejects`` file is the user's own and stays plain.
     """
 
     HEADER = ("row", "field", "value", "reason")
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, sealed: bool = False) -> None:
         self.path = path
         self.count = 0
-        self._handle = None
+        self._handle: Any = None
+        self._buffer = io.StringIO()
         self._writer: Any = None
+        self._sealed = sealed
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = path.open("w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._handle)
+            self._handle = path.open("wb")
+            self._buffer.write("\ufeff")
+            self._writer = csv.writer(self._buffer)
             self._writer.writerow(self.HEADER)
+            self._flush()
+
+    def _flush(self) -> None:
+        data = self._buffer.getvalue().encode("utf-8")
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        if self._sealed:
+            seal_chunks([data], self._handle)
+        else:
+            self._handle.write(data)
+        self._handle.flush()
 
     def write(self, result: BatchResult) -> None:
         self.count += len(result.rejects)
         if self._writer is not None:
             self._writer.writerows(
-                (number, problem.field, problem.value, str(problem.reason))
+                (number, problem.field, safe_cell(problem.value), str(problem.reason))
                 for number, problem in result.rejects
             )
-            assert self._handle is not None
-            self._handle.flush()
+            self._flush()
 
     def close(self) -> None:
         if self._handle is not None:
@@ -152,6 +186,8 @@ def _context(job: ImportJob, actor: Any) -> ImportContext:
         territories=TerritoryIndex(),
         zone=local_zone(),
         today=timezone.localdate(),
+        register=job.register,
+        organisation_id=getattr(actor, "organisation_id", None),
     )
 
 
@@ -239,15 +275,18 @@ def run_import(
     rejects_path: Path | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
+    source_path: Path | None = None,
 ) -> Outcome:
-    """Import ``job.stored_path`` as ``job.kind``; messages in ``job.language``.
+    """Import ``job.stored_path`` (or ``source_path``, its decrypted copy) as ``job.kind``;
+    messages in ``job.language``.
 
     ``actor`` (the uploader, or ``None`` for the system) decides the territory rows may be
-    placed in. Rejects go to ``rejects_path`` (kept on the job). The job's counters start from
-    zero: a re-run counts the rows it skips as processed, not as accepted.
+    placed in. Rejects go to ``rejects_path`` (kept on the job), sealed when its name ends in
+    ``.sealed``. The job's counters start from zero: a re-run counts the rows it skips as
+    processed, not as accepted.
     """
     with translation.override(job.language or settings.LANGUAGE_CODE):
-        return _run(job, actor, rejects_path, batch_size, progress)
+        return _run(job, actor, rejects_path, batch_size, progress, source_path)
 
 
 def _run(
@@ -256,14 +295,22 @@ def _run(
     rejects_path: Path | None,
     batch_size: int,
     progress: Progress | None,
+    source_path: Path | None = None,
 ) -> Outcome:
     spec = SPECS[job.kind]()
     job.status = ImportJob.Status.RUNNING
     job.processed_rows = job.accepted_rows = job.rejected_rows = 0
     job.rejects_path = str(rejects_path or "")
+    problem = register_problem(job.kind, job.register)
+    if problem:  # the ways in check it first: this guards the table, not the user
+        job.save()
+        _finish(job, ImportJob.Status.FAILED, str(problem))
+        return Outcome(EXIT_ERROR, None, 0, 0, 0, 0, str(problem))
     try:
         extract = open_extract(
-            Path(job.stored_path), known=spec.column_names(), required=spec.required_columns()
+            source_path or Path(job.stored_path),
+            known=spec.column_names(),
+            required=spec.required_columns(),
         )
     except UnreadableFile as exc:
         job.save()
@@ -272,7 +319,8 @@ def _run(
     unknown = tuple(extract.unknown_columns)
     job.total_rows = extract.total_rows
     job.save()
-    rejects = RejectsWriter(rejects_path)
+    sealed = rejects_path is not None and rejects_path.name.endswith(SEALED_SUFFIX)
+    rejects = RejectsWriter(rejects_path, sealed=sealed)
     skipped = 0
     batches: Generator[ParsedBatch, None, None] | None = None
     try:

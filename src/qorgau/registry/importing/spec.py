@@ -101,6 +101,8 @@ class ImportContext:
     territories: TerritoryIndex
     zone: ZoneInfo
     today: dt.date
+    register: str = ""  # register-records: the register the file comes from
+    organisation_id: int | None = None  # the importing user's organisation, kept on its records
 
 
 def shown(value: object) -> str:
@@ -110,7 +112,7 @@ def shown(value: object) -> str:
 
 
 class KindSpec(ABC):
-    """Base of the five kinds of extract; subclasses set the class attributes and the steps."""
+    """Base of the kinds of extract; subclasses set the class attributes and the steps."""
 
     kind: ClassVar[str]
     model: ClassVar[type[models.Model]]

@@ -2,23 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from functools import wraps
 from pathlib import Path
+from typing import Any
 
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 
 from qorgau.accounts.http import AuthenticatedHttpRequest
-from qorgau.accounts.roles import IMPORT_RECORDS
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
-from qorgau.registry.importing.engine import SPECS
+from qorgau.lib.crypto import unseal_chunks
+from qorgau.registry.importing.engine import SEALED_SUFFIX, SPECS
 from qorgau.registry.importing.forms import ImportUploadForm
-from qorgau.registry.importing.jobs import job_create, job_visible_to, rejects_visible_to
-from qorgau.registry.models import ImportJob
+from qorgau.registry.importing.jobs import (
+    job_create,
+    job_visible_to,
+    jobs_visible_to,
+    rejects_visible_to,
+)
+from qorgau.registry.importing.permissions import kinds_for, may_use_importer
+from qorgau.registry.models import ImportJob, Register
 
 RECENT = 50
+
+View = Callable[..., HttpResponse]
+
+
+def importer_required(view: View) -> View:
+    """403 unless the user may import something: police extracts or a register's records."""
+
+    @wraps(view)
+    def guarded(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not may_use_importer(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def register_label(job: ImportJob) -> str:
+    """The register of a job of records, in the page's language; empty for other jobs."""
+    return str(Register(job.register).label) if job.register in Register.values else ""
 
 
 def _job_for(request: AuthenticatedHttpRequest, pk: int) -> ImportJob:
@@ -36,6 +66,7 @@ def job_progress(job: ImportJob) -> dict[str, object]:
         "kind": job.kind,
         "file_name": job.file_name,
         "source": job.source,
+        "register": job.register,
         "status": job.status,
         "total_rows": job.total_rows,
         "processed_rows": job.processed_rows,
@@ -49,16 +80,17 @@ def job_progress(job: ImportJob) -> dict[str, object]:
 
 
 @login_required
-@permission_required(IMPORT_RECORDS, raise_exception=True)
+@importer_required
 def job_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    jobs = ImportJob.objects.select_related("created_by")[:RECENT]
-    return render(request, "registry/import/list.html", {"jobs": jobs})
+    jobs = jobs_visible_to(request.user)[:RECENT]
+    rows = [(job, register_label(job)) for job in jobs]
+    return render(request, "registry/import/list.html", {"rows": rows})
 
 
 @login_required
-@permission_required(IMPORT_RECORDS, raise_exception=True)
+@importer_required
 def job_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             job = job_create(
@@ -66,12 +98,14 @@ def job_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 source=form.cleaned_data["source"],
                 upload=form.cleaned_data["file"],
+                register=form.cleaned_data["register"],
             )
         return redirect("registry_import:detail", pk=job.pk)
-    columns = {kind: spec.column_names() for kind, spec in SPECS.items()}
-    required = {kind: spec.required_columns() for kind, spec in SPECS.items()}
+    allowed = kinds_for(request.user)
     kinds = [
-        (label, columns[str(kind)], required[str(kind)]) for kind, label in ImportJob.Kind.choices
+        (label, SPECS[kind].column_names(), SPECS[kind].required_columns())
+        for kind, label in ImportJob.Kind.choices
+        if kind in allowed
     ]
     return render(request, "registry/import/upload.html", {"form": form, "kinds": kinds})
 
@@ -84,6 +118,7 @@ def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "registry/import/detail.html",
         {
             "job": job,
+            "register_label": register_label(job),
             "has_rejects": bool(
                 job.rejected_rows and job.rejects_path and rejects_visible_to(job, request.user)
             ),
@@ -97,10 +132,11 @@ def job_progress_json(request: AuthenticatedHttpRequest, pk: int) -> JsonRespons
 
 
 @login_required
-def job_rejects(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+def job_rejects(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
     """The rejected rows (they hold the values as typed, IINs included): the download is audited.
 
     Only for the uploader and users whose scope is the whole country (404 for anyone else).
+    The file is kept sealed and decrypted as it is sent.
     """
     job = _job_for(request, pk)
     if not rejects_visible_to(job, request.user):
@@ -115,9 +151,17 @@ def job_rejects(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
         object_id=str(job.pk),
         details={"rejects": job.rejected_rows},
     )
-    return FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=f"import-{job.pk}-rejects.csv",
-        content_type="text/csv; charset=utf-8",
+    response = StreamingHttpResponse(_rejects_content(path), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"import-{job.pk}-rejects.csv"
     )
+    return response
+
+
+def _rejects_content(path: Path) -> Iterator[bytes]:
+    """The plaintext of a rejects file; a plain one (written before sealing) as it is."""
+    with path.open("rb") as handle:
+        if path.name.endswith(SEALED_SUFFIX):
+            yield from unseal_chunks(handle)
+        else:
+            yield from handle

@@ -29,7 +29,7 @@ API = "/api/v1"
 
 READS = [
     ("persons", lambda k: f"{API}/persons/", False),
-    ("person", lambda k: f"{API}/persons/{k['victim'].pk}/", True),
+    ("person", lambda k: f"{API}/persons/{k['victim'].pk}/?reason=casework", True),
     ("incidents", lambda k: f"{API}/incidents/", False),
     ("incident", lambda k: f"{API}/incidents/{k['incident'].pk}/", True),
     ("orders", lambda k: f"{API}/orders/", False),
@@ -165,6 +165,17 @@ def test_person_detail_decrypts_with_audit_and_search_needs_a_reason(staff, case
     assert client.get(f"{API}/persons/search/?iin=1234&reason=x").status_code == 400
     other = signed_in(staff["inspector.medeu"])
     assert other.get(f"{API}/persons/search/?iin={new_iin(1)}&reason=x").status_code == 404
+
+
+def test_revealing_an_identity_needs_a_reason(staff, case, signed_in):
+    client = signed_in(staff["court.abai"])
+    url = f"{API}/persons/{case['victim'].pk}/"
+    for query in ("", "?reason=", "?reason=%20%20%20%20%20%20", "?reason=x"):
+        response = client.get(url + query)
+        assert response.status_code == 400, query
+        assert "reason" in response.json()["extra"]["fields"]
+    assert not AuditEntry.objects.filter(action=AuditAction.DECRYPT).exists()
+    assert client.get(url + "?reason=hearing").json()["identity"]["surname"] == "Akhmetova"
 
 
 def test_an_order_is_issued_and_worked_through_the_api(staff, case, signed_in):

@@ -468,8 +468,12 @@ def test_an_order_is_served_once(inspector, family, incident, semey):
 
 def test_registering_a_known_iin_links_the_person_and_audits_the_match(inspector, semey, make_user):
     first = s.person_register(actor=inspector, iin="900101300007", home_district=semey)
-    other = make_user(Role.POLICE_INSPECTOR, MEDEU)
-    assert s.person_register(actor=other, iin="900101300007").pk == first.pk
+    colleague = make_user(Role.POLICE_INSPECTOR, SEMEY)
+    assert s.person_register(actor=colleague, iin="900101300007").pk == first.pk
     assert AuditEntry.objects.filter(
-        details__matched_by="iin", actor_username=other.username
+        details__matched_by="iin", actor_username=colleague.username
     ).exists()
+    # Outside the person's territory the IIN is refused, never linked (see test_iin_scope.py).
+    other = make_user(Role.POLICE_INSPECTOR, MEDEU)
+    with pytest.raises(s.IinOutsideScope):
+        s.person_register(actor=other, iin="900101300007")

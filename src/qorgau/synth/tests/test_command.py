@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
+from qorgau.conftest import SEMEY
 from qorgau.registry import models as rm
 from qorgau.registry.iin import iin_parse
+from qorgau.registry.intake import RegisterRecordDraft, register_records_store
 from qorgau.registry.services import person_register
 from qorgau.synth import identities, names
-from qorgau.synth.models import RegisterSighting, SynthRun, TruthCount
+from qorgau.synth.models import RecordTruth, SynthRun, TruthCount
 from qorgau.synth.services import synth_clear, synth_run
+from qorgau.territory.models import Territory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +28,12 @@ def aggregates(run: SynthRun) -> tuple:
             "region_code", "year", "true_victims", "police", "health", "line_111", "any_register"
         )
     )
-    return truth, {k: v for k, v in run.counts.items() if "encryptions" not in k}
+    records = sorted(
+        rm.RegisterRecord.objects.filter(source="synth").values_list(
+            "register", "district_id", "seen_on", "iin_pseudonym", "sex", "birth_year", "injury"
+        )
+    )  # Fernet tokens are randomised, so the names are left out
+    return truth, records, {k: v for k, v in run.counts.items() if "encryptions" not in k}
 
 
 def test_same_seed_same_data_other_seed_other_data():
@@ -41,17 +49,25 @@ def test_same_seed_same_data_other_seed_other_data():
 
 def test_clear_removes_synthetic_data_only(admin_user):
     kept = person_register(actor=admin_user, iin="900101300007", audit=False, surname="Test")
+    semey = Territory.objects.by_code(SEMEY)
+    (imported,) = register_records_store(
+        [RegisterRecordDraft("health", "H-1", semey.pk, dt.date(2024, 3, 1), surname="Test")],
+        source="health-semey",
+    )
     out = StringIO()
     call_command("synth", "--clear", "--years", "2024-2024", "--scale", "0.003", stdout=out)
     assert rm.Incident.objects.filter(source="synth").exists()
+    assert RecordTruth.objects.count() == rm.RegisterRecord.objects.filter(source="synth").count()
     assert "2024 750000000" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("synth", "--years", "2024-2024", "--scale", "0.003", stdout=out)
     call_command("synth", "--clear", stdout=out)
     for model in (rm.Person, rm.Incident, rm.ProtectiveOrder, rm.Offence, rm.BehaviourRequirement):
         assert not model.objects.filter(source="synth").exists()
-    assert not RegisterSighting.objects.exists() and not SynthRun.objects.exists()
+    assert not rm.RegisterRecord.objects.filter(source="synth").exists()
+    assert not RecordTruth.objects.exists() and not SynthRun.objects.exists()
     assert rm.Person.objects.filter(pk=kept.pk).exists()
+    assert rm.RegisterRecord.objects.filter(pk=imported).exists()  # a real import stays
 
 
 def test_refuses_future_years():

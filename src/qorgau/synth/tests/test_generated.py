@@ -11,10 +11,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from qorgau.conftest import audit_trail_clear
+from qorgau.lib.crypto import decrypt_text
 from qorgau.registry import models as rm
 from qorgau.registry.legal import legal_rule
 from qorgau.synth import calibration as cal
-from qorgau.synth.models import Register, RegisterSighting, TruthCount, VictimTruth
+from qorgau.synth.models import RecordTruth, TruthCount, VictimTruth
 from qorgau.synth.services import district_frame, synth_clear, synth_run, truth_write
 from qorgau.territory.models import Level
 from qorgau.territory.services import territories_load
@@ -249,8 +250,11 @@ def test_truth_is_consistent_with_the_database(run, tmp_path):
         incident__source="synth", role="victim"
     ).values_list("person_id", "incident__district_id", "incident__occurred_at"):
         police[(region_of[district], local_day(moment).year)].add(person)
-    sightings = Counter(
-        RegisterSighting.objects.filter(run=run).values_list("register", "region_code", "year")
+    registered = Counter(
+        (register, region_of[district], day.year)
+        for register, district, day in rm.RegisterRecord.objects.filter(source="synth").values_list(
+            "register", "district_id", "seen_on"
+        )
     )
     path = tmp_path / "truth.csv"
     assert truth_write(run, path) == TruthCount.objects.filter(run=run).count()
@@ -261,8 +265,8 @@ def test_truth_is_consistent_with_the_database(run, tmp_path):
         key = (row["region_code"], int(row["year"]))
         true = int(row["true_victims"])
         assert int(row["police"]) == len(police[key])
-        for register in Register.values:
-            assert int(row[register]) == sightings[(register, *key)]
+        for register in rm.Register.values:
+            assert int(row[register]) == registered[(register, *key)]
             assert int(row[register]) <= true
         assert int(row["police"]) <= int(row["any_register"]) <= true
         national_true += true
@@ -274,7 +278,7 @@ def test_truth_is_consistent_with_the_database(run, tmp_path):
 def test_registers_are_positively_dependent(run):
     police_keys = set(VictimTruth.objects.filter(run=run).values_list("truth_key", flat=True))
     health = list(
-        RegisterSighting.objects.filter(run=run, register="health").values_list(
+        RecordTruth.objects.filter(run=run, record__register="health").values_list(
             "truth_key", flat=True
         )
     )
@@ -284,13 +288,38 @@ def test_registers_are_positively_dependent(run):
     assert sum(k in police_keys for k in health) / len(health) > 1.5 * overall
 
 
-def test_sightings_carry_linkage_attributes_unevenly(run):
-    sightings = RegisterSighting.objects.filter(run=run)
-    social = sightings.filter(register="social")
-    line = sightings.filter(register="line_111")
+def test_register_records_carry_linkage_attributes_unevenly(run):
+    records = rm.RegisterRecord.objects.filter(source="synth")
+    social = records.filter(register="social")
+    line = records.filter(register="line_111")
     assert social.exclude(iin_pseudonym="").count() / social.count() > 0.85
     assert line.exclude(iin_pseudonym="").count() / max(1, line.count()) < 0.2
     assert line.filter(birth_date__isnull=True).count() > 0
+
+
+def test_register_records_are_imported_records_with_their_truth_apart(run):
+    """What the other registers saw is stored as any import stores it: names only as tokens,
+    districts of the day, no truth; who each record truly is lives only in RecordTruth."""
+    records = rm.RegisterRecord.objects.filter(source="synth")
+    assert records.count() > 100
+    assert RecordTruth.objects.filter(run=run).count() == records.count()
+    assert not RecordTruth.objects.exclude(record__source="synth").exists()
+    fields = {f.name for f in rm.RegisterRecord._meta.get_fields()}
+    assert not fields & {"truth_key", "surname", "first_name", "patronymic", "iin"}
+    assert not records.filter(surname_token="").exists()
+    for record in records.order_by("pk")[:50]:
+        surname = decrypt_text(record.surname_token)
+        assert surname and surname not in record.surname_token
+        assert not record.iin_pseudonym.isdigit()
+    # The registry's HMAC: a register's IIN finds the police record of the same victim.
+    police = set(rm.Person.objects.filter(source="synth").values_list("iin_pseudonym", flat=True))
+    assert set(records.values_list("iin_pseudonym", flat=True)) & police
+    injuries = Counter(records.values_list("register", "injury"))
+    assert injuries[("health", "light")] > 0 and injuries[("line_111", "light")] == 0
+    assert {injury for _r, injury in injuries} <= {"", "light", "moderate", "grave"}
+    frame = district_frame()
+    versions = set(frame.pk_before.tolist()) | set(frame.pk_after.tolist())
+    assert set(records.values_list("district_id", flat=True)) <= versions
 
 
 def test_demo_districts_have_work_today(run):

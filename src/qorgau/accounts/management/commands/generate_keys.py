@@ -11,7 +11,7 @@ from qorgau.lib.crypto import generate_field_key
 class Command(BaseCommand):
     help = (
         "Print fresh production secrets in .env format: secret key, field encryption key, "
-        "pseudonym and audit keys."
+        "pseudonym, audit and disclosure keys."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -19,3 +19,4 @@ class Command(BaseCommand):
         self.stdout.write(f"QORGAU_FIELD_ENCRYPTION_KEYS={generate_field_key()}")
         self.stdout.write(f"QORGAU_PSEUDONYM_KEY={secrets.token_urlsafe(48)}")
         self.stdout.write(f"QORGAU_AUDIT_KEY={secrets.token_urlsafe(48)}")
+        self.stdout.write(f"QORGAU_DISCLOSURE_KEY={secrets.token_urlsafe(48)}")

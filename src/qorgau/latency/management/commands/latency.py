@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -7,10 +8,17 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qorgau.latency import mse
-from qorgau.latency.models import RunSource, RunStatus
+from qorgau.latency.export import run_csv_write
+from qorgau.latency.models import RunStatus
 from qorgau.latency.services import NATIONAL, estimation_run
 from qorgau.latency.survey import SurveyRate
 from qorgau.latency.tables import TableError, read_capture_csv
+
+FROM_TRUTH_GONE = (
+    "--from-truth is gone: estimates from the synthetic ground truth are an evaluation, never "
+    "published. Run `qorgau synth_evaluate_estimates [--years 2015-2024] [--out FILE.csv]`, "
+    "which stores them apart (synth.TruthEstimate) and compares them with the true numbers."
+)
 
 
 def _years(text: str) -> list[int]:
@@ -29,9 +37,9 @@ class Command(BaseCommand):
         "Hidden-violence estimation. `mse FILE.csv [--selection stepwise|bic|aic|independence] "
         "[--bootstrap B] [--seed N] --out RESULT.json` estimates from a table of capture "
         "histories (one 0/1 column per list and a count column). `estimate [--years 2015-2024] "
-        "[--selection ...] [--bootstrap B] [--from-truth]` estimates every region and year from "
-        "the linkage run's capture histories (or, on synthetic data only, from the ground truth) "
-        "and stores the results. See docs/latency.md."
+        "[--selection ...] [--bootstrap B] [--out FILE.csv]` estimates every region and year "
+        "from the latest linkage run's capture histories, stores and publishes the results "
+        "(monitoring is updated) and optionally writes them as CSV. See docs/latency.md."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,11 +49,9 @@ class Command(BaseCommand):
         one.add_argument("--out", type=Path, required=True)
         all_ = sub.add_parser("estimate", help="estimate every region and year and store it")
         all_.add_argument("--years", type=_years)
-        all_.add_argument(
-            "--from-truth",
-            action="store_true",
-            help="synthetic evaluation only: capture histories from the synthetic ground truth",
-        )
+        all_.add_argument("--out", type=Path, help="also write the results to this CSV file")
+        # Removed; kept hidden only to point old scripts to the synth evaluation.
+        all_.add_argument("--from-truth", action="store_true", help=argparse.SUPPRESS)
         all_.add_argument("--survey-rate", type=float, help="national share reporting to police")
         all_.add_argument("--survey-victims", type=int, help="victims in the survey sample")
         all_.add_argument("--survey-deff", type=float, default=1.0, help="design effect")
@@ -84,6 +90,8 @@ class Command(BaseCommand):
         )
 
     def _estimate(self, options: dict[str, Any]) -> None:
+        if options["from_truth"]:
+            raise CommandError(FROM_TRUTH_GONE)
         survey = None
         if options["survey_rate"] is not None:
             if not options["survey_victims"]:
@@ -105,7 +113,6 @@ class Command(BaseCommand):
             )
 
         run = estimation_run(
-            source=RunSource.TRUTH if options["from_truth"] else RunSource.LINKAGE,
             years=options["years"],
             selection=options["selection"],
             bootstrap=options["bootstrap"],
@@ -121,3 +128,8 @@ class Command(BaseCommand):
             f"Run {run.pk}: {run.done} region-years estimated ({run.get_source_display()}, "
             f"{run.selection}), {refused} without an estimate; monitoring updated."
         )
+        if options["out"]:
+            rows = run_csv_write(
+                options["out"], run.results.order_by("year", "region_code", "method")
+            )
+            self.stdout.write(f"Wrote {rows} rows to {options['out']}.")

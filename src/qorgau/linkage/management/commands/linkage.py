@@ -8,10 +8,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import RUN_LINKAGE
 from qorgau.linkage.engine import run_execute
-from qorgau.linkage.models import LinkageRun, RunStatus
+from qorgau.linkage.models import DEFAULT_THRESHOLD, LinkageRun, RunStatus
 from qorgau.linkage.quality import febrl4_evaluate
 from qorgau.linkage.services import latest_finished_run, run_create, run_evaluate
 from qorgau.linkage.splink_model import BACKENDS, BackendUnavailable
+from qorgau.linkage.training import TrainingFailed
 
 
 def _years(text: str) -> list[int]:
@@ -33,9 +34,11 @@ def _years(text: str) -> list[int]:
 
 class Command(BaseCommand):
     help = (
-        "Record linkage of the registers. `run [--years 2022-2024] [--threshold 0.9] "
+        "Record linkage of the registers. `run [--years 2022-2024] [--threshold 0.8] "
         "[--backend duckdb|spark] [--user NAME]` links persons across the police, health, "
-        "crisis-centre, 111 and social-services records and stores pseudonymous clusters; "
+        "crisis-centre, 111 and social-services records and stores pseudonymous clusters "
+        "(records that cannot be identified are counted, not linked; a model that fails a "
+        "training check fails the run with the reason and a non-zero exit); "
         "`evaluate [--run N] [--febrl]` prints precision, recall and F1 against the synthetic "
         "truth (and on FEBRL4)."
     )
@@ -44,7 +47,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="operation", required=True)
         run = sub.add_parser("run")
         run.add_argument("--years", type=_years, help="2024, 2022-2024 or 2019,2021 (all)")
-        run.add_argument("--threshold", type=float, default=0.9)
+        run.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
         run.add_argument("--backend", choices=BACKENDS, default="duckdb")
         run.add_argument("--review-low", type=float, default=0.5)
         run.add_argument("--review-high", type=float, default=0.99)
@@ -96,7 +99,15 @@ class Command(BaseCommand):
         except BackendUnavailable as exc:
             self.stderr.write("")
             raise CommandError(str(exc)) from exc
+        except TrainingFailed as exc:
+            self.stderr.write("")
+            raise CommandError(f"Run {run} failed: {run.failure_reason()}") from exc
         self.stderr.write("")
+        if run.counts.get("unidentifiable"):
+            self.stdout.write(
+                f"{run.counts['unidentifiable']} records could not be identified and are not "
+                "counted: " + json.dumps(run.counts["unidentifiable_by_register"])
+            )
         self.stdout.write(f"Run {run}: " + json.dumps(run.counts, ensure_ascii=False))
         if run.quality:
             self.stdout.write("Quality against the synthetic truth: " + json.dumps(run.quality))
@@ -116,7 +127,9 @@ class Command(BaseCommand):
                 f"{q['predicted_pairs']} linked)"
             )
         else:
-            self.stdout.write(f"Run {run}: no synthetic truth for its records.")
+            self.stdout.write(
+                f"Run {run}: no known truth for its records (only synthetic data have one)."
+            )
         if options["febrl"]:
             febrl = febrl4_evaluate(threshold=run.threshold)
             self.stdout.write(

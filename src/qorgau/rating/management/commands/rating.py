@@ -1,28 +1,42 @@
+"""``qorgau rating``: run the rating of akimats, compare two runs, or compute any index."""
+
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from qorgau.rating.compute import compute_index, denominate
+from qorgau.rating.compute import IndexResult, compute_index
+from qorgau.rating.csv_tables import TableError, number_text, read_indicator_table, write_scores
 from qorgau.rating.methods import MethodError, method_parse
-from qorgau.rating.models import Level, RatingRun
-from qorgau.rating.services import method_current, method_store, rating_compare, rating_run
-from qorgau.rating.uncertainty import monte_carlo
+from qorgau.rating.models import Level, RatingMethod, RatingRun
+from qorgau.rating.services import (
+    method_current,
+    method_load,
+    method_store,
+    rating_compare,
+    rating_run,
+)
+from qorgau.rating.uncertainty import UncertaintyResult, monte_carlo
 from qorgau.territory.models import Territory
+
+EXIT_UNREADABLE = 2  # as `qorgau import`: the input cannot be used; nothing was written
 
 
 class Command(BaseCommand):
     help = (
         "Rating of akimats. `run --year 2024 --level region|district [--region KATO] "
-        "[--method FILE] [--draws N] [--seed N]` runs a method on the stored indicator values "
-        "(a new method file is stored as a new version first); `compare RUN_A RUN_B` prints the "
-        "rank correlation and the largest movers; `compute --indicators FILE.csv --method "
-        "METHOD.yaml --out OUT.csv` computes an index for any table (column `unit`, then one "
-        "column per indicator code, optional `<code>_low`/`<code>_high` for intervals)."
+        "[--method FILE] [--draws N] [--seed N] [--out FILE.csv]` runs a method on the stored "
+        "indicator values (a new method file is stored as a new version first); `--out` writes "
+        "unit (KATO code), score, rank, rank_low, rank_high and one column per group. "
+        "`compare RUN_A RUN_B` prints the rank correlation and the largest movers; `compute "
+        "--indicators FILE.csv --method METHOD.yaml --out OUT.csv` computes an index for any "
+        "table (column `unit`, then one column per indicator code, optional `<code>_low`/"
+        "`<code>_high` for intervals; an empty cell or NA is missing). A cell that is not a "
+        "number is an error naming its row and column: exit code 2, nothing written."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,6 +48,7 @@ class Command(BaseCommand):
         run.add_argument("--method", help="a method file (stored as a new version if new)")
         run.add_argument("--draws", type=int)
         run.add_argument("--seed", type=int)
+        run.add_argument("--out", help="write the scores to this CSV file")
         compare = sub.add_parser("compare")
         compare.add_argument("run_a", type=int)
         compare.add_argument("run_b", type=int)
@@ -59,53 +74,107 @@ class Command(BaseCommand):
             f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {stage:<14}", ending=""
         )
 
-    def _run(self, options: dict[str, Any]) -> None:
-        region = None
-        if options["level"] == "district":
-            if not options["region"]:
-                raise CommandError("--level district needs --region KATO")
-            try:
-                region = Territory.objects.regions().by_code(options["region"])
-            except Territory.DoesNotExist as exc:
-                raise CommandError(f"no region with KATO code {options['region']}") from exc
-        method = method_current()
-        if options["method"]:
-            text = Path(options["method"]).read_text(encoding="utf-8")
-            parsed = method_parse(text)
-            from qorgau.rating.models import RatingMethod
+    # --- run ---------------------------------------------------------------------------------
 
-            same = RatingMethod.objects.filter(
-                name=parsed.method.name, version=parsed.method.version
-            ).first()
-            if same is not None and same.sha256 == parsed.sha256:
-                method = same
-            else:
-                method = method_store(text=text)
-                self.stderr.write(f"Stored method {method} (new version).")
+    def _run(self, options: dict[str, Any]) -> None:
+        region = self._region(options)
         try:
             run = rating_run(
                 year=options["year"],
                 level=Level(options["level"]),
                 region=region,
-                method=method,
+                method=self._method(options["method"]),
                 draws=options["draws"],
                 seed=options["seed"],
                 progress=self._progress,
             )
+        except MethodError:
+            raise
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write("")
-        top = run.results.select_related("territory").order_by("rank")[:5]
+        self._print_run(run)
+        if options["out"]:
+            self._write_run(run, options["out"])
+
+    def _region(self, options: dict[str, Any]) -> Territory | None:
+        if options["level"] != "district":
+            return None
+        if not options["region"]:
+            raise CommandError("--level district needs --region KATO")
+        try:
+            return Territory.objects.regions().by_code(options["region"])
+        except Territory.DoesNotExist as exc:
+            raise CommandError(f"no region with KATO code {options['region']}") from exc
+
+    def _method(self, path: str | None) -> RatingMethod:
+        """The newest method, or the one in ``path`` (stored as a new version if it is new)."""
+        if not path:
+            return method_current()
+        text = Path(path).read_text(encoding="utf-8")
+        parsed = method_parse(text)
+        same = RatingMethod.objects.filter(
+            name=parsed.method.name, version=parsed.method.version
+        ).first()
+        if same is not None and same.sha256 == parsed.sha256:
+            return same
+        method = method_store(text=text)
+        self.stderr.write(f"Stored method {method} (new version).")
+        return method
+
+    def _print_run(self, run: RatingRun) -> None:
         self.stdout.write(
             f"Run #{run.pk}: {run.method_name}-v{run.method_version} on {run.year}, "
             f"{run.results.count()} territories, {run.draws} draws (seed {run.seed}); "
             f"data {run.data_sha256[:12]}."
         )
-        for result in top:
+        for result in run.results.select_related("territory").order_by("rank")[:5]:
+            score = "—" if result.score is None else f"{result.score:6.1f}"
             self.stdout.write(
-                f"  {result.rank:>3}. {result.territory.name:<30} {result.score:6.1f}  "
+                f"  {result.rank:>3}. {result.territory.name:<30} {score:>6}  "
                 f"rank {result.rank_low}–{result.rank_high}"
             )
+        self._notes(run.summary.get("constant") or {}, int(run.summary.get("imputed_cells", 0)))
+
+    def _notes(self, constant: dict[str, float], filled: int) -> None:
+        """Say what the scores do not show: indicators without weight, values filled in."""
+        if constant:
+            shown = ", ".join(f"{code} ({value:g})" for code, value in constant.items())
+            self.stdout.write(
+                _("The same for every unit, so it carries no weight: %(indicators)s.")
+                % {"indicators": shown}
+            )
+        if filled:
+            self.stdout.write(
+                ngettext(
+                    "%(count)s missing value was counted as the worst value observed for its "
+                    "indicator (the scorecard says why it was missing).",
+                    "%(count)s missing values were counted as the worst value observed for their "
+                    "indicator (the scorecards say why they were missing).",
+                    filled,
+                )
+                % {"count": filled}
+            )
+
+    def _write_run(self, run: RatingRun, path: str) -> None:
+        groups = [g.code for g in method_load(run.method).method.groups]
+        rows = [
+            [
+                result.territory.kato_code,
+                number_text(result.score),
+                result.rank,
+                result.rank_low,
+                result.rank_high,
+                *[number_text(result.groups.get(g)) for g in groups],
+            ]
+            for result in run.results.select_related("territory").order_by(
+                "rank", "territory__kato_code"
+            )
+        ]
+        write_scores(path, groups, rows)
+        self.stderr.write(f"{len(rows)} territories written to {path}")
+
+    # --- compare -----------------------------------------------------------------------------
 
     def _compare(self, options: dict[str, Any]) -> None:
         try:
@@ -125,68 +194,49 @@ class Command(BaseCommand):
                 f"  {m['territory'].name:<30} {m['rank_a']:>3} → {m['rank_b']:>3}{note}"
             )
 
+    # --- compute -----------------------------------------------------------------------------
+
     def _compute(self, options: dict[str, Any]) -> None:
+        """Everything is read and computed before the output file is opened."""
         method = method_parse(Path(options["method"]).read_text(encoding="utf-8")).method
-        with open(options["indicators"], newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-        columns = set(rows[0]) if rows else set()
-        if "unit" not in columns:
-            raise CommandError("the indicators file needs a column `unit`")
-        needed = [*method.codes, *[i.denominator for i in method.indicators if i.denominator]]
-        if method.imputation_group:
-            needed.append(method.imputation_group)
-        missing = [c for c in needed if c not in columns]
-        if missing:
-            raise CommandError(f"the indicators file lacks columns {missing}")
-
-        def numbers(column: str, fallback: str | None = None) -> np.ndarray[Any, Any]:
-            name = column if column in columns else fallback or column
-            return np.array([_number(row[name]) for row in rows], dtype=np.float64)
-
-        data = np.column_stack([numbers(c) for c in method.codes])
-        for j, indicator in enumerate(method.indicators):
-            if indicator.denominator:  # COINr Denominate: e.g. divide by population or GDP
-                data[:, j] = denominate(data[:, j], numbers(indicator.denominator))
-        groups = [row[method.imputation_group] for row in rows] if method.imputation_group else None
-        units = [row["unit"] for row in rows]
-        result = compute_index(units, data, method, unit_groups=groups)
+        path = options["indicators"]
+        try:
+            table = read_indicator_table(path, method)
+        except TableError as exc:
+            raise CommandError(str(exc), returncode=EXIT_UNREADABLE) from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            message = _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
+            raise CommandError(message, returncode=EXIT_UNREADABLE) from exc
+        try:
+            result = compute_index(table.units, table.value, method, unit_groups=table.groups)
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=EXIT_UNREADABLE) from exc
         kept = [method.codes.index(c) for c in result.method.codes]
-        low = np.column_stack([numbers(f"{c}_low", c) for c in result.method.codes])
-        high = np.column_stack([numbers(f"{c}_high", c) for c in result.method.codes])
-        for n, j in enumerate(kept):  # intervals are on the indicator's own scale
-            indicator = method.indicators[j]
-            if indicator.denominator:
-                people = numbers(indicator.denominator)
-                low[:, n], high[:, n] = (
-                    denominate(low[:, n], people),
-                    denominate(high[:, n], people),
-                )
-        spread = monte_carlo(result, low, high, draws=options["draws"], seed=options["seed"])
-        with open(options["out"], "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            groups_out = [g.code for g in result.method.groups]
-            writer.writerow(["unit", "score", "rank", "rank_low", "rank_high", *groups_out])
-            for i, unit in enumerate(result.units):
-                writer.writerow(
-                    [
-                        unit,
-                        _fmt(result.score[i]),
-                        int(result.rank[i]),
-                        int(spread.rank_low[i]),
-                        int(spread.rank_high[i]),
-                        *[_fmt(result.groups[g][i]) for g in groups_out],
-                    ]
-                )
+        spread = monte_carlo(
+            result,
+            table.low[:, kept],
+            table.high[:, kept],
+            draws=options["draws"],
+            seed=options["seed"],
+        )
+        groups = [g.code for g in method.groups]
+        write_scores(options["out"], groups, _score_rows(result, spread, groups))
+        self._notes(result.constant, int(result.imputed.sum()))
         self.stderr.write(f"{len(result.units)} units written to {options['out']}")
 
 
-def _number(text: str | None) -> float:
-    """A cell of the table: empty, NA or not a number is missing (and will be imputed)."""
-    try:
-        return float(text) if text not in (None, "", "NA") else float("nan")
-    except ValueError:
-        return float("nan")
-
-
-def _fmt(value: float) -> str:
-    return "" if np.isnan(value) else repr(float(value))
+def _score_rows(
+    result: IndexResult, spread: UncertaintyResult, groups: list[str]
+) -> list[list[object]]:
+    """One row per unit in the input's order; a group left out (no data) is an empty cell."""
+    return [
+        [
+            unit,
+            number_text(result.score[i]),
+            int(result.rank[i]),
+            int(spread.rank_low[i]),
+            int(spread.rank_high[i]),
+            *[number_text(result.groups[g][i]) if g in result.groups else "" for g in groups],
+        ]
+        for i, unit in enumerate(result.units)
+    ]

@@ -8,9 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import User
-from qorgau.accounts.roles import IMPORT_RECORDS
 from qorgau.registry.importing.engine import (
     BATCH_SIZE,
     EXIT_OK,
@@ -20,7 +21,17 @@ from qorgau.registry.importing.engine import (
     Outcome,
     run_import,
 )
-from qorgau.registry.models import ImportJob
+from qorgau.registry.importing.permissions import may_import
+from qorgau.registry.importing.register_records import register_problem
+from qorgau.registry.models import ImportJob, Register
+
+SOURCE_REQUIRED = _(
+    "Name the register's source with --source: with record_id it is the key that recognises "
+    "records already imported."
+)
+MAY_NOT_IMPORT_REGISTER = _(
+    "The user %(user)s may not import records of the %(register)s register."
+)
 
 
 class Command(BaseCommand):
@@ -31,9 +42,14 @@ class Command(BaseCommand):
         "record_id) are skipped, so an interrupted import is resumed by running it again. "
         "Without --user the import runs as the system, for the whole country; with --user the "
         "user's territory applies and the user must hold the import permission. "
+        "Records of the registers outside the police (register-records) need --register "
+        f"({', '.join(Register.values)}) and --source; a user importing them needs that "
+        "register's permission, and a user of an organisation only imports the register its "
+        "organisation keeps. "
         "Exit codes: 0 every row accepted (or already imported); 3 some rows rejected, the good "
         "ones kept; 2 the file cannot be read at all (format, encoding, missing columns); "
-        "1 any other error."
+        "1 any other error (an unknown --user or one without the permission, a missing or "
+        "unknown --register)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,6 +60,12 @@ class Command(BaseCommand):
             "--source",
             default="",
             help="the register the file comes from (with record_id, the key of every row)",
+        )
+        parser.add_argument(
+            "--register",
+            default="",
+            metavar="|".join(Register.values),
+            help="register-records only: the register the file comes from",
         )
         parser.add_argument("--user", help="import as this user, within the user's territory")
         parser.add_argument(
@@ -57,13 +79,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = self._actor(options["user"])
+        with translation.override(options["language"]):
+            self._check_register(options["kind"], options["register"], options["source"])
+            actor = self._actor(options["user"], options["kind"], options["register"])
         path: Path = options["file"].resolve()
         job = ImportJob.objects.create(
             kind=options["kind"],
             file_name=path.name[:255],
             stored_path=str(path),
             source=options["source"][:40],
+            register=options["register"],
             language=options["language"],
             created_by=actor,
         )
@@ -78,15 +103,28 @@ class Command(BaseCommand):
         if outcome.exit_code != EXIT_OK:
             raise SystemExit(outcome.exit_code)
 
-    def _actor(self, username: str | None) -> User | None:
+    @staticmethod
+    def _check_register(kind: str, register: str, source: str) -> None:
+        """A file of records names its register and source; a police extract no register."""
+        problem = register_problem(kind, register)
+        if problem:
+            raise CommandError(str(problem))
+        if kind == ImportJob.Kind.REGISTER_RECORDS and not source.strip():
+            raise CommandError(str(SOURCE_REQUIRED))
+
+    def _actor(self, username: str | None, kind: str, register: str) -> User | None:
         if not username:
             return None
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user {username!r}.")
-        if not user.has_perm(IMPORT_RECORDS):
-            raise CommandError(f"The user {username!r} may not import register extracts.")
-        return user
+        if may_import(user, kind, register):
+            return user
+        if kind == ImportJob.Kind.REGISTER_RECORDS:
+            raise CommandError(
+                str(MAY_NOT_IMPORT_REGISTER % {"user": repr(username), "register": register})
+            )
+        raise CommandError(f"The user {username!r} may not import register extracts.")
 
     def _progress(self, job: ImportJob) -> None:
         total = max(job.total_rows or 0, job.processed_rows, 1)

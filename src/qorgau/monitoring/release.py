@@ -1,0 +1,180 @@
+"""The public release: every figure that leaves without sign-in, protected by the cell-key method.
+
+Cell-key perturbation (ONS, ABS, Destatis) adds to each count a small integer drawn from a
+published perturbation table (``PTABLE``) by a deterministic function of a secret key and the
+cell's content. The same content always gets the same noise, in this release and every later
+one, so repeating or averaging releases gains nothing, and no protection is ever undone.
+Unlike one-table suppression it protects a release as a whole: an outsider who combines
+districts with their region, categories with their total, quarters with their year, or a
+numerator with its denominator only ever combines noisy figures, never exact ones.
+
+The key of a cell is derived from its content, not its name: the count's definition (measure
+and filters, not the indicator code, so a numerator of one indicator and the denominator of
+another get the same noise), its true value, and the set of (district, month) atoms holding
+its records, with the breakdown category written only where it differs from the total. A
+region whose records all sit in one district, a year whose records all fall in one month, or
+a category that holds all of a total thus get the noise of that district, month or total.
+Weakness, stated in docs/monitoring.md: two different record sets with the same definition,
+value and atoms (possible only for distinct-person counts) share their noise too; ideal
+record keys (a sum over records) would avoid that but the stored figures carry no records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
+
+from qorgau.monitoring.catalogue import Indicator, Term, catalogue_load
+from qorgau.monitoring.measures import POPULATION_MEASURES
+from qorgau.monitoring.models import IndicatorValue
+from qorgau.monitoring.periods import Period
+from qorgau.territory.models import Level, Territory
+
+# Perturbation table: for a true count n, the perturbations and their probabilities (mean
+# zero). Row 1 serves n = 1 (it cannot go below -1); row 2 serves every n >= 2. Zeros stay zero.
+PTABLE: dict[int, tuple[tuple[int, float], ...]] = {
+    1: ((-1, 0.30), (0, 0.45), (1, 0.20), (2, 0.05)),
+    2: ((-2, 0.05), (-1, 0.20), (0, 0.50), (1, 0.20), (2, 0.05)),
+}
+MAX_PERTURBATION = 2
+MIN_DENOMINATOR = 10  # a rate over a perturbed count denominator below this is not published
+NOTE_SMALL_DENOMINATOR = gettext_lazy("not published: fewer than 10 in the denominator")
+
+Atom = tuple[int, str, str]  # district id, month code, breakdown ("" where it equals the total)
+
+
+def disclosure_key() -> bytes:
+    """The secret of the cell keys; without it anyone could compute the noise and remove it."""
+    key = str(getattr(settings, "QORGAU_DISCLOSURE_KEY", ""))
+    if not key:
+        raise ImproperlyConfigured("QORGAU_DISCLOSURE_KEY is not set.")
+    return key.encode("utf-8")
+
+
+def cell_key(content: str) -> float:
+    """A number in [0, 1) fixed by the secret key and the cell's content."""
+    digest = hmac.new(disclosure_key(), content.encode("utf-8"), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def perturbation(count: int, key: float) -> int:
+    """The perturbation the table gives to ``count`` at cell key ``key``."""
+    if count <= 0:
+        return 0
+    cumulative = 0.0
+    row = PTABLE[min(count, 2)]
+    for step, probability in row:
+        cumulative += probability
+        if key < cumulative:
+            return step
+    return row[-1][0]
+
+
+def perturbed(count: float, content: str) -> int:
+    """The published value of a count: the true (rounded) count plus its perturbation."""
+    whole = round(count)
+    return max(0, whole + perturbation(whole, cell_key(content)))
+
+
+def term_definition(term: Term) -> str:
+    return json.dumps([term.measure, term.filter], sort_keys=True)
+
+
+@dataclass
+class _Atoms:
+    """Month by district figures of each (indicator, breakdown), to name a cell's content."""
+
+    figures: dict[tuple[str, str], dict[tuple[int, str], tuple[float, float | None]]]
+    districts_under: dict[int, frozenset[int]]
+
+    def of(
+        self, indicator: str, breakdown: str, territory: int, months: list[str], side: int
+    ) -> list[Atom]:
+        own = self.figures.get((indicator, breakdown), {})
+        total = self.figures.get((indicator, ""), {})
+        atoms: list[Atom] = []
+        for district in sorted(self.districts_under.get(territory, frozenset({territory}))):
+            for month in months:
+                value = own.get((district, month), (0.0, None))[side]
+                if value:
+                    same = value == total.get((district, month), (0.0, None))[side]
+                    atoms.append((district, month, "" if same else breakdown))
+        return atoms
+
+
+def _districts_under() -> dict[int, frozenset[int]]:
+    parents = dict(Territory.objects.values_list("pk", "parent_id"))
+    levels = dict(Territory.objects.values_list("pk", "level"))
+    under: dict[int, set[int]] = {}
+    for pk, level in levels.items():
+        if level != Level.DISTRICT:
+            continue
+        node: int | None = pk
+        while node is not None:
+            under.setdefault(node, set()).add(pk)
+            node = parents.get(node)
+    return {pk: frozenset(districts) for pk, districts in under.items()}
+
+
+def _atoms_load(indicators: Iterable[str], period: Period) -> _Atoms:
+    months = [m.code for m in period.months]
+    figures: dict[tuple[str, str], dict[tuple[int, str], tuple[float, float | None]]] = {}
+    stored = IndicatorValue.objects.filter(
+        indicator__in=list(indicators), period__in=months, territory__level=Level.DISTRICT
+    ).values_list("indicator", "breakdown", "territory_id", "period", "numerator", "denominator")
+    for code, breakdown, district, month, numerator, denominator in stored:
+        figures.setdefault((code, breakdown), {})[(district, month)] = (numerator, denominator)
+    return _Atoms(figures, _districts_under())
+
+
+def _content(definition: str, value: float, atoms: list[Atom] | str) -> str:
+    return json.dumps([definition, round(value), atoms], separators=(",", ":"))
+
+
+def release_protect(rows: list[dict[str, Any]], period: Period) -> None:
+    """Perturb every count of the rows in place and recompute the rates from the perturbed ones.
+
+    Rows carry ``_territory_id`` (a stored territory) or, on today's map, only a territory
+    code; the latter are keyed on the code (their figures are shares of several districts).
+    """
+    catalogue = catalogue_load()
+    atoms = _atoms_load({row["indicator"] for row in rows}, period)
+    months = [m.code for m in period.months]
+    for row in rows:
+        indicator = catalogue.get(row["indicator"])
+        _protect_row(row, indicator, atoms, months, period)
+
+
+def _protect_row(
+    row: dict[str, Any], indicator: Indicator, atoms: _Atoms, months: list[str], period: Period
+) -> None:
+    from qorgau.monitoring.engine import rate_with_interval
+
+    def content(term: Term, value: float, side: int) -> str:
+        where: list[Atom] | str = (
+            atoms.of(row["indicator"], row["breakdown"], row["_territory_id"], months, side)
+            if row.get("_mapped") is None
+            else f"{row['territory_code']}:{period.code}:{row['breakdown']}"
+        )
+        return _content(term_definition(term), value, where)
+
+    row["note"] = ""
+    numerator = perturbed(row["numerator"], content(indicator.numerator, row["numerator"], 0))
+    row["numerator"] = numerator
+    denominator = row["denominator"]
+    if denominator is not None and indicator.denominator.measure not in POPULATION_MEASURES:
+        denominator = perturbed(denominator, content(indicator.denominator, denominator, 1))
+        row["denominator"] = denominator
+        if denominator < MIN_DENOMINATOR:
+            row["value"] = row["low"] = row["high"] = None
+            row["note"] = str(NOTE_SMALL_DENOMINATOR)
+            return
+    row["value"], row["low"], row["high"] = rate_with_interval(indicator, numerator, denominator)
