@@ -60,6 +60,30 @@ def _estimate_all(tables: list[tuple[Any, int]], **options: Any) -> tuple[float,
     return time.perf_counter() - start, covered / len(tables), refused
 
 
+def evaluation_rows(replications: int = 6) -> list[tuple[str, str, str, str]]:
+    """`qorgau latency evaluate` in brief: the stratified estimator against the stepwise
+    default on each simulated design (bias and coverage of published national figures)."""
+    from qorgau.latency.evaluation import evaluate
+
+    found = {
+        (s.design, s.method): s
+        for s in evaluate(methods=("stepwise", "stratified"), replications=replications)
+    }
+    rows = []
+    for design in sorted({d for d, _m in found}):
+        new, old = found[(design, "stratified")], found[(design, "stepwise")]
+        rows.append(
+            (
+                f"latency evaluate, {design} ({replications} countries): stratified "
+                "estimate ÷ truth, coverage, regions published",
+                f"{new.median_ratio:.2f}, {new.coverage:.0%}, {new.published:.0%}",
+                f"stepwise {old.median_ratio:.2f}, {old.coverage:.0%}, {old.published:.0%}",
+                "",
+            )
+        )
+    return rows
+
+
 def run(bootstrap: int = 50) -> list[tuple[str, str, str, str]]:
     tables = capture_tables()
     full, full_cover, full_refused = _estimate_all(

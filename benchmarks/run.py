@@ -153,7 +153,11 @@ def main() -> None:
 
     rows.extend(bench_linkage.run(int(size("LINKAGE_RECORDS", "20000"))))
     rows.extend(bench_latency.run(bootstrap=int(size("LATENCY_BOOTSTRAP", "20"))))
+    rows.extend(bench_latency.evaluation_rows(int(size("LATENCY_EVALUATE", "6"))))
     rows.extend(bench_rating.run())
+    import bench_rating_stress
+
+    rows.extend(bench_rating_stress.run(year=2024))
     rows.extend(bench_programs.run(int(size("PROGRAMS", "5000"))))
     rows.extend(bench_coordination.run(float(size("COORDINATION_SCALE", "0.02"))))
     rows.extend(bench_budget.run(int(size("BUDGET_ROWS", "5000"))))

@@ -14,6 +14,7 @@ from django.test import Client
 
 from qorgau.accounts.models import Organisation, OrganisationKind, User
 from qorgau.accounts.roles import Role
+from qorgau.audit.anchor import anchor_path
 from qorgau.territory.models import Territory
 
 PASSWORD = "correct-horse-battery-staple"
@@ -28,6 +29,27 @@ COUNTRY = "000000000"
 @pytest.fixture(autouse=True)
 def _english(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _audit_anchors_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Audit anchors of committed test data go to a file of the test session, never to the
+    development installation's (``var/audit-anchor``), whose chain they would contradict;
+    commands the tests start as processes inherit it through the environment."""
+    import os
+
+    from django.conf import settings
+
+    path = tmp_path_factory.mktemp("audit-anchor") / "anchors.jsonl"
+    settings.QORGAU_AUDIT_ANCHOR_FILE = os.environ["QORGAU_AUDIT_ANCHOR_FILE"] = str(path)
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchors_of_the_test(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test starts with no anchors: test databases are rolled back or flushed, and an
+    anchor left by one test would break the chain of the next."""
+    path = tmp_path_factory.mktemp("audit-anchor") / "anchors.jsonl"
+    settings.QORGAU_AUDIT_ANCHOR_FILE = str(path)
 
 
 @pytest.fixture
@@ -100,3 +122,20 @@ def audit_trail_clear() -> None:
     with connection.cursor() as cursor:
         for model in (AuditEntry, AuditChainHead):
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+    anchors = anchor_path()
+    if anchors is not None:  # a deliberately new chain: its anchors start afresh too
+        anchors.unlink(missing_ok=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``one_backend`` tests on PostgreSQL: they are minutes of arithmetic (a linear-
+    programming attacker, Monte Carlo samplers) over data the database only stores, and the
+    SQLite run already does it; the PostgreSQL run is for how the database behaves."""
+    from django.conf import settings
+
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return
+    skip = pytest.mark.skip(reason="one_backend: arithmetic already checked on SQLite")
+    for item in items:
+        if item.get_closest_marker("one_backend"):
+            item.add_marker(skip)

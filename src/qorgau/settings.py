@@ -7,6 +7,7 @@ system checks in :mod:`qorgau.checks` refuse to start with a missing or default 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -251,7 +252,7 @@ DEFAULT_FROM_EMAIL = env_str("QORGAU_EMAIL_FROM", "qorgau@localhost")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "qorgau.accounts.tokens.HashedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
@@ -316,8 +317,30 @@ if PRODUCTION:
     LANGUAGE_COOKIE_SECURE = True
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
 
+# API tokens expire this many days after they are issued (and, like a session, after
+# QORGAU_SESSION_IDLE_MINUTES without use).
+QORGAU_API_TOKEN_DAYS = env_int("QORGAU_API_TOKEN_DAYS", 30, minimum=1)
+
+# The audit chain's anchors (length and newest seal, signed) are appended here after every
+# entry, outside the database, so that a trail deleted or rolled back as a whole is detected by
+# `qorgau audit verify`. Keep it where the database administrators cannot rewrite it (another
+# owner, `chattr +a`); empty switches anchoring off. The default is one file per database
+# (named after its host, port and name, never its password), so that a scratch database of a
+# development machine does not write anchors that contradict the main one.
+_DATABASE_ID = "{HOST}:{PORT}/{NAME}".format(**{"HOST": "", "PORT": "", **DATABASES["default"]})
+QORGAU_AUDIT_ANCHOR_FILE = env_str(
+    "QORGAU_AUDIT_ANCHOR_FILE",
+    str(
+        VAR_DIR / "audit-anchor" / f"{hashlib.sha256(_DATABASE_ID.encode()).hexdigest()[:16]}.jsonl"
+    ),
+)
+
 # Rejects files of web and API imports (sealed, they hold IINs) are deleted after this many days.
 QORGAU_IMPORT_RETENTION_DAYS = env_int("QORGAU_IMPORT_RETENTION_DAYS", 30, minimum=1)
+
+# Hidden violence: the largest share (per cent) of a region's victims the police register may
+# plausibly hold; an estimate implying more is published as a lower bound (docs/latency.md).
+QORGAU_MAX_REPORTING_PERCENT = env_int("QORGAU_MAX_REPORTING_PERCENT", 35, minimum=1)
 
 # Public figures: counts below this are suppressed (with secondary suppression).
 QORGAU_DISCLOSURE_THRESHOLD = env_int("QORGAU_DISCLOSURE_THRESHOLD", 5, minimum=1)

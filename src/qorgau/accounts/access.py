@@ -116,11 +116,38 @@ def restrict(
 def get_for_user(
     queryset: models.QuerySet[M], user: Any, pk: Any, *, permission: str | None = None
 ) -> M:
-    """One record the user may see, or 404 (never 403: a record outside scope does not exist)."""
+    """One record the user may see, or 404 (never 403: a record outside scope does not exist).
+
+    A record that does exist but that the user may not see is answered the same 404, and the
+    attempt goes to the audit trail (:func:`audit_refused`): the auditors must see who tried
+    to open records outside their scope, which the caller's answer never reveals.
+    """
     try:
         return restrict(queryset, user, permission=permission).get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
+        audit_refused(queryset.model, user, pk)
         raise Http404 from None
+
+
+def audit_refused(model: type[models.Model], user: Any, pk: Any) -> None:
+    """Audit an attempt on a stored record of ``model`` refused by the access layer."""
+    try:
+        exists = model._default_manager.filter(pk=pk).exists()
+    except (ValueError, TypeError):  # not even a key: nothing was aimed at
+        return
+    if not exists:
+        return
+    from qorgau.audit.models import AuditAction  # audit sits below accounts; lazily,
+    from qorgau.audit.services import audit_record  # as the models load through here
+
+    authenticated = bool(user and user.is_authenticated)
+    audit_record(
+        action=AuditAction.VIEW,
+        actor=user if authenticated else None,
+        object_type=f"{model._meta.app_label}.{model._meta.model_name}",
+        object_id=str(pk),
+        details={"outside_scope": True, "refused": True},
+    )
 
 
 def can_place_in_scope(user: Any, territory_id: int | None, organisation_id: int | None) -> bool:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from django_otp import match_token
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
@@ -22,6 +20,7 @@ from qorgau.accounts.filters import UserFilterSet
 from qorgau.accounts.models import Organisation, User
 from qorgau.accounts.roles import MANAGE_USERS, Role
 from qorgau.accounts.services import user_create
+from qorgau.accounts.tokens import second_factor_due, token_issue
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.territory.models import Territory
@@ -129,7 +128,8 @@ class MeApi(APIView):
 
 
 class TokenObtainApi(APIView):
-    """Exchange user name, password and (for roles that need it) a one-time code for a token."""
+    """Exchange user name, password and (where the second factor is due) a one-time code for a
+    token. The key is in this answer only: the server keeps its digest (``accounts.tokens``)."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
@@ -141,6 +141,7 @@ class TokenObtainApi(APIView):
 
     class TokenOutputSerializer(serializers.Serializer[Any]):
         token = serializers.CharField()
+        expires_at = serializers.DateTimeField()
 
     @extend_schema(request=TokenInputSerializer, responses=TokenOutputSerializer, auth=[])
     def post(self, request: Request) -> Response:
@@ -152,15 +153,15 @@ class TokenObtainApi(APIView):
             raise AuthenticationFailed(
                 _("The user name or password is not correct, or the account is locked.")
             )
-        needs_code = settings.QORGAU_REQUIRE_2FA and getattr(user, "requires_second_factor", False)
+        needs_code = second_factor_due(user)
         if needs_code and match_token(user, data.get("otp_token") or "") is None:
             raise AuthenticationFailed(_("A valid one-time code is required for this account."))
-        token, _created = Token.objects.get_or_create(user=user)
+        key, token = token_issue(user, second_factor=needs_code)
         audit_record(
             action=AuditAction.SIGN_IN,
             request=request._request,
             actor=user,
             target=user,
-            details={"api_token": True},
+            details={"api_token": "issued", "second_factor": needs_code},
         )
-        return Response({"token": token.key})
+        return Response({"token": key, "expires_at": token.expires_at})

@@ -139,3 +139,31 @@ class User(AbstractUser):
                     % {"role": Role(self.role).label, "scopes": names}
                 }
             )
+
+
+class ApiToken(models.Model):
+    """A user's API token, kept only as the SHA-256 digest of the key.
+
+    The key itself is shown once, when issued, and stored nowhere: a token found in the
+    database or in a backup cannot be replayed. Tokens are 32 random bytes, so a plain digest
+    is enough (no password hashing: there is nothing to guess). ``second_factor`` records
+    whether the holder had passed the second factor when the token was issued; a token issued
+    without it stops working once the second factor becomes due for the user
+    (``accounts.tokens``). One token per user: issuing another replaces it.
+    """
+
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_token"
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("issued"))
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"))
+    second_factor = models.BooleanField(_("issued with the second factor"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"API token of {self.user_id}"

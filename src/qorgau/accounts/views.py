@@ -21,15 +21,15 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from qorgau.accounts.access import get_for_user, restrict
 from qorgau.accounts.filters import UserFilterSet
 from qorgau.accounts.forms import TokenForm, UserCreateForm, UserUpdateForm
 from qorgau.accounts.http import AuthenticatedHttpRequest
-from qorgau.accounts.models import User
+from qorgau.accounts.models import ApiToken, User
 from qorgau.accounts.roles import MANAGE_USERS
 from qorgau.accounts.services import user_create, user_update
+from qorgau.accounts.tokens import second_factor_due, token_issue, token_revoke
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record, flow_token
 from qorgau.audit.views import ask_access_reason
@@ -95,11 +95,13 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            # a token issued before the second factor must not outlive its enrolment
+            revoked = token_revoke(user)
             audit_record(
                 action=AuditAction.CHANGE,
                 request=request,
                 target=user,
-                details={"fields": ["second_factor"]},
+                details={"fields": ["second_factor"], "api_token_revoked": revoked},
             )
             messages.success(request, _("Two-factor sign-in is set up."))
             return HttpResponseRedirect(_safe_next(request))
@@ -132,24 +134,35 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
-    token = Token.objects.filter(user=request.user).first()
+    token = ApiToken.objects.filter(user=request.user).first()
     return render(request, "accounts/profile.html", {"token": token})
 
 
 @login_required
 @require_POST
 def api_token_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Issue a new API token (replacing the old one) to a user who passed every sign-in gate."""
-    Token.objects.filter(user=request.user).delete()
-    token = Token.objects.create(user=request.user)
+    """Issue a new API token (replacing the old one) to a user who passed every sign-in gate.
+
+    Where the second factor is due, the session must have passed it here and now: a token
+    issued otherwise would be refused at its first use (``accounts.tokens``).
+    """
+    verified = bool(request.user.is_verified())  # type: ignore[attr-defined]  # OTPMiddleware
+    if second_factor_due(request.user) and not verified:
+        messages.error(request, _("Confirm your one-time code before issuing an API token."))
+        return redirect(
+            f"{reverse('accounts:two_factor_verify')}?next={reverse('accounts:profile')}"
+        )
+    key, token = token_issue(request.user, second_factor=verified)
     audit_record(
         action=AuditAction.CREATE,
         request=request,
         target=request.user,
-        details={"api_token": "issued"},
+        details={"api_token": "issued", "second_factor": verified},
     )
     messages.success(request, _("A new API token was issued. Copy it now: it is shown only once."))
-    return render(request, "accounts/profile.html", {"token": token, "show_token": True})
+    return render(
+        request, "accounts/profile.html", {"token": token, "new_key": key, "show_token": True}
+    )
 
 
 def _users_for(request: AuthenticatedHttpRequest) -> QuerySet[User]:

@@ -17,6 +17,14 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from qorgau.audit.anchor import (
+    Anchor,
+    anchor_on_commit,
+    anchored_positions,
+    anchors_check,
+    anchors_in_force,
+    anchors_read,
+)
 from qorgau.audit.models import AuditAction, AuditChainHead, AuditEntry
 
 FLOW_SALT = "qorgau.audit.flow"
@@ -77,6 +85,7 @@ def audit_record(
     head.last_seal = entry.seal
     head.seal = head.compute_seal()
     head.save(update_fields=["length", "last_seal", "seal"])
+    anchor_on_commit(entry.position, entry.seal)
     return entry
 
 
@@ -86,13 +95,26 @@ class ChainReport:
     entries_checked: int
     first_broken_position: int | None = None
     problem: str = ""
+    anchors_checked: int = 0  # anchors outside the database the chain was held against
+    last_good_anchor: Anchor | None = None  # the newest anchor the chain still reaches
 
 
 def audit_chain_verify() -> ChainReport:
-    """Walk the chain from the first entry; report the first entry that does not hold."""
+    """Walk the chain from the first entry; report the first entry that does not hold.
+
+    A chain that holds in itself is then held against its anchors outside the database
+    (``audit.anchor``), which catch a trail deleted, cut back or rebuilt as a whole.
+    """
+    anchors, anchor_problem = anchors_read()
+    if anchor_problem:
+        return ChainReport(False, 0, None, anchor_problem)
+    wanted = anchored_positions(anchors)
+    seals: dict[int, str] = {}
     expected_position = 1
     previous_seal = ""
     for entry in AuditEntry.objects.order_by("position").iterator(chunk_size=2000):
+        if entry.position in wanted:
+            seals[entry.position] = entry.seal
         checked = expected_position - 1
         if entry.position != expected_position:
             return ChainReport(
@@ -113,7 +135,10 @@ def audit_chain_verify() -> ChainReport:
         expected_position += 1
 
     checked = expected_position - 1
-    head = AuditChainHead.objects.get(pk=1)
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        head = AuditChainHead(pk=1, length=0, last_seal="")
+        head.seal = head.compute_seal()
     if head.compute_seal() != head.seal:
         return ChainReport(False, checked, None, "the chain head was altered")
     if head.length != checked or head.last_seal != previous_seal:
@@ -123,7 +148,14 @@ def audit_chain_verify() -> ChainReport:
             checked + 1,
             f"entries after #{checked} are missing (head counts {head.length})",
         )
-    return ChainReport(True, checked)
+    anchored = anchors_check(anchors, checked, seals)
+    if anchored.problem:
+        missed = (a.length for a in anchors_in_force(anchors) if seals.get(a.length) != a.seal)
+        broken = min(checked + 1, *missed)
+        return ChainReport(
+            False, checked, broken, anchored.problem, anchored.anchors, anchored.last_good
+        )
+    return ChainReport(True, checked, None, "", anchored.anchors, anchored.last_good)
 
 
 def flow_token(user: Any, obj: models.Model) -> str:

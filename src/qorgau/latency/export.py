@@ -40,7 +40,9 @@ COLUMNS = [
     "spread_min",
     "spread_max",
     "warnings",
+    "published_as",
     "refusal",
+    "model_estimate_not_published",
 ]
 
 
@@ -71,7 +73,9 @@ def result_rows(results: list[EstimationResult], names: dict[str, str]) -> list[
                 "spread_min": spread.get("min"),
                 "spread_max": spread.get("max"),
                 "warnings": " | ".join(r.warnings),
+                "published_as": r.status,
                 "refusal": r.refusal,
+                "model_estimate_not_published": (r.unpublished or {}).get("estimate"),
             }
         )
     return rows
@@ -79,7 +83,7 @@ def result_rows(results: list[EstimationResult], names: dict[str, str]) -> list[
 
 # The columns of ``qorgau latency estimate --out``: fixed, documented in docs/latency.md.
 RUN_COLUMNS = ["region", "year", "observed", "estimate", "ci_low", "ci_high", "method", "status"]
-ESTIMATED, REFUSED = "estimated", "refused"
+ESTIMATED, LOWER_BOUND = "estimated", "lower_bound"
 
 
 def _figure(value: float | None) -> str:
@@ -87,7 +91,8 @@ def _figure(value: float | None) -> str:
 
 
 def run_rows(results: Iterable[EstimationResult]) -> list[dict[str, Any]]:
-    """One row per region, year and method of a run; a refusal has empty figures."""
+    """One row per region, year and method of a run; a lower bound (a refused model or a
+    failed publication check) has empty figures: ``observed`` is then the published figure."""
     return [
         {
             "region": r.region_code,
@@ -97,7 +102,7 @@ def run_rows(results: Iterable[EstimationResult]) -> list[dict[str, Any]]:
             "ci_low": _figure(r.ci_low),
             "ci_high": _figure(r.ci_high),
             "method": r.method,
-            "status": REFUSED if r.refused else ESTIMATED,
+            "status": LOWER_BOUND if r.refused else ESTIMATED,
         }
         for r in results
     ]

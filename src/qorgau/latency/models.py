@@ -37,6 +37,19 @@ class Method(models.TextChoices):
     SURVEY = "survey", _("survey reporting rate")
 
 
+class FigureStatus(models.TextChoices):
+    """What a published figure is: an estimate that passed its checks, or only a lower bound.
+
+    A result whose model was refused or failed a publication check
+    (:mod:`qorgau.latency.publication`) publishes the victims seen by at least one register —
+    a number nobody can dispute — with the reason; the model's own number is kept apart for
+    the analyst (``unpublished``) and never feeds monitoring or the rating.
+    """
+
+    ESTIMATE = "estimate", _("estimate")
+    LOWER_BOUND = "lower_bound", _("lower bound")
+
+
 class EstimationRun(models.Model):
     """One estimation over regions and years: arguments, who, when, how far it got."""
 
@@ -101,6 +114,13 @@ class EstimationResult(models.Model):
     spread = models.JSONField(_("estimates by other selection rules"), default=dict)
     warnings = models.JSONField(_("warnings"), default=list)
     refusal = models.TextField(_("why no estimate"), blank=True, default="")
+    status = models.CharField(
+        _("published as"),
+        max_length=12,
+        choices=FigureStatus.choices,
+        default=FigureStatus.ESTIMATE,
+    )
+    unpublished = models.JSONField(_("the model's figure, not published"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("estimation result")
@@ -122,3 +142,8 @@ class EstimationResult(models.Model):
     @property
     def refused(self) -> bool:
         return self.estimate is None
+
+    @property
+    def lower_bound(self) -> int:
+        """What is certain: the distinct victims seen by at least one register."""
+        return self.observed

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.latency.lcmcr import Posterior
 from qorgau.latency.mse_bootstrap import bootstrap, bootstrap_label
 from qorgau.latency.mse_bounds import (
     TwoListEstimate,
@@ -34,6 +35,7 @@ from qorgau.latency.mse_bounds import (
     chao_of,
     two_list,
 )
+from qorgau.latency.mse_latent import LATENT_CLASS, latent_estimate, posteriors
 from qorgau.latency.mse_models import Fit, check_model, design, fit_model, fit_terms
 from qorgau.latency.mse_profile import fit_profile_interval, profile_label
 from qorgau.latency.mse_select import (
@@ -51,6 +53,8 @@ from qorgau.latency.mse_table import Z95, CaptureTable, EstimationRefused, Pair,
 
 __all__ = [
     "INTERVALS",
+    "LATENT_CLASS",
+    "METHODS",
     "MAX_LOG_SE",
     "P_THRESHOLD",
     "SELECTIONS",
@@ -72,6 +76,7 @@ __all__ = [
     "fit_model",
     "fit_terms",
     "interval_of",
+    "posteriors",
     "select",
     "select_by_criterion",
     "select_exhaustive",
@@ -82,6 +87,9 @@ __all__ = [
 ]
 
 INTERVALS = ("profile", "wald")
+# What a run may choose: a log-linear model by one of the selection rules, or the
+# latent-class model for heterogeneous capture (:mod:`qorgau.latency.lcmcr`).
+METHODS = (*SELECTIONS, LATENT_CLASS)
 WALD_LABEL = "log-normal 95% on the dark figure"
 # Above this standard error of log(dark figure) the interval spans orders of magnitude and
 # the number says nothing; the data are refused rather than published.
@@ -163,19 +171,24 @@ def estimate(
     seed: int = 0,
     spread: bool = True,
     interval: str = "profile",
+    posterior: Posterior | None = None,
 ) -> Estimate:
     """Estimate the total (observed + dark figure) with the interval the options call for.
 
     ``interval`` is the kind for the chosen model (``profile`` or ``wald``); ``replicates``
     above 0 replaces it by the bootstrap BCa interval, which repeats the selection.
+    ``selection="latent_class"`` uses the latent-class model, from ``posterior`` when the
+    caller drew it already (a batch of tables, :func:`posteriors`).
     """
-    if selection not in SELECTIONS:
-        raise ValueError(f"unknown selection {selection!r}; one of {', '.join(SELECTIONS)}")
+    if selection not in METHODS:
+        raise ValueError(f"unknown selection {selection!r}; one of {', '.join(METHODS)}")
     if interval not in INTERVALS:
         raise ValueError(f"unknown interval {interval!r}; one of {', '.join(INTERVALS)}")
     registered = table.list_totals()
     if len(table.lists) == 2:
         return _estimate_two(table, registered)
+    if selection == LATENT_CLASS:
+        return _estimate_latent(table, registered, posterior, seed, spread, interval)
     fit = select(table, selection)
     result = _from_fit(fit, table, selection, registered, interval)
     if replicates > 0:
@@ -187,6 +200,35 @@ def estimate(
     _warn_below_chao(result)
     if spread:
         result.spread = selection_spread(table, chosen=selection, chosen_fit=fit, interval=interval)
+    return result
+
+
+def _estimate_latent(
+    table: CaptureTable,
+    registered: dict[str, int],
+    posterior: Posterior | None,
+    seed: int,
+    spread: bool,
+    interval: str,
+) -> Estimate:
+    check_overlaps(table)
+    if table.on_several_lists() == 0:
+        raise EstimationRefused(
+            _("Nobody was seen on more than one list: the lists say nothing of who they missed."),
+            code="no_overlap",
+        )
+    if posterior is None:
+        (posterior,) = posteriors([table], seed=seed)
+        assert posterior is not None
+    result = Estimate(
+        **latent_estimate(table, posterior), registered=registered, chao=chao_of(table)
+    )
+    sparse = sparse_overlap_warning(table)
+    if sparse:
+        result.warnings.append(sparse)
+    _warn_below_chao(result)
+    if spread:
+        result.spread = selection_spread(table, interval=interval)
     return result
 
 

@@ -21,13 +21,26 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.latency import mse
-from qorgau.latency.models import EstimationResult, EstimationRun, Method, RunSource, RunStatus
+from qorgau.latency.lcmcr import Posterior
+from qorgau.latency.models import (
+    EstimationResult,
+    EstimationRun,
+    FigureStatus,
+    Method,
+    RunSource,
+    RunStatus,
+)
+from qorgau.latency.mse_strata import STRATIFIED, StratifiedTable, stratified_estimate
+from qorgau.latency.publication import publication_failures, unpublished_figure
 from qorgau.latency.sources import NoCaptureHistories, linkage_histories
 from qorgau.latency.survey import SurveyRate, survey_estimate
 from qorgau.linkage.selectors import CaptureHistories
 
 Progress = Callable[[int, int, str], None]
 ESTIMATED_MEASURE = "estimated_true_victims"
+# What a run over the linked registers may use: a log-linear selection rule, the latent-class
+# model, or the log-linear model within groups of sex and age band, summed.
+RUN_METHODS = (*mse.METHODS, STRATIFIED)
 NATIONAL = "national"
 
 
@@ -67,7 +80,7 @@ def estimation_start(
     seed: int = 0,
 ) -> EstimationRun:
     """Create the run; the caller executes it (``estimation_execute``) now or in background."""
-    if selection not in mse.SELECTIONS:
+    if selection not in RUN_METHODS:
         raise ValueError(f"unknown selection {selection!r}")
     return EstimationRun.objects.create(
         started_by=user if getattr(user, "is_authenticated", False) else None,
@@ -131,8 +144,9 @@ def estimation_execute(
         run.first_year = min(h.year for h in items)
         run.last_year = max(h.year for h in items)
     run.save(update_fields=["total", "first_year", "last_year"])
+    drawn = _latent_posteriors(run, items, progress)
     for number, history in enumerate(items, start=1):
-        results = _estimate_one(run, history, number, survey or {})
+        results = _estimate_one(run, history, number, survey or {}, drawn[number - 1])
         with transaction.atomic():
             EstimationResult.objects.bulk_create(results)
             run.done = number
@@ -146,6 +160,26 @@ def estimation_execute(
     return run
 
 
+def _latent_posteriors(
+    run: EstimationRun, items: Sequence[CaptureHistories], progress: Progress | None
+) -> list[Posterior | None]:
+    """For a latent-class run, every table's posterior drawn in one batch (the sampler runs
+    all tables side by side); ``None`` for a table the model cannot take."""
+    if run.selection != mse.LATENT_CLASS:
+        return [None] * len(items)
+    if progress:
+        progress(0, len(items), "latent-class sampler")
+    tables: list[mse.CaptureTable | None] = []
+    for history in items:
+        try:
+            table, _dropped = table_of(history)
+        except mse.EstimationRefused:
+            table = None
+        usable = table is not None and len(table.lists) > 2 and table.on_several_lists() > 0
+        tables.append(table if usable else None)
+    return mse.posteriors(tables, seed=run.seed)
+
+
 def monitoring_feed() -> int:
     """Recompute the monitoring indicators that read the estimates; the number stored."""
     from qorgau.monitoring.engine import indicators_compute, indicators_fed_by
@@ -157,7 +191,11 @@ def monitoring_feed() -> int:
 
 
 def _estimate_one(
-    run: EstimationRun, history: CaptureHistories, number: int, survey: Mapping[str, SurveyRate]
+    run: EstimationRun,
+    history: CaptureHistories,
+    number: int,
+    survey: Mapping[str, SurveyRate],
+    posterior: Posterior | None = None,
 ) -> list[EstimationResult]:
     registered = {name: 0 for name in history.lists}
     for pattern, count in history.counts.items():
@@ -173,7 +211,7 @@ def _estimate_one(
         police=police,
         observed=observed,
     )
-    results = [_mse_result(run, history, number, base)]
+    results = [_mse_result(run, history, number, base, posterior)]
     rate = survey.get(history.region_code) or survey.get(NATIONAL)
     if rate is not None:
         results.append(_survey_result(rate, police, base))
@@ -191,16 +229,31 @@ def _ratio(police: int, estimate: float, low: float, high: float) -> dict[str, f
 
 
 def _mse_result(
-    run: EstimationRun, history: CaptureHistories, number: int, base: dict[str, Any]
+    run: EstimationRun,
+    history: CaptureHistories,
+    number: int,
+    base: dict[str, Any],
+    posterior: Posterior | None,
 ) -> EstimationResult:
     try:
         table, dropped = table_of(history)
-        found = mse.estimate(
-            table, selection=run.selection, replicates=run.bootstrap, seed=run.seed + number
-        )
+        if run.selection == STRATIFIED:
+            found = stratified_estimate(_stratified(history, dropped))
+        else:
+            found = mse.estimate(
+                table,
+                selection=run.selection,
+                replicates=run.bootstrap,
+                seed=run.seed + number,
+                posterior=posterior,
+            )
     except mse.EstimationRefused as exc:
         return EstimationResult(
-            **base, method=Method.MSE, selection=run.selection, refusal=str(exc.reason)
+            **base,
+            method=Method.MSE,
+            selection=run.selection,
+            refusal=str(exc.reason),
+            status=FigureStatus.LOWER_BOUND,
         )
     warnings = list(found.warnings)
     if dropped:
@@ -210,27 +263,51 @@ def _mse_result(
                 % {"lists": ", ".join(dropped)}
             )
         )
-    return EstimationResult(
+    described = dict(
         **base,
         method=Method.MSE,
         selection=run.selection,
-        estimate=found.estimate,
-        ci_low=found.ci_low,
-        ci_high=found.ci_high,
-        interval=found.interval,
         model_terms=found.model,
         chao=found.chao,
         spread=found.spread,
         warnings=warnings,
+    )
+    failures = publication_failures(found, table.on_several_lists(), base["police"])
+    if failures:
+        return EstimationResult(
+            **described,
+            status=FigureStatus.LOWER_BOUND,
+            refusal=" ".join(failures),
+            unpublished=unpublished_figure(found),
+        )
+    return EstimationResult(
+        **described,
+        estimate=found.estimate,
+        ci_low=found.ci_low,
+        ci_high=found.ci_high,
+        interval=found.interval,
         **_ratio(base["police"], found.estimate, found.ci_low, found.ci_high),
     )
+
+
+def _stratified(history: CaptureHistories, dropped: list[str]) -> StratifiedTable:
+    """The region-year's people by (sex, age band) over the registers that saw anybody."""
+    if not history.strata:
+        raise mse.EstimationRefused(
+            _("These capture histories are not split by sex and age: no stratified estimate."),
+            code="no_strata",
+        )
+    keep = [i for i, name in enumerate(history.lists) if name not in dropped]
+    return StratifiedTable.from_groups(history.lists, history.strata, keep)
 
 
 def _survey_result(rate: SurveyRate, police: int, base: dict[str, Any]) -> EstimationResult:
     try:
         found = survey_estimate(police, rate)
     except mse.EstimationRefused as exc:
-        return EstimationResult(**base, method=Method.SURVEY, refusal=str(exc.reason))
+        return EstimationResult(
+            **base, method=Method.SURVEY, refusal=str(exc.reason), status=FigureStatus.LOWER_BOUND
+        )
     return EstimationResult(
         **base,
         method=Method.SURVEY,

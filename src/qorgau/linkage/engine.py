@@ -41,7 +41,7 @@ from qorgau.linkage.models import (
 )
 from qorgau.linkage.quality import cluster_quality
 from qorgau.linkage.records import Records
-from qorgau.linkage.splink_model import backend_api, person_spec, predict
+from qorgau.linkage.splink_model import backend_api, person_spec, predict, spec_for_data
 from qorgau.linkage.training import TrainingFailed, failure_text
 
 Progress = Callable[[int, str], None]
@@ -278,9 +278,10 @@ def link(
     compared = 0
     model: dict[str, Any] = {}
     if len(records) > 1 and not all(records.iin):
+        frame = records.frame()
         prediction = predict(
-            records.frame(),
-            person_spec(),
+            frame,
+            spec_for_data(person_spec(), frame),
             backend=backend,
             threshold=min(review_low, threshold),
             seed=seed,
@@ -439,6 +440,8 @@ def _store(
             cluster=linked.clusters[i],
             region_code=records.region_code[i],
             year=records.year[i],
+            sex=records.sex[i] or "",
+            birth_year=records.birth_year[i],
             probability=best.get(i),
         )
         for i in range(len(records))

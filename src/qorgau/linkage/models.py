@@ -113,6 +113,9 @@ class LinkedRecord(models.Model):
     cluster = models.BigIntegerField(_("person cluster"))
     region_code = models.CharField(_("region (today's KATO code)"), max_length=9)
     year = models.PositiveSmallIntegerField(_("year"))
+    # What every register records, kept so that estimation can stratify by it (sex, age band).
+    sex = models.CharField(_("sex"), max_length=1, blank=True, default="")
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     probability = models.FloatField(
         _("match probability"),
         null=True,

@@ -30,6 +30,23 @@ class CaptureHistories:
     year: int
     lists: tuple[str, ...] = REGISTERS
     counts: dict[tuple[int, ...], int] = field(default_factory=dict)
+    # The same counts split by what every register records: (sex, age band) → pattern → count
+    # (see :func:`stratum`); empty when the caller did not split them.
+    strata: dict[tuple[int, int], dict[tuple[int, ...], int]] = field(default_factory=dict)
+
+
+SEXES = {"F": 0, "M": 1}  # anything else, unknown: 2
+AGE_BANDS = (18, 55)  # under 18, 18-54, 55 and over; unknown: 3
+
+
+def stratum(sex: str, birth_year: int | None, year: int) -> tuple[int, int]:
+    """The (sex, age band) group of a person in ``year``, coarsest first, unknown last."""
+    if birth_year is None:
+        band = len(AGE_BANDS) + 1
+    else:
+        age = year - birth_year
+        band = sum(age >= limit for limit in AGE_BANDS)
+    return SEXES.get(sex, len(SEXES)), band
 
 
 def capture_histories(*, years: Sequence[int] | None = None) -> list[CaptureHistories]:
@@ -53,21 +70,32 @@ def capture_histories(*, years: Sequence[int] | None = None) -> list[CaptureHist
         rows = rows.filter(year__in=list(years))
     position = {name: i for i, name in enumerate(REGISTERS)}
     seen: dict[tuple[str, int], dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for region, year, cluster, register in rows.values_list(
-        "region_code", "year", "cluster", "register"
+    known: dict[int, tuple[str, int | None]] = {}
+    for region, year, cluster, register, sex, born in rows.values_list(
+        "region_code", "year", "cluster", "register", "sex", "birth_year"
     ).iterator(chunk_size=10_000):
         seen[(region, year)][cluster].add(register)
+        had_sex, had_born = known.get(cluster, ("", None))
+        known[cluster] = (had_sex or sex or "", had_born or born)
     result = []
     for (region, year), clusters in sorted(seen.items()):
         counts: dict[tuple[int, ...], int] = defaultdict(int)
-        for registers in clusters.values():
+        strata: dict[tuple[int, int], dict[tuple[int, ...], int]] = defaultdict(dict)
+        for cluster, registers in clusters.items():
             pattern = [0] * len(REGISTERS)
             for register in registers:
                 if register in position:
                     pattern[position[register]] = 1
             if any(pattern):
-                counts[tuple(pattern)] += 1
-        result.append(CaptureHistories(region_code=region, year=year, counts=dict(counts)))
+                key = tuple(pattern)
+                counts[key] += 1
+                group = strata[stratum(*known[cluster], year)]
+                group[key] = group.get(key, 0) + 1
+        result.append(
+            CaptureHistories(
+                region_code=region, year=year, counts=dict(counts), strata=dict(strata)
+            )
+        )
     return result
 
 

@@ -168,6 +168,21 @@ def pair_records(
             "records": [f"{r.register}:{r.source_record_id}" for r in (pair.left, pair.right)],
         },
     )
+    # Also one entry under each record whose names were shown, so that the auditor asking
+    # "who saw person P-…" finds the reviews too, not only the pair.
+    for record in (pair.left, pair.right):
+        if record.pk in views:
+            audit_record(
+                action=AuditAction.DECRYPT,
+                request=request,
+                actor=actor,
+                object_type="registry.person"
+                if record.register == POLICE
+                else "registry.registerrecord",
+                object_id=str(record.source_record_id),
+                reason="review of a linkage pair",
+                details={"pair": pair.pk},
+            )
     return views.get(pair.left_id), views.get(pair.right_id)
 
 

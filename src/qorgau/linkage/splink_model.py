@@ -11,7 +11,8 @@ used to score.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from qorgau.linkage.training import train
@@ -252,6 +253,30 @@ def person_spec(*, max_iterations: int = 50) -> ModelSpec:
         ],
         columns=PERSON_COLUMNS,
     )
+
+
+_COLUMN = re.compile(r'"(\w+)_[lr]"')
+
+
+def spec_for_data(spec: ModelSpec, frame: Any) -> ModelSpec:
+    """``spec`` without the comparisons whose fields ``frame`` never carries; nothing else
+    changed.
+
+    On such data a comparison is missing on every pair, so its null level (weight 0) is all it
+    could ever contribute: removing it changes no score. Left in, it cannot be trained: Splink
+    never sees its other levels and falls back to default u values (1.6 for "sex: different"),
+    which :func:`qorgau.linkage.training.check_model` rightly rejects — an extract without
+    anybody's sex (a register that does not record it) would fail for a confusing reason.
+    """
+    kept = []
+    for comparison in spec.settings["comparisons"]:
+        null_level = comparison["comparison_levels"][0]
+        columns = set(_COLUMN.findall(null_level["sql_condition"]))
+        if any(frame[column].notna().any() for column in columns if column in frame):
+            kept.append(comparison)
+    if len(kept) == len(spec.settings["comparisons"]):
+        return spec
+    return replace(spec, settings={**spec.settings, "comparisons": kept})
 
 
 def febrl_spec() -> ModelSpec:

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from qorgau.lib.tabular import safe_record, safe_row
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.monitoring.models import IndicatorValue
 from qorgau.monitoring.periods import Period
-from qorgau.monitoring.release import release_protect
+from qorgau.monitoring.release import release_frame, release_protect
 from qorgau.territory.models import Level, Territory
 
 COLUMNS = [
@@ -27,7 +28,18 @@ COLUMNS = [
     "low",
     "high",
 ]
-PUBLIC_COLUMNS = [*COLUMNS, "note"]
+# The public release adds a flag after each count: ``release.BAND`` ("<5") where the count is
+# published as the band "fewer than 5" (the count itself then empty), else empty; and a note
+# saying why a rate is not published.
+PUBLIC_COLUMNS = [
+    *COLUMNS[:5],
+    "numerator",
+    "numerator_flag",
+    "denominator",
+    "denominator_flag",
+    *COLUMNS[7:],
+    "note",
+]
 
 
 @dataclass
@@ -45,8 +57,10 @@ def export_rows(
 ) -> list[dict[str, Any]]:
     """One row per indicator, territory of ``level`` and breakdown, plus the country total.
 
-    With ``public`` every count is perturbed by the cell-key method (``monitoring.release``),
-    rates are recomputed from the perturbed counts, and a rate over a perturbed count
+    With ``public`` the rows are the whole frame (a row for every cell that could have a
+    count, not only those that have one) and every count is perturbed by the cell-key method
+    (``monitoring.release``), small ones published as a band (``None``, flagged); rates are
+    recomputed from the perturbed counts, and a rate over a band or over a perturbed count
     denominator below ten is withheld (``None``, with the reason in ``note``).
     With ``on_todays_map`` figures of territories that no longer exist are handed to today's
     territories in proportion to the population each took over (the 2022 reform).
@@ -74,6 +88,10 @@ def export_rows(
         }
         for v in values
     ]
+    if public:
+        # in the stored rows' order, so that no filled row stands out by its place
+        rows += release_frame(rows, list(territories.values()), period, codes)
+        rows.sort(key=lambda r: (r["indicator"], r["breakdown"], r["_territory_id"]))
     if on_todays_map:
         rows = _on_todays_map(rows, territories)
     if public:
@@ -128,13 +146,21 @@ def _on_todays_map(
 
 
 def render(rows: list[dict[str, Any]], fmt: str) -> bytes:
+    """``rows`` as JSON, CSV or XLSX bytes.
+
+    Spreadsheet formats go through the formula-safe writer (``lib.tabular``) like every other
+    export: indicator codes, territory names and breakdowns are text a spreadsheet would run if
+    one started with ``=``, ``+``, ``-`` or ``@``. JSON is not opened by spreadsheets and stays
+    as stored.
+    """
     if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=1).encode()
+        ordered = [{name: row[name] for name in _columns(rows)} for row in rows]
+        return json.dumps(ordered, ensure_ascii=False, indent=1).encode()
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=_columns(rows))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_record(row) for row in rows)
         return buffer.getvalue().encode("utf-8-sig")
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -144,7 +170,7 @@ def render(rows: list[dict[str, Any]], fmt: str) -> bytes:
         columns = _columns(rows)
         sheet.append(columns)
         for row in rows:
-            sheet.append([row[name] for name in columns])
+            sheet.append(safe_row(row[name] for name in columns))
         buffer_bytes = io.BytesIO()
         book.save(buffer_bytes)
         return buffer_bytes.getvalue()
@@ -152,5 +178,6 @@ def render(rows: list[dict[str, Any]], fmt: str) -> bytes:
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:
-    """Public rows carry a note (why a rate is not published) after the figures."""
+    """Public rows carry flags (a count published as the band) and a note (why a rate is not
+    published)."""
     return PUBLIC_COLUMNS if rows and "note" in rows[0] else COLUMNS

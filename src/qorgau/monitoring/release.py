@@ -14,6 +14,17 @@ another get the same noise), its true value, and the set of (district, month) at
 its records, with the breakdown category written only where it differs from the total. A
 region whose records all sit in one district, a year whose records all fall in one month, or
 a category that holds all of a total thus get the noise of that district, month or total.
+
+Small counts are published as a band, not a number (``BAND``, "fewer than 5"): a count below
+``BAND_BELOW``, and a count whose perturbed value falls below it, whether zero or not. Without
+the band a published 1 says the truth is at least 1 (zeros stay zero), and a total that drew
+-2 then pins each part below it (the attack of ``tests/test_release_attack.py``). With it, the
+figures an outsider sees never set a bound that a true count of 1 to 4 sits on: a band spans
+0 to ``BAND_BELOW - 1 + MAX_PERTURBATION``, a number ``v`` at least ``BAND_BELOW``. So that the
+presence of a row says nothing either, every cell of the frame (each territory of the level
+existing in the period, each category an indicator has ever had) is published, a band where
+no record was counted (``release_frame``). Rates over a band are withheld.
+
 Weakness, stated in docs/monitoring.md: two different record sets with the same definition,
 value and atoms (possible only for distinct-person counts) share their noise too; ideal
 record keys (a sum over records) would avoid that but the stored figures carry no records.
@@ -24,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,13 +44,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
 from qorgau.monitoring.catalogue import Indicator, Term, catalogue_load
-from qorgau.monitoring.measures import POPULATION_MEASURES
+from qorgau.monitoring.measures import ESTIMATE_PROVIDERS, POPULATION_MEASURES
 from qorgau.monitoring.models import IndicatorValue
 from qorgau.monitoring.periods import Period
 from qorgau.territory.models import Level, Territory
 
 # Perturbation table: for a true count n, the perturbations and their probabilities (mean
 # zero). Row 1 serves n = 1 (it cannot go below -1); row 2 serves every n >= 2. Zeros stay zero.
+# Since counts below BAND_BELOW are banded, only row 2 ever reaches a published number.
 PTABLE: dict[int, tuple[tuple[int, float], ...]] = {
     1: ((-1, 0.30), (0, 0.45), (1, 0.20), (2, 0.05)),
     2: ((-2, 0.05), (-1, 0.20), (0, 0.50), (1, 0.20), (2, 0.05)),
@@ -47,6 +59,9 @@ PTABLE: dict[int, tuple[tuple[int, float], ...]] = {
 MAX_PERTURBATION = 2
 MIN_DENOMINATOR = 10  # a rate over a perturbed count denominator below this is not published
 NOTE_SMALL_DENOMINATOR = gettext_lazy("not published: fewer than 10 in the denominator")
+BAND_BELOW = 5  # a count, or perturbed count, below this is published as the band
+BAND = "<5"  # the band in the flag columns of machine-readable outputs (stable, untranslated)
+NOTE_BAND = gettext_lazy("not published: fewer than 5 in the numerator or the denominator")
 
 Atom = tuple[int, str, str]  # district id, month code, breakdown ("" where it equals the total)
 
@@ -78,10 +93,19 @@ def perturbation(count: int, key: float) -> int:
     return row[-1][0]
 
 
-def perturbed(count: float, content: str) -> int:
-    """The published value of a count: the true (rounded) count plus its perturbation."""
+def protected(count: float, content: Callable[[], str]) -> int | None:
+    """The published value of a count: the true (rounded) count plus its perturbation, or None
+    for the band when the count or that sum is below ``BAND_BELOW``.
+
+    A small count is banded before its noise is drawn, so that no perturbation can lift it out
+    of the band: a published number therefore always stands for a true count of at least
+    ``BAND_BELOW``, and a band for one of at most ``BAND_BELOW - 1 + MAX_PERTURBATION``.
+    """
     whole = round(count)
-    return max(0, whole + perturbation(whole, cell_key(content)))
+    if whole < BAND_BELOW:
+        return None
+    value = whole + perturbation(whole, cell_key(content()))
+    return value if value >= BAND_BELOW else None
 
 
 def term_definition(term: Term) -> str:
@@ -140,7 +164,8 @@ def _content(definition: str, value: float, atoms: list[Atom] | str) -> str:
 
 
 def release_protect(rows: list[dict[str, Any]], period: Period) -> None:
-    """Perturb every count of the rows in place and recompute the rates from the perturbed ones.
+    """Perturb or band every count of the rows in place and recompute the rates from the
+    published counts; each count gets a flag column (``BAND`` or empty).
 
     Rows carry ``_territory_id`` (a stored territory) or, on today's map, only a territory
     code; the latter are keyed on the code (their figures are shares of several districts).
@@ -153,28 +178,119 @@ def release_protect(rows: list[dict[str, Any]], period: Period) -> None:
         _protect_row(row, indicator, atoms, months, period)
 
 
+def _is_estimate(indicator: Indicator) -> bool:
+    """Figures of a model, not of records: a missing one is unknown, not zero."""
+    return bool(
+        {indicator.numerator.measure, indicator.denominator.measure} & ESTIMATE_PROVIDERS.keys()
+    )
+
+
 def _protect_row(
     row: dict[str, Any], indicator: Indicator, atoms: _Atoms, months: list[str], period: Period
 ) -> None:
     from qorgau.monitoring.engine import rate_with_interval
 
-    def content(term: Term, value: float, side: int) -> str:
-        where: list[Atom] | str = (
-            atoms.of(row["indicator"], row["breakdown"], row["_territory_id"], months, side)
-            if row.get("_mapped") is None
-            else f"{row['territory_code']}:{period.code}:{row['breakdown']}"
-        )
-        return _content(term_definition(term), value, where)
+    def content(term: Term, value: float, side: int) -> Callable[[], str]:
+        def made() -> str:
+            where: list[Atom] | str = (
+                atoms.of(row["indicator"], row["breakdown"], row["_territory_id"], months, side)
+                if row.get("_mapped") is None
+                else f"{row['territory_code']}:{period.code}:{row['breakdown']}"
+            )
+            return _content(term_definition(term), value, where)
+
+        return made
 
     row["note"] = ""
-    numerator = perturbed(row["numerator"], content(indicator.numerator, row["numerator"], 0))
-    row["numerator"] = numerator
-    denominator = row["denominator"]
-    if denominator is not None and indicator.denominator.measure not in POPULATION_MEASURES:
-        denominator = perturbed(denominator, content(indicator.denominator, denominator, 1))
-        row["denominator"] = denominator
-        if denominator < MIN_DENOMINATOR:
-            row["value"] = row["low"] = row["high"] = None
-            row["note"] = str(NOTE_SMALL_DENOMINATOR)
-            return
+    numerator = protected(row["numerator"], content(indicator.numerator, row["numerator"], 0))
+    row["numerator"], row["numerator_flag"] = numerator, BAND if numerator is None else ""
+    denominator, row["denominator_flag"] = row["denominator"], ""
+    counted = indicator.denominator.measure not in POPULATION_MEASURES
+    if counted and denominator is None and not _is_estimate(indicator):
+        denominator = 0.0  # no record in the denominator: a band like any small count
+    if counted and denominator is not None:
+        denominator = protected(denominator, content(indicator.denominator, denominator, 1))
+        row["denominator"], row["denominator_flag"] = (
+            denominator,
+            BAND if denominator is None else "",
+        )
+    if numerator is None or row["denominator_flag"]:
+        row["value"] = row["low"] = row["high"] = None
+        row["note"] = str(NOTE_BAND)
+        return
+    if counted and denominator is not None and denominator < MIN_DENOMINATOR:
+        row["value"] = row["low"] = row["high"] = None
+        row["note"] = str(NOTE_SMALL_DENOMINATOR)
+        return
     row["value"], row["low"], row["high"] = rate_with_interval(indicator, numerator, denominator)
+
+
+def release_frame(
+    rows: list[dict[str, Any]],
+    territories: Collection[Territory],
+    period: Period,
+    codes: Collection[str],
+) -> list[dict[str, Any]]:
+    """Rows of zero for the cells of the frame that have no stored value, to publish as bands.
+
+    The engine stores a cell only where a record was counted, so without these rows the mere
+    presence of a row would say that its count is at least 1, which is the leak the band
+    closes. The frame is what an outsider knows exists without any record: each territory of
+    ``territories`` existing in the period, for each indicator of ``codes`` computed for
+    periods of this kind, each category the indicator has had in any period (read from the
+    country's rows). Estimates are left out: a missing estimate is unknown, not zero.
+    Population denominators are filled in as the engine stores them, so that a filled row
+    looks like a stored one.
+    """
+    from qorgau.monitoring.engine import _population, _population_measure
+
+    catalogue = catalogue_load()
+    kept = {code for code in codes if not _is_estimate(catalogue.get(code))}
+    countries = [t.pk for t in territories if t.level == Level.COUNTRY]
+    seen = IndicatorValue.objects.filter(indicator__in=kept, territory_id__in=countries)
+    stored = list(seen.values_list("indicator", "period_kind", "breakdown").distinct())
+    computed = {code for code, kind, _ in stored if kind == period.kind}
+    categories: dict[str, set[str]] = {}
+    for code, _, breakdown in stored:
+        if code in computed:
+            categories.setdefault(code, {""}).add(breakdown)
+    existing = [t for t in territories if _exists_in(t, period)]
+    have = {(row["indicator"], row["_territory_id"], row["breakdown"]) for row in rows}
+    populations: dict[str, Callable[[int, int], float | None]] = {}
+    added = []
+    for code in sorted(categories):
+        indicator = catalogue.get(code)
+        measure = indicator.denominator.measure
+        for territory in existing:
+            for breakdown in sorted(categories[code]):
+                if (code, territory.pk, breakdown) in have:
+                    continue
+                denominator: float | None = 0.0
+                if measure in POPULATION_MEASURES:
+                    name = _population_measure(measure, breakdown)
+                    if name not in populations:
+                        populations[name] = _population(POPULATION_MEASURES[name])
+                    denominator = populations[name](territory.pk, period.start.year)
+                added.append(
+                    {
+                        "indicator": code,
+                        "territory_code": territory.kato_code,
+                        "territory": territory.name,
+                        "period": period.code,
+                        "breakdown": breakdown,
+                        "numerator": 0.0,
+                        "denominator": denominator,
+                        "value": None,
+                        "low": None,
+                        "high": None,
+                        "_level": territory.level,
+                        "_territory_id": territory.pk,
+                    }
+                )
+    return added
+
+
+def _exists_in(territory: Territory, period: Period) -> bool:
+    return (territory.valid_from is None or territory.valid_from <= period.end) and (
+        territory.valid_to is None or territory.valid_to >= period.start
+    )

@@ -19,7 +19,7 @@ from qorgau.monitoring.export import export_rows
 from qorgau.monitoring.export import render as render_table
 from qorgau.monitoring.models import Alert, IndicatorValue
 from qorgau.monitoring.periods import Period, PeriodError, period_parse
-from qorgau.monitoring.release import MAX_PERTURBATION, MIN_DENOMINATOR
+from qorgau.monitoring.release import BAND, BAND_BELOW, MAX_PERTURBATION, MIN_DENOMINATOR
 from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
 
@@ -200,7 +200,8 @@ def _may_download_exact(request: HttpRequest) -> bool:
 
 
 def public_statistics(request: HttpRequest) -> HttpResponse:
-    """Open data for anyone: the public release, every count perturbed (``monitoring.release``)."""
+    """Open data for anyone: the public release, every count perturbed and small ones banded
+    (``monitoring.release``)."""
     period = _period(request)
     fmt = request.GET.get("format", "")
     rows = export_rows(level=Level.REGION, period=period, public=True) if period else []
@@ -219,6 +220,8 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
             "catalogue": catalogue_load(),
             "max_perturbation": MAX_PERTURBATION,
             "min_denominator": MIN_DENOMINATOR,
+            "band_below": BAND_BELOW,
+            "band": BAND,
         },
     )
 

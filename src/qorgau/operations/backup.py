@@ -41,6 +41,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from qorgau.audit.anchor import anchor_rewind
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import ChainReport, audit_chain_verify, audit_record
 
@@ -351,6 +352,9 @@ def database_restore(
         for app, name in graph.leaf_nodes()
         if (app, name) not in loader.applied_migrations
     )
+    # The restored chain is older than the anchors written since the backup: a deliberate
+    # rewind, signed as such, so that verification holds it to the restored head from now on.
+    anchor_rewind()
     chain = audit_chain_verify()
     audit_record(
         action=AuditAction.CHANGE,

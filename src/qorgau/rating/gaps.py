@@ -16,6 +16,7 @@ from qorgau.latency.selectors import latest_results
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.rating.models import Missing
 from qorgau.rating.normalisation import Array
+from qorgau.rating.sources import SOURCE_INDICATORS
 from qorgau.territory.models import Territory
 
 Reason = tuple[str, str]  # (a Missing value, details such as the refusal as latency wrote it)
@@ -27,7 +28,9 @@ def missing_reasons(
     """(row, indicator) → why, for every missing cell of a units × indicators table."""
     catalogue = catalogue_load()
     gaps = np.isnan(value)
-    from_latency = {c for j, c in enumerate(codes) if catalogue.get(c).source == "latency"}
+    from_latency = {
+        c for c in codes if c not in SOURCE_INDICATORS and catalogue.get(c).source == "latency"
+    }
     refused = _refusals(year) if any(gaps[:, codes.index(c)].any() for c in from_latency) else {}
     out: dict[tuple[int, str], Reason] = {}
     for i, j in zip(*np.nonzero(gaps), strict=True):

@@ -314,11 +314,14 @@ def _flags(items: Any) -> tuple[dict[str, Any], ...]:
 
 
 def _check_catalogue(method: Method, catalogue: Any) -> None:
-    """System methods score catalogue indicators only, in their direction, never context ones."""
+    """System methods score catalogue indicators (or the rating's own, from registers outside
+    the police: :mod:`qorgau.rating.sources`) only, in their direction, never context ones."""
+    from qorgau.rating.sources import SOURCE_INDICATORS
+
     for n, indicator in enumerate(method.indicators):
         key = f"indicators[{n}]"
         try:
-            entry = catalogue.get(indicator.code)
+            entry = SOURCE_INDICATORS.get(indicator.code) or catalogue.get(indicator.code)
         except KeyError:
             raise MethodError(
                 f"{key}.code", f"{indicator.code!r} is not in the catalogue"

@@ -186,3 +186,31 @@ class RatingIndicatorResult(models.Model):
         if self.value is None or self.previous_value is None:
             return None
         return self.value - self.previous_value
+
+
+class RatingStress(models.Model):
+    """A stress test of a method version: each region hides a share of its registered
+    incidents in a copy of the inputs, and its score and rank change is recorded. Published on
+    the method page, so that anyone can see whether hiding violence pays under this method."""
+
+    method = models.ForeignKey(
+        RatingMethod, verbose_name=_("method"), on_delete=models.PROTECT, related_name="stresses"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    data_sha256 = models.CharField(_("data hash"), max_length=64, blank=True)
+    results = models.JSONField(_("results"), default=dict)
+    passes = models.BooleanField(_("hiding never pays"), default=False)
+    seconds = models.FloatField(_("seconds"), default=0.0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating stress test")
+        verbose_name_plural = _("rating stress tests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"stress {self.method} {self.year} {self.level}"

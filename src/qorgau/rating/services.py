@@ -37,6 +37,7 @@ from qorgau.rating.models import (
     RunStatus,
 )
 from qorgau.rating.normalisation import Array
+from qorgau.rating.sources import SOURCE_INDICATORS, source_fill
 from qorgau.rating.uncertainty import UncertaintyResult, improvements, monte_carlo
 from qorgau.territory.models import Level as TerritoryLevel
 from qorgau.territory.models import Territory
@@ -164,6 +165,8 @@ def zero_fill_registry_rates(table: Table, year: int) -> None:
             population[territory], distance[territory] = float(total), abs(year_ - year)
     _, upper = poisson_interval(0)
     for j, code in enumerate(table.codes):
+        if code in SOURCE_INDICATORS:
+            continue  # read from the registers by the rating itself (sources.py)
         indicator = catalogue.get(code)
         on_population = indicator.denominator.measure in POPULATION_MEASURES
         if not on_population or indicator.source != "registry":
@@ -250,8 +253,10 @@ def _execute(run: RatingRun, method: Any, progress: Progress | None) -> None:
     # A unit with no figure at all is not rated (and said so), rather than scored on nothing.
     rated = [i for i in range(len(units)) if not np.all(np.isnan(current.value[i]))]
     current = _subset(current, rated)
+    concealment = source_fill(current, run.year)
     previous = values_table(codes, run.year - 1, current.units)
     zero_fill_registry_rates(previous, run.year - 1)
+    source_fill(previous, run.year - 1)
     flags_now = values_table(flag_codes, run.year, current.units)
     flags_before = values_table(flag_codes, run.year - 1, current.units)
     run.data_sha256 = data_hash([current, previous, flags_now, flags_before])
@@ -276,6 +281,8 @@ def _execute(run: RatingRun, method: Any, progress: Progress | None) -> None:
     gain, rank_if = improvements(result)
     before = _previous(previous, method)
     flags = _flags(method.flags, flags_now, flags_before)
+    if concealment is not None:
+        summary["concealment"] = _concealment(current.units, concealment, flags)
     reasons = missing_reasons(current.units, current.codes, current.value, run.year)
     summary.update(_summary(result, spread))
     with transaction.atomic():
@@ -321,6 +328,21 @@ def _flags(specs: tuple[dict[str, Any], ...], now: Table, before: Table) -> list
             if registered[i] <= -fall and values and all(v > -fall for v in values):
                 out[i].append(str(spec["code"]))
     return out
+
+
+def _concealment(units: list[Territory], found: Any, flags: list[list[str]]) -> dict[str, Any]:
+    """Flag the units whose police registrations fell behind the independent registers, and
+    keep the evidence of every unit for the league table (KATO code → evidence)."""
+    from qorgau.rating.concealment import FLAG
+
+    for i, flagged in enumerate(found.flagged):
+        if flagged:
+            flags[i].append(FLAG)
+    return {
+        unit.kato_code: dict(found.evidence[i], flagged=found.flagged[i])
+        for i, unit in enumerate(units)
+        if found.evidence[i]
+    }
 
 
 def _relative_change(now: Array, before: Array) -> Array:

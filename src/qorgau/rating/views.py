@@ -29,6 +29,8 @@ from qorgau.rating.services import (
     rating_compare,
     rating_run,
 )
+from qorgau.rating.sources import SOURCE_INDICATORS
+from qorgau.territory.models import Territory
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -43,7 +45,8 @@ def _run_for(request: HttpRequest, pk: int) -> RatingRun:
 
 
 def _names() -> dict[str, str]:
-    return {i.code: i.label() for i in catalogue_load().indicators}
+    names = {i.code: i.label() for i in catalogue_load().indicators}
+    return names | {code: i.label() for code, i in SOURCE_INDICATORS.items()}
 
 
 @login_required
@@ -187,8 +190,9 @@ def method_page(
         stored = method_current(name or "default")
     parsed = method_load(stored)
     catalogue = catalogue_load()
-    entries = {i.code: i for i in catalogue.indicators}
+    entries: dict[str, Any] = {i.code: i for i in catalogue.indicators} | SOURCE_INDICATORS
     latest = RatingRun.objects.filter(method=stored, status=RunStatus.DONE).first()
+    stress = stored.stresses.first()
     return render(
         request,
         "rating/method.html",
@@ -202,14 +206,27 @@ def method_page(
             "latest": latest,
             "constant": (latest.summary.get("constant") or {}) if latest else {},
             "catalogue_version": catalogue.version,
+            "stress": stress,
+            "stress_rows": _stress_rows(stress),
         },
     )
+
+
+def _stress_rows(stress: Any) -> list[dict[str, Any]]:
+    """The stress test's rows with the region's name, worst scenario first."""
+    if stress is None:
+        return []
+    names = {t.kato_code: t.name for t in Territory.objects.regions()}
+    rows = [dict(r, name=names.get(r["unit"], r["unit"])) for r in stress.results["rows"]]
+    return sorted(rows, key=lambda r: (-r["mean_change"], r["unit"], r["share"], r["mode"]))
 
 
 def _awaiting(codes: list[str]) -> list[str]:
     catalogue = catalogue_load()
     out = []
     for code in codes:
+        if code in SOURCE_INDICATORS:
+            continue
         indicator = catalogue.get(code)
         if any(
             t.measure in catalogue.awaiting for t in (indicator.numerator, indicator.denominator)

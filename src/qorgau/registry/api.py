@@ -10,7 +10,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qorgau.accounts.access import can_place_in_scope, get_for_user
+from qorgau.accounts.access import audit_refused, can_place_in_scope, get_for_user
 from qorgau.accounts.roles import (
     ASSESS_RISK,
     MANAGE_ORDERS,
@@ -119,14 +118,28 @@ class _AuditedList(generics.ListAPIView[Any]):
 # --- References in input --------------------------------------------------------------------
 
 
-class _PersonField(serializers.PrimaryKeyRelatedField):
+class _InScopeField(serializers.PrimaryKeyRelatedField):
+    """A record named by id among those the user may name. Naming a stored one outside them
+    is refused as an unknown id, and audited as an attempt (``access.audit_refused``)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            queryset = self.get_queryset()
+            if queryset is not None:
+                audit_refused(queryset.model, self.context["request"].user, data)
+            raise
+
+
+class _PersonField(_InScopeField):
     """A person the user may name: in scope, or recorded by the user (not yet placed)."""
 
     def get_queryset(self) -> Any:
         return s.person_choices_for(self.context["request"].user)
 
 
-class _IncidentField(serializers.PrimaryKeyRelatedField):
+class _IncidentField(_InScopeField):
     def get_queryset(self) -> Any:
         return s.incidents_for(self.context["request"].user)
 
@@ -456,35 +469,6 @@ class PersonDetailApi(generics.RetrieveAPIView[Person]):
         )
         serializer = PersonDetailOutputSerializer(person, context={"identities": identities})
         return Response(serializer.data)
-
-
-class PersonSearchApi(APIView):
-    """Find a person in scope by IIN; the search and its ``reason`` go to the audit trail."""
-
-    class PersonSearchInputSerializer(serializers.Serializer[Any]):
-        iin = serializers.CharField(max_length=12)
-        reason = serializers.CharField(max_length=500)
-
-    permission_classes = REGISTRY_PERMISSIONS
-
-    @extend_schema(
-        parameters=[PersonSearchInputSerializer], responses={200: PersonOutputSerializer}
-    )
-    def get(self, request: Request) -> Response:
-        incoming = self.PersonSearchInputSerializer(data=request.query_params)
-        incoming.is_valid(raise_exception=True)
-        try:
-            person = services.person_find_by_iin(
-                actor=request.user,
-                iin=incoming.validated_data["iin"],
-                request=request._request,
-                reason=incoming.validated_data["reason"],
-            )
-        except ValueError as exc:
-            raise ValidationError({"iin": str(exc)}) from exc
-        if person is None:
-            raise Http404
-        return Response(PersonOutputSerializer(person).data)
 
 
 # --- Incidents -------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 from django.urls import URLPattern, URLResolver, path
 
-from qorgau.registry import api
+from qorgau.registry import api, search_api
 
 # The registry API, mounted under /api/v1/ (names are prefixed: the namespace is shared).
 urlpatterns: list[URLPattern | URLResolver] = [
     path("persons/", api.PersonListApi.as_view(), name="registry-person-list"),
-    path("persons/search/", api.PersonSearchApi.as_view(), name="registry-person-search"),
+    path("persons/search/", search_api.PersonSearchApi.as_view(), name="registry-person-search"),
     path("persons/<int:pk>/", api.PersonDetailApi.as_view(), name="registry-person-detail"),
     path("incidents/", api.IncidentListApi.as_view(), name="registry-incident-list"),
     path("incidents/<int:pk>/", api.IncidentDetailApi.as_view(), name="registry-incident-detail"),

@@ -5,8 +5,7 @@ pages, the API and the importer all call these functions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +28,10 @@ from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.lib.crypto import decrypt_text, encrypt_text, pseudonym
 from qorgau.registry import choices as c
+from qorgau.registry.identities import IIN_NOT_USABLE as IIN_NOT_USABLE
+from qorgau.registry.identities import IinOutsideScope as IinOutsideScope
+from qorgau.registry.identities import iin_refusals_audited as iin_refusals_audited
+from qorgau.registry.identities import person_matched_by_iin
 from qorgau.registry.iin import iin_parse
 from qorgau.registry.legal import legal_rule
 from qorgau.registry.models import (
@@ -145,74 +148,6 @@ def iin_pseudonym(iin: str) -> str:
     return pseudonym(iin.strip(), purpose="iin")
 
 
-IIN_NOT_USABLE = _(
-    "A person cannot be recorded with this IIN from your account. "
-    "Ask the registry administrator of your territory."
-)
-
-
-def _person_usable_by(person: Person, actor: Any) -> bool:
-    """Whether ``actor`` may link to ``person``: in scope, or recorded by the actor (not yet
-    placed). ``None`` is the system itself (seeding, migrations), which sees everyone."""
-    if actor is None:
-        return True
-    if getattr(actor, "pk", None) and person.created_by_id == actor.pk:
-        return True
-    return restrict(Person.objects.filter(pk=person.pk), actor).exists()
-
-
-class IinOutsideScope(ValidationError):
-    """A registration named the IIN of a person the actor may not see.
-
-    Raised with the same neutral message whether or not the caller could guess the reason;
-    the person's id travels only to :func:`iin_refusals_audited`, never to the caller's reply.
-    """
-
-    def __init__(self, person_pk: int) -> None:
-        super().__init__({"iin": IIN_NOT_USABLE})
-        self.person_pk = person_pk
-
-
-@contextmanager
-def iin_refusals_audited(*, actor: Any, request: HttpRequest | None) -> Iterator[None]:
-    """Audit an :class:`IinOutsideScope` refusal, then let it through.
-
-    Wrap it *around* the transaction that registers persons: inside, the refusal rolls the
-    transaction back and the audit entry with it.
-    """
-    try:
-        yield
-    except IinOutsideScope as exc:
-        audit_record(
-            action=AuditAction.VIEW,
-            request=request,
-            actor=actor,
-            object_type="registry.person",
-            object_id=str(exc.person_pk),
-            details={"matched_by": "iin", "outside_scope": True, "refused": True},
-        )
-        raise
-
-
-def _person_matched_by_iin(existing: Person, *, actor: Any, request: HttpRequest | None) -> Person:
-    """The same IIN is the same person: link, never duplicate; the match itself is audited.
-
-    A person outside the actor's scope must stay invisible (the IIN would otherwise look up
-    anyone in the country), so the registration is refused with a message that does not say
-    whether the IIN is known; the caller audits the attempt (:func:`iin_refusals_audited`).
-    """
-    if not _person_usable_by(existing, actor):
-        raise IinOutsideScope(existing.pk)
-    audit_record(
-        action=AuditAction.VIEW,
-        request=request,
-        actor=actor,
-        target=existing,
-        details={"matched_by": "iin"},
-    )
-    return existing
-
-
 @transaction.atomic
 def person_register(
     *,
@@ -247,7 +182,7 @@ def person_register(
         key = iin_pseudonym(iin)
         existing = Person.objects.filter(iin_pseudonym=key).first()
         if existing:
-            return _person_matched_by_iin(existing, actor=actor, request=request)
+            return person_matched_by_iin(existing, actor=actor, request=request)
         birth_date, sex = facts.birth_date, facts.sex
     if source_record_id:
         existing = Person.objects.filter(source=source, source_record_id=source_record_id).first()
@@ -282,7 +217,7 @@ def person_register(
 def person_identities(
     persons: Iterable[Person], *, actor: Any, request: HttpRequest | None = None, reason: str = ""
 ) -> dict[int, Identity]:
-    """Decrypt the identities of ``persons`` the actor may see, writing one audit entry.
+    """Decrypt the identities of ``persons`` the actor may see, one audit entry per person.
 
     Persons outside the actor's scope are silently left out: the caller shows a label.
     """
@@ -303,13 +238,15 @@ def person_identities(
         )
         for pk in allowed
     }
-    if identities:
+    # One entry per person, under the person: "who saw person P-…" is then a question of one
+    # record, not a search through lists of ids (which a 64-character field would also cut).
+    for pk in sorted(identities):
         audit_record(
             action=AuditAction.DECRYPT,
             request=request,
             actor=actor,
             object_type="registry.person",
-            object_id=",".join(str(pk) for pk in sorted(identities))[:64],
+            object_id=str(pk),
             reason=reason,
             details={"persons": sorted(identities)},
         )
@@ -333,7 +270,7 @@ def person_find_by_iin(
         request=request,
         actor=actor,
         object_type="registry.person",
-        object_id=str(person.pk) if person else "",
+        object_id=str(known.pk) if known else "",  # whom it aimed at, found or not
         reason=reason,
         details=details,
     )

@@ -134,7 +134,7 @@ def truth_evaluate(
 ) -> list[TruthEstimate]:
     """Estimate every region × year of the latest synthetic data set from its truth and store
     the estimates beside the true numbers (``TruthEstimate`` only; nothing is published)."""
-    if selection not in mse.SELECTIONS:
+    if selection not in mse.METHODS:
         raise ValueError(f"unknown selection {selection!r}")
     run = latest_synth_run()
     if run is None:

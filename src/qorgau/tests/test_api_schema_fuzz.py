@@ -24,9 +24,9 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
 
 from qorgau.accounts.roles import Role
+from qorgau.accounts.tokens import token_issue
 from qorgau.conftest import ABAI, COUNTRY, SEMEY
 from qorgau.wsgi import application
 
@@ -59,7 +59,7 @@ def tokens(make_user: Any, monkeypatch: pytest.MonkeyPatch, settings: Any) -> It
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed
     for module in BACKGROUND:
         monkeypatch.setattr(f"{module}.threading", types.SimpleNamespace(Thread=_NotStarted))
-    keys = [Token.objects.create(user=make_user(role, code)).key for role, code in ROLES]
+    keys = [token_issue(make_user(role, code), second_factor=True)[0] for role, code in ROLES]
     # As Django's test client does: a request must not close the test's connection (on
     # PostgreSQL, the one holding the test's transaction).
     for signal in (request_started, request_finished):

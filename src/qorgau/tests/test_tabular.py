@@ -40,3 +40,23 @@ def test_a_budget_export_quotes_formulas(fmt: str) -> None:
         cells = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert [row[0] for row in cells] == ["'" + attack for attack in ATTACKS]
     assert {str(row[1]) for row in cells} == {"-10"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_indicator_export_quotes_formulas(fmt: str) -> None:
+    """The monitoring export (``monitoring.export.render``) writes through the same writer."""
+    from qorgau.monitoring.export import COLUMNS, render
+
+    rows = [
+        {**dict.fromkeys(COLUMNS), "territory": attack, "numerator": -3.0, "value": -0.5}
+        for attack in ATTACKS
+    ]
+    payload = render(rows, fmt)
+    if fmt == "csv":
+        cells = list(csv.reader(io.StringIO(payload.decode("utf-8-sig"))))[1:]
+    else:
+        sheet = load_workbook(io.BytesIO(payload)).worksheets[0]
+        cells = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    at = COLUMNS.index("territory")
+    assert [row[at] for row in cells] == ["'" + attack for attack in ATTACKS]
+    assert {float(row[COLUMNS.index("numerator")]) for row in cells} == {-3.0}

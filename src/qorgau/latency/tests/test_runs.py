@@ -162,7 +162,7 @@ def test_estimate_writes_its_results_as_csv(tmp_path, monkeypatch):
         "ci_low": "",
         "ci_high": "",
         "method": "mse",
-        "status": "refused",
+        "status": "lower_bound",
     }
 
 

@@ -130,9 +130,19 @@ def test_review_page_decrypts_with_an_audit_entry_and_decides(make_user, signed_
     assert f"R-{pair.left.source_record_id:07d}" in page  # the record's pseudonymous label
     entry = AuditEntry.objects.get(action=AuditAction.DECRYPT, object_type="linkage.candidatepair")
     assert entry.actor == steward and entry.object_id == str(pair.pk)
+    # and one under each record shown, for "who saw person P-…"
+    for record in (pair.left, pair.right):
+        assert AuditEntry.objects.filter(
+            action=AuditAction.DECRYPT,
+            object_id=str(record.source_record_id),
+            details__pair=pair.pk,
+        ).exists()
     api = client.get(f"/api/v1/linkage/pairs/{pair.pk}/").json()
     assert api["left"]["surname"] == "Әбенова"
-    assert AuditEntry.objects.filter(action=AuditAction.DECRYPT).count() == 2
+    pair_entries = AuditEntry.objects.filter(
+        action=AuditAction.DECRYPT, object_type="linkage.candidatepair"
+    )
+    assert pair_entries.count() == 2
     # The decision merges the two clusters.
     response = client.post(f"/linkage/review/{pair.pk}/", {"decision": PairStatus.MATCH})
     assert response.status_code == 302

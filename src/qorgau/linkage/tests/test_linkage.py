@@ -204,6 +204,39 @@ def test_capture_histories_count_clusters_by_pattern(db):
     assert [(h.region_code, h.year) for h in capture_histories(years=[2023])] == [("A", 2023)]
 
 
+def test_capture_histories_are_split_by_sex_and_age_band(db):
+    """A cluster takes the sex and birth year any of its records knows (police may know the
+    birth year where the 111 line knew only the sex); the strata add up to the counts."""
+    run = LinkageRun.objects.create(status=RunStatus.FINISHED)
+    rows = [
+        ("police", 1, "F", 1990),
+        ("line_111", 1, "", None),
+        ("health", 2, "M", 2012),
+        ("social", 3, "", None),
+    ]
+    LinkedRecord.objects.bulk_create(
+        LinkedRecord(
+            run=run,
+            register=r,
+            source_record_id=i,
+            cluster=c,
+            region_code="A",
+            year=2024,
+            sex=sex,
+            birth_year=born,
+        )
+        for i, (r, c, sex, born) in enumerate(rows)
+    )
+    (history,) = capture_histories()
+    assert history.strata == {
+        (0, 1): {(1, 0, 0, 1, 0): 1},
+        (1, 0): {(0, 1, 0, 0, 0): 1},
+        (2, 3): {(0, 0, 0, 0, 1): 1},
+    }
+    split = sum(n for group in history.strata.values() for n in group.values())
+    assert split == sum(history.counts.values())
+
+
 def test_capture_histories_empty_without_a_finished_run(db):
     LinkageRun.objects.create(status=RunStatus.FAILED)
     assert capture_histories() == []

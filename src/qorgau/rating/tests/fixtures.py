@@ -7,6 +7,8 @@ import datetime as dt
 from django.utils import timezone
 
 from qorgau.monitoring.models import IndicatorValue
+from qorgau.rating.models import RatingMethod
+from qorgau.rating.services import method_sync_builtin
 from qorgau.territory.models import Territory
 
 ABAI, AKMOLA, AKTOBE, ALMATY_REGION, ATYRAU = (
@@ -50,6 +52,13 @@ def put(code: str, kato: str, year: int, value: float | None, spread: float = 0.
             "computed_at": timezone.now(),
         },
     )
+
+
+def v2() -> RatingMethod:
+    """Version 2 of the default method: harm from the police register (kept for the tests of
+    its rules; version 3 counts harm from the registers outside the police)."""
+    method_sync_builtin()
+    return RatingMethod.objects.get(name="default", version=2)
 
 
 def load(values: dict[str, list[float]] | None = None, year: int = 2024) -> None:

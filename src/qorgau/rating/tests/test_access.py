@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from qorgau.accounts.roles import (
@@ -27,7 +29,7 @@ EDITORS = {r for r in Role if EDIT_RATING_METHOD in permissions_for(r)}
 assert Role.AKIMAT_COORDINATOR in VIEWERS and RUNNERS == EDITORS == {Role.NATIONAL_ANALYST}
 
 
-def _scope(role):
+def _scope(role: str) -> str:
     scopes = ROLE_SCOPES[role]
     if ScopeKind.ORGANISATION in scopes:
         return ScopeKind.ORGANISATION
@@ -47,7 +49,7 @@ def run():
     return rating_run(year=2024, draws=30)
 
 
-def _user(role, make_user, make_organisation):
+def _user(role: str, make_user: Any, make_organisation: Any) -> Any:
     if _scope(role) == ScopeKind.ORGANISATION:
         return make_user(role, organisation=make_organisation(f"Centre {role}", SEMEY))
     return make_user(role, _scope(role))
@@ -126,8 +128,8 @@ def test_pages_show_the_league_table_scorecard_and_method_editor(run, make_user,
         "/rating/method/new/", {"text": text.replace("direction: -1", "direction: 1")}
     )
     assert "indicators[" in bad.content.decode() and "catalogue says lower" in bad.content.decode()
-    good = client.post("/rating/method/new/", {"text": text.replace("version: 2", "version: 3")})
-    assert good.status_code == 302 and good["Location"] == "/rating/method/default/v3/"
+    good = client.post("/rating/method/new/", {"text": text.replace("version: 3", "version: 4")})
+    assert good.status_code == 302 and good["Location"] == "/rating/method/default/v4/"
     started = client.post("/rating/start/", {"year": 2024, "level": "region", "draws": 10})
     assert started.status_code == 302
     assert client.get(f"/rating/run/{run.pk}/chart.png").status_code == 200

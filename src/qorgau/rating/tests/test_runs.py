@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,10 +27,10 @@ pytestmark = pytest.mark.django_db
 
 def test_a_run_scores_ranks_and_explains_every_region_with_values():
     fixtures.load_both_years()
-    run = rating_run(year=2024, draws=200, seed=1)
+    run = rating_run(year=2024, draws=200, seed=1, method=fixtures.v2())
     assert run.status == RunStatus.DONE and run.progress == 100
     assert (run.method_name, run.method_version) == ("default", 2)
-    assert run.method_sha256 == method_current().sha256 and len(run.data_sha256) == 64
+    assert run.method_sha256 == fixtures.v2().sha256 and len(run.data_sha256) == 64
     results = list(run.results.select_related("territory").order_by("rank"))
     assert [r.territory.kato_code for r in results][0] == fixtures.ABAI  # best on everything
     assert results[-1].territory.kato_code == fixtures.ATYRAU
@@ -64,15 +65,16 @@ def test_old_runs_stay_viewable_after_the_method_changes(client):
     old = rating_run(year=2024, draws=50)
     text = (
         method_current()
-        .content.replace("version: 2", "version: 3")
+        .content.replace("version: 3", "version: 4")
         .replace("{code: harm, weight: 1,", "{code: harm, weight: 3,")
     )
-    v3 = method_store(text=text, note="harm weighs more")
-    new = rating_run(year=2024, draws=50, method=v3)
-    assert (new.method_version, old.method_version) == (3, 2)
+    v4 = method_store(text=text, note="harm weighs more")
+    new = rating_run(year=2024, draws=50, method=v4)
+    assert (new.method_version, old.method_version) == (4, 3)
     assert new.method_sha256 != old.method_sha256
     old.refresh_from_db()
-    assert old.method.version == 2 and old.results.count() == 5
+    assert old.method.version == 3 and old.results.count() == 5
+    assert client.get("/rating/method/default/v3/").status_code == 200
     assert client.get("/rating/method/default/v2/").status_code == 200
     assert client.get("/rating/method/default/v1/").status_code == 200
     page = client.get("/rating/method/").content.decode()
@@ -85,7 +87,7 @@ def test_a_version_is_never_overwritten():
     text = method_current().content
     with pytest.raises(ValueError, match="never overwritten"):
         method_store(text=text)
-    assert RatingMethod.objects.filter(name="default").count() == 2  # v1 and v2 shipped
+    assert RatingMethod.objects.filter(name="default").count() == 3  # v1, v2 and v3 shipped
 
 
 def test_a_missing_cell_is_imputed_and_flagged():
@@ -210,7 +212,7 @@ def test_on_values_computed_by_monitoring(make_user):
 
     root = make_user(Role.POLICE_SUPERVISOR, fixtures.ABAI, is_superuser=True, username="root")
 
-    def incident(code, day, victim, offender, **facts):
+    def incident(code: str, day: int, victim: Any, offender: Any, **facts: Any) -> None:
         when = timezone.make_aware(dt.datetime(2025, 1, day, 20))
         s.incident_register(
             actor=root,
@@ -233,7 +235,7 @@ def test_on_values_computed_by_monitoring(make_user):
     incident(MEDEU, 12, people[4], people[5], physical=True)
     indicators_compute()
     assert IndicatorValue.objects.filter(indicator="domestic_homicide_rate", period="2025").exists()
-    run = rating_run(year=2025, draws=20)
+    run = rating_run(year=2025, draws=20, method=fixtures.v2())
     ranks = {r.territory.kato_code: r.rank for r in run.results.select_related("territory")}
     assert set(ranks) == {fixtures.ABAI, "750000000"}  # the two regions with records
     assert ranks["750000000"] < ranks[fixtures.ABAI]  # Abai had a domestic homicide

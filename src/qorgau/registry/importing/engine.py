@@ -188,6 +188,7 @@ def _context(job: ImportJob, actor: Any) -> ImportContext:
         today=timezone.localdate(),
         register=job.register,
         organisation_id=getattr(actor, "organisation_id", None),
+        actor=actor,
     )
 
 

@@ -196,7 +196,7 @@ class IncidentsSpec(KindSpec):
         for row in rows:
             want_persons(iins, record_ids, row.values, "victim")
             want_persons(iins, record_ids, row.values, "offender")
-        book = PersonBook(ctx.source)
+        book = PersonBook(ctx.source, ctx.actor)
         book.load(iins, record_ids)
         accepted = []
         for row in rows:

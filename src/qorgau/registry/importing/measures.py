@@ -110,7 +110,7 @@ class MeasureSpec(KindSpec):
             want_persons(iins, record_ids, row.values, "offender")
             if self.has_protected:
                 want_persons(iins, record_ids, row.values, "protected")
-        book = PersonBook(ctx.source)
+        book = PersonBook(ctx.source, ctx.actor)
         book.load(iins, record_ids)
         incidents = incidents_stored(
             ctx.source, filter(None, (row.values["incident_record_id"] for row in rows))

@@ -7,8 +7,10 @@ from typing import Any, ClassVar
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.accounts.roles import IMPORT_RECORDS
 from qorgau.lib.crypto import encrypt_text
 from qorgau.registry import choices as c
+from qorgau.registry.identities import IIN_NOT_USABLE, audit_outside_scope, persons_usable_by
 from qorgau.registry.importing.fields import (
     CellError,
     IinValue,
@@ -121,6 +123,8 @@ def one_person(
     if iin is None:
         return by_record, None
     person = book.by_iin(iin)
+    if person.outside_scope:
+        return None, Problem(f"{prefix}_iin", "", IIN_NOT_USABLE)
     if by_record is not None and by_record.key != person.key:
         return None, Problem(f"{prefix}_person_id", shown(record_id), IIN_AND_RECORD_DIFFER)
     return person, None
@@ -130,6 +134,8 @@ def many_persons(
     book: PersonBook, values: dict[str, Any], prefix: str
 ) -> tuple[list[KnownPerson], Problem | None]:
     persons = [book.by_iin(iin) for iin in values.get(f"{prefix}_iins") or ()]
+    if any(person.outside_scope for person in persons):
+        return [], Problem(f"{prefix}_iins", "", IIN_NOT_USABLE)
     for record_id in values.get(f"{prefix}_person_ids") or ():
         person = book.by_record_id(record_id)
         if person is None:
@@ -234,7 +240,10 @@ class PersonsSpec(KindSpec):
 
         Known without a record number (created from another extract's IIN column), the person
         takes this row's record number, so later extracts may refer to it; known under another
-        record number, the row is rejected.
+        record number, the row is rejected. Known outside the importing user's scope, the row
+        is refused with the forms' neutral message and the attempt audited
+        (``registry.identities``): the extract must neither take the person over nor tell
+        that it exists.
         """
         keys = [row.values["iin"].pseudonym for row in rows if row.values["iin"]]
         known = {
@@ -243,10 +252,20 @@ class PersonsSpec(KindSpec):
                 Person, "iin_pseudonym", ["id", "source_record_id"], keys
             )
         }
+        outside: dict[str, int] = {}
+        if ctx.actor is not None and known:
+            pks = {pk for pk, _record in known.values()}
+            usable = persons_usable_by(ctx.actor, pks, permission=IMPORT_RECORDS)
+            outside = {key: pk for key, (pk, _record) in known.items() if pk not in usable}
+            for pk in sorted(set(outside.values())):
+                audit_outside_scope(pk, actor=ctx.actor, source=ctx.source, bulk=True)
         accepted: list[Row] = []
         seen: set[str] = set()
         for row in rows:
             iin = row.values["iin"]
+            if iin and iin.pseudonym in outside:
+                result.reject(row, [Problem("iin", "", IIN_NOT_USABLE)])
+                continue
             if iin and iin.pseudonym in known and known[iin.pseudonym][1] is None:
                 Person.objects.filter(pk=known[iin.pseudonym][0]).update(
                     source=ctx.source, source_record_id=row.values["record_id"]

@@ -11,10 +11,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
+from qorgau.accounts.roles import IMPORT_RECORDS
+from qorgau.registry.identities import audit_outside_scope, persons_usable_by
 from qorgau.registry.importing.fields import IinValue
 from qorgau.registry.importing.store import insert_returning_pks, select_by_keys
 from qorgau.registry.models import Incident, Person
@@ -71,6 +74,8 @@ class KnownPerson:
     birth_date: dt.date | None
     birth_year: int | None
     iin: IinValue | None = None
+    # stored, but outside the importing user's scope: rows naming it are refused
+    outside_scope: bool = False
 
     @property
     def key(self) -> tuple[str, object]:
@@ -83,15 +88,24 @@ class KnownPerson:
 
 @dataclass
 class PersonBook:
-    """The persons one batch refers to, by IIN pseudonym and by the source's person number."""
+    """The persons one batch refers to, by IIN pseudonym and by the source's person number.
+
+    ``actor`` is the importing user (``None``: the system, which sees everyone). A stored
+    person outside the actor's scope is kept out of the book's answers the way the forms keep
+    it out (``registry.identities``): named by IIN, it comes back marked ``outside_scope`` and
+    the row is refused with the forms' neutral message; named by record number, it is not
+    found, as if never imported. Each such person is audited once per batch.
+    """
 
     source: str
+    actor: Any = None
     by_pseudonym: dict[str, KnownPerson] = field(default_factory=dict)
     by_record: dict[str, KnownPerson] = field(default_factory=dict)
     _new: dict[str, KnownPerson] = field(default_factory=dict)
 
     def load(self, iins: Iterable[IinValue], record_ids: Iterable[str]) -> None:
-        """Two queries: the persons known by these pseudonyms and by these record numbers."""
+        """Two queries (and the scope's two): the persons known by these pseudonyms and by
+        these record numbers."""
         wanted = {value.pseudonym: value for value in iins}
         columns = ["id", "birth_date", "birth_year"]
         for key, pk, birth_date, birth_year in select_by_keys(
@@ -102,12 +116,34 @@ class PersonBook:
             Person, "source_record_id", columns, record_ids, {"source": self.source}
         ):
             self.by_record[record] = KnownPerson(pk, birth_date, birth_year)
+        self._scope()
         for key, value in wanted.items():
             if key not in self.by_pseudonym:
                 facts = value.facts
                 self.by_pseudonym[key] = KnownPerson(
                     None, facts.birth_date, facts.birth_date.year, value
                 )
+
+    def _scope(self) -> None:
+        """Mark (by IIN) or drop (by record number) the persons outside the actor's scope."""
+        everyone = (*self.by_pseudonym.values(), *self.by_record.values())
+        stored = {person.pk for person in everyone if person.pk is not None}
+        if self.actor is None or not stored:
+            return
+        usable = persons_usable_by(self.actor, stored, permission=IMPORT_RECORDS)
+        refused: dict[int, str] = {}
+        for person in self.by_pseudonym.values():
+            if person.pk is not None and person.pk not in usable:
+                person.outside_scope = True
+                refused[person.pk] = "iin"
+        for record, person in list(self.by_record.items()):
+            if person.pk is not None and person.pk not in usable:
+                del self.by_record[record]
+                refused.setdefault(person.pk, "record_id")
+        for pk, matched_by in sorted(refused.items()):
+            audit_outside_scope(
+                pk, actor=self.actor, matched_by=matched_by, source=self.source, bulk=True
+            )
 
     def by_iin(self, value: IinValue) -> KnownPerson:
         return self.by_pseudonym[value.pseudonym]

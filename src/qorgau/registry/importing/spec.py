@@ -103,6 +103,9 @@ class ImportContext:
     today: dt.date
     register: str = ""  # register-records: the register the file comes from
     organisation_id: int | None = None  # the importing user's organisation, kept on its records
+    # the importing user (``None``: the system): identifiers of rows match only the persons
+    # this user may link to (``registry.identities``)
+    actor: Any = None
 
 
 def shown(value: object) -> str:

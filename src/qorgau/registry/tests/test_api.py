@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from qorgau.accounts.roles import (
     ASSESS_RISK,
@@ -158,13 +159,40 @@ def test_person_detail_decrypts_with_audit_and_search_needs_a_reason(staff, case
     assert decrypt.actor == staff["court.abai"] and decrypt.reason == "hearing"
     assert "identity" not in client.get(f"{API}/persons/").json()["results"][0]
 
-    assert client.get(f"{API}/persons/search/?iin={new_iin(1)}").status_code == 400
-    found = client.get(f"{API}/persons/search/?iin={new_iin(1)}&reason=court request")
+    search = f"{API}/persons/search/"
+    assert (
+        client.post(search, {"iin": new_iin(1)}, content_type="application/json").status_code == 400
+    )
+    found = client.post(
+        search, {"iin": new_iin(1), "reason": "court request"}, content_type="application/json"
+    )
     assert found.status_code == 200 and found.json()["id"] == victim.pk
     assert AuditEntry.objects.filter(details__search="iin", reason="court request").exists()
-    assert client.get(f"{API}/persons/search/?iin=1234&reason=x").status_code == 400
+    bad = client.post(search, {"iin": "1234", "reason": "x"}, content_type="application/json")
+    assert bad.status_code == 400
     other = signed_in(staff["inspector.medeu"])
-    assert other.get(f"{API}/persons/search/?iin={new_iin(1)}&reason=x").status_code == 404
+    body = {"iin": new_iin(1), "reason": "x"}
+    assert other.post(search, body, content_type="application/json").status_code == 404
+
+
+def test_the_api_search_never_takes_the_iin_from_the_url(staff, case, signed_in):
+    """A GET with the IIN in the query is refused before any look-up, telling to POST."""
+    client = signed_in(staff["court.abai"])
+    before = AuditEntry.objects.filter(details__search="iin").count()
+    with translation.override("en"):
+        response = client.get(
+            f"{API}/persons/search/?iin={new_iin(1)}&reason=x", HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert response.status_code == 405 and "POST" in response.content.decode()
+    assert "id" not in response.json()
+    assert AuditEntry.objects.filter(details__search="iin").count() == before
+    schema = client.get("/api/v1/schema/?format=json").json()
+    operations = schema["paths"]["/api/v1/persons/search/"]
+    assert set(operations) == {"post"}
+    assert "iin" not in str(operations["post"].get("parameters", []))
+    body_schema = operations["post"]["requestBody"]["content"]["application/json"]["schema"]
+    name = body_schema["$ref"].rsplit("/", 1)[-1]
+    assert {"iin", "reason"} <= set(schema["components"]["schemas"][name]["required"])
 
 
 def test_revealing_an_identity_needs_a_reason(staff, case, signed_in):

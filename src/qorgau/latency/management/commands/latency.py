@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -8,9 +9,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qorgau.latency import mse
+from qorgau.latency.evaluation import DESIGNS, EVALUATED, evaluate
 from qorgau.latency.export import run_csv_write
 from qorgau.latency.models import RunStatus
-from qorgau.latency.services import NATIONAL, estimation_run
+from qorgau.latency.services import NATIONAL, RUN_METHODS, estimation_run
 from qorgau.latency.survey import SurveyRate
 from qorgau.latency.tables import TableError, read_capture_csv
 
@@ -19,6 +21,19 @@ FROM_TRUTH_GONE = (
     "published. Run `qorgau synth_evaluate_estimates [--years 2015-2024] [--out FILE.csv]`, "
     "which stores them apart (synth.TruthEstimate) and compares them with the true numbers."
 )
+
+
+def _names(allowed: tuple[str, ...]) -> Any:
+    def parse(text: str) -> list[str]:
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        unknown = [n for n in names if n not in allowed]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"{', '.join(unknown) or text!r}: choose from {', '.join(allowed)}"
+            )
+        return names
+
+    return parse
 
 
 def _years(text: str) -> list[int]:
@@ -55,12 +70,24 @@ class Command(BaseCommand):
         all_.add_argument("--survey-rate", type=float, help="national share reporting to police")
         all_.add_argument("--survey-victims", type=int, help="victims in the survey sample")
         all_.add_argument("--survey-deff", type=float, default=1.0, help="design effect")
+        check = sub.add_parser(
+            "evaluate", help="simulate countries with a known truth and score every method"
+        )
+        check.add_argument("--replications", type=int, default=20, metavar="N")
+        check.add_argument("--designs", type=_names(DESIGNS), default=list(DESIGNS))
+        check.add_argument("--methods", type=_names(EVALUATED), default=list(EVALUATED))
+        check.add_argument("--seed", type=int, default=0)
+        check.add_argument("--out", type=Path, help="also write the table to this CSV file")
+        one.add_argument("--selection", choices=mse.METHODS, default="stepwise")
+        all_.add_argument("--selection", choices=RUN_METHODS, default="stepwise")
         for command in (one, all_):
-            command.add_argument("--selection", choices=mse.SELECTIONS, default="stepwise")
             command.add_argument("--bootstrap", type=int, default=0, metavar="B")
             command.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["operation"] == "evaluate":
+            self._evaluate(options)
+            return
         if options["bootstrap"] < 0:
             raise CommandError("--bootstrap must be 0 or more")
         if options["operation"] == "mse":
@@ -126,10 +153,41 @@ class Command(BaseCommand):
         refused = run.results.filter(estimate__isnull=True).count()
         self.stdout.write(
             f"Run {run.pk}: {run.done} region-years estimated ({run.get_source_display()}, "
-            f"{run.selection}), {refused} without an estimate; monitoring updated."
+            f"{run.selection}), {refused} published as a lower bound (the reasons are on the "
+            "page and in --out); monitoring updated."
         )
         if options["out"]:
             rows = run_csv_write(
                 options["out"], run.results.order_by("year", "region_code", "method")
             )
             self.stdout.write(f"Wrote {rows} rows to {options['out']}.")
+
+    def _evaluate(self, options: dict[str, Any]) -> None:
+        if options["replications"] < 1:
+            raise CommandError("--replications must be 1 or more")
+
+        def progress(done: int, total: int, label: str) -> None:
+            self.stderr.write(f"\r{done}/{total} countries simulated ({label})   ", ending="")
+
+        summaries = evaluate(
+            designs=options["designs"],
+            methods=options["methods"],
+            replications=options["replications"],
+            seed=options["seed"],
+            progress=progress,
+        )
+        self.stderr.write("")
+        rows = [s.row() for s in summaries]
+        columns = list(rows[0])
+        widths = [max(len(c), *(len(str(r[c])) for r in rows)) for c in columns]
+        line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
+        self.stdout.write(line)
+        for row in rows:
+            cells = (str(row[c]).ljust(w) for c, w in zip(columns, widths, strict=True))
+            self.stdout.write("  ".join(cells))
+        if options["out"]:
+            with options["out"].open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=columns)
+                writer.writeheader()
+                writer.writerows(rows)
+            self.stdout.write(f"Wrote {len(rows)} rows to {options['out']}.")

@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from qorgau.accounts.models import User
 from qorgau.accounts.roles import RUN_LINKAGE
 from qorgau.linkage.engine import run_execute
+from qorgau.linkage.febrl import DATASETS as FEBRL_DEDUPLICATION
+from qorgau.linkage.febrl import febrl_evaluate
 from qorgau.linkage.models import DEFAULT_THRESHOLD, LinkageRun, RunStatus
 from qorgau.linkage.quality import febrl4_evaluate
 from qorgau.linkage.services import latest_finished_run, run_create, run_evaluate
@@ -40,7 +42,7 @@ class Command(BaseCommand):
         "(records that cannot be identified are counted, not linked; a model that fails a "
         "training check fails the run with the reason and a non-zero exit); "
         "`evaluate [--run N] [--febrl]` prints precision, recall and F1 against the synthetic "
-        "truth (and on FEBRL4)."
+        "truth (and on FEBRL4, and FEBRL1–3 deduplicated with the register model)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -56,7 +58,10 @@ class Command(BaseCommand):
         evaluate = sub.add_parser("evaluate")
         evaluate.add_argument("--run", type=int, help="a run number (default: the latest)")
         evaluate.add_argument(
-            "--febrl", action="store_true", help="also link FEBRL4 and score the true links"
+            "--febrl",
+            action="store_true",
+            help="also link FEBRL4 (its own model) and deduplicate FEBRL1-3 (the register "
+            "model), scoring the true links",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -136,3 +141,9 @@ class Command(BaseCommand):
                 f"FEBRL4: precision {febrl.precision:.4f}, recall {febrl.recall:.4f}, "
                 f"F1 {febrl.f1:.4f} ({febrl.true_pairs} true links)"
             )
+            for name in FEBRL_DEDUPLICATION:
+                dedup = febrl_evaluate(name, threshold=run.threshold)
+                self.stdout.write(
+                    f"{name} (register model): precision {dedup.precision:.4f}, "
+                    f"recall {dedup.recall:.4f}, F1 {dedup.f1:.4f} ({dedup.true_pairs} true links)"
+                )

@@ -18,7 +18,8 @@ class Command(BaseCommand):
         "Indicator values. `compute [--since YYYY-MM-DD]` recomputes every indicator (from the "
         "start of that date's year); `export --level region|district --period 2024|2024Q4|2024-10 "
         "--format csv|xlsx|json [--public] [--out FILE]` writes the stored values, with "
-        "disclosure control under --public."
+        "disclosure control under --public (counts perturbed, small ones as the band '<5' in "
+        "numerator_flag/denominator_flag, every cell of the frame listed)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

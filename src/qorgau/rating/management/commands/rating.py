@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from qorgau.rating.compute import IndexResult, compute_index
@@ -23,6 +24,10 @@ from qorgau.rating.services import (
 from qorgau.rating.uncertainty import UncertaintyResult, monte_carlo
 from qorgau.territory.models import Territory
 
+ESTIMATE_HELD_TEXT = _lazy(
+    "No linkage run has capture histories for this year, so the hidden-violence estimate was "
+    "held fixed: hiding lowered the reporting ratio by the share of victims hidden."
+)
 EXIT_UNREADABLE = 2  # as `qorgau import`: the input cannot be used; nothing was written
 
 
@@ -36,7 +41,11 @@ class Command(BaseCommand):
         "--indicators FILE.csv --method METHOD.yaml --out OUT.csv` computes an index for any "
         "table (column `unit`, then one column per indicator code, optional `<code>_low`/"
         "`<code>_high` for intervals; an empty cell or NA is missing). A cell that is not a "
-        "number is an error naming its row and column: exit code 2, nothing written."
+        "number is an error naming its row and column: exit code 2, nothing written. "
+        "`stress --year Y [--level region] [--regions KATO …] [--shares 0.3,0.5,0.7,0.9] "
+        "[--modes random,careful] [--draws N] [--seed S] [--version N]` hides that share of "
+        "each region's registered incidents in a copy of the inputs and reports each region's "
+        "score and rank change (stored and shown on the method page)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -58,12 +67,24 @@ class Command(BaseCommand):
         compute.add_argument("--out", required=True)
         compute.add_argument("--draws", type=int)
         compute.add_argument("--seed", type=int)
+        stress = sub.add_parser("stress")
+        stress.add_argument("--year", type=int, required=True)
+        stress.add_argument("--level", choices=["region"], default="region")
+        stress.add_argument("--regions", nargs="+", help="KATO codes (all rated regions if none)")
+        stress.add_argument("--shares", default="0.3,0.5,0.7,0.9")
+        stress.add_argument("--modes", default="random,careful")
+        stress.add_argument("--draws", type=int, default=20)
+        stress.add_argument("--seed", type=int, default=20240101)
+        stress.add_argument("--version", type=int, help="a stored version of the default method")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            {"run": self._run, "compare": self._compare, "compute": self._compute}[
-                options["operation"]
-            ](options)
+            {
+                "run": self._run,
+                "compare": self._compare,
+                "compute": self._compute,
+                "stress": self._stress,
+            }[options["operation"]](options)
         except MethodError as exc:
             raise CommandError(f"method file, {exc}") from exc
 
@@ -121,6 +142,65 @@ class Command(BaseCommand):
         method = method_store(text=text)
         self.stderr.write(f"Stored method {method} (new version).")
         return method
+
+    # --- stress ------------------------------------------------------------------------------
+
+    def _stress(self, options: dict[str, Any]) -> None:
+        from qorgau.rating.stress_inputs import ESTIMATE_HELD, rating_stress
+
+        stored = method_current()
+        if options["version"]:
+            stored = RatingMethod.objects.filter(
+                name=stored.name, version=options["version"]
+            ).first() or self._no_version(options["version"])
+        try:
+            shares = [float(x) for x in options["shares"].split(",") if x.strip()]
+            stress = rating_stress(
+                year=options["year"],
+                stored=stored,
+                level=options["level"],
+                units=options["regions"],
+                shares=shares,
+                modes=[m.strip() for m in options["modes"].split(",") if m.strip()],
+                draws=options["draws"],
+                seed=options["seed"],
+                progress=lambda done, total: self._progress(done, total, "stress"),
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stderr.write("")
+        result = stress.results
+        self.stdout.write(
+            "unit       share mode     score  rank  mean change  max change  >0.5 pt  mean rank"
+        )
+        for r in result["rows"]:
+            self.stdout.write(
+                f"{r['unit']:<10} {r['share']:>5.2f} {r['mode']:<8} {r['score']:>6.1f} "
+                f"{r['rank']:>5} {r['mean_change']:>12.2f} {r['max_change']:>11.2f} "
+                f"{r['rewarded_draws']:>4}/{r['draws']:<3} {r['mean_rank']:>9.1f}"
+            )
+        if ESTIMATE_HELD in result["notes"]:
+            self.stdout.write(str(ESTIMATE_HELD_TEXT))
+        verdict = _("hiding did not pay") if stress.passes else _("hiding paid")
+        self.stdout.write(
+            _(
+                "%(method)s: %(verdict)s. Expected score raised in %(raised)d scenarios; "
+                "%(share).1f%% of draws gained more than half a point (at most 5%% allowed). "
+                "Stored as stress test #%(pk)d."
+            )
+            % {
+                "method": result["method"],
+                "verdict": verdict,
+                "raised": len(result["raised_expected"]),
+                "share": 100 * result["rewarded_share"],
+                "pk": stress.pk,
+            }
+        )
+
+    def _no_version(self, version: int) -> RatingMethod:
+        raise CommandError(
+            _("No stored version %(version)s of the default method.") % {"version": version}
+        )
 
     def _print_run(self, run: RatingRun) -> None:
         self.stdout.write(

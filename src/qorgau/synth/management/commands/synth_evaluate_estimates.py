@@ -54,7 +54,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--years", type=_years, help="first-last, e.g. 2015-2024")
-        parser.add_argument("--selection", choices=mse.SELECTIONS, default="stepwise")
+        parser.add_argument("--selection", choices=mse.METHODS, default="stepwise")
         parser.add_argument("--out", type=Path, help="also write the comparison to this CSV")
 
     def handle(self, *args: Any, **options: Any) -> None:
