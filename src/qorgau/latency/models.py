@@ -144,6 +144,17 @@ class EstimationResult(models.Model):
         return self.estimate is None
 
     @property
+    def reasons(self) -> list[str]:
+        """Why the figure is a lower bound, in the reader's language where the checks were
+        stored as codes (``refusal`` keeps the words of the run's language for downloads)."""
+        from qorgau.latency.publication import check_text
+
+        checks = (self.unpublished or {}).get("checks")
+        if checks:
+            return [check_text(check) for check in checks]
+        return [self.refusal] if self.refusal else []
+
+    @property
     def lower_bound(self) -> int:
         """What is certain: the distinct victims seen by at least one register."""
         return self.observed

@@ -31,10 +31,13 @@ beside every published figure; this module only withholds what the data themselv
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 from qorgau.latency.mse_select import WARN_OVERLAPS_BELOW
 
@@ -50,59 +53,69 @@ def max_reporting_ratio() -> float:
     return MAX_REPORTING_RATIO if percent is None else percent / 100
 
 
-def publication_failures(found: Any, overlaps: int, police: int | None = None) -> list[str]:
-    """Why ``found`` (an :class:`qorgau.latency.mse.Estimate`) may not be published as an
-    estimate, in the active language; empty when it may. ``overlaps`` is the number of
-    people seen on more than one register; ``police`` the victims on the police register
-    (for the check against the independent sources)."""
-    reasons: list[str] = []
+# Why a figure is a lower bound, by code; stored as code and parameters with the result and
+# worded in the reader's language when shown.
+CHECKS: dict[str, _StrPromise] = {
+    "police_share": _(
+        "By this estimate %(share)s of the victims reached the police; surveys and "
+        "official figures put that share at 8–30%% (at most %(limit)s allowed). The "
+        "registers most likely see the same victims, and the dark figure is larger "
+        "than the model finds."
+    ),
+    "few_overlaps": _(
+        "Only %(overlaps)s people were seen by more than one register: too few to "
+        "estimate how many no register saw."
+    ),
+    "below_chao": _(
+        "Chao's lower bound (%(bound)s) lies above the whole interval: the model does "
+        "not capture how the registers depend on each other."
+    ),
+    "spread": _(
+        "The selection rules disagree by more than a factor of two (%(low)s to "
+        "%(high)s): the number depends on the choice of model, not on the data."
+    ),
+    "not_converged": _(
+        "The latent-class sampler did not converge (R-hat %(rhat)s, %(effective)s effective draws)."
+    ),
+}
+
+
+def check_text(check: dict[str, Any]) -> str:
+    """One failed check worded in the active language."""
+    return str(CHECKS[check["code"]] % check.get("params", {}))
+
+
+def publication_checks(
+    found: Any, overlaps: int, police: int | None = None
+) -> list[dict[str, Any]]:
+    """The checks ``found`` (an :class:`qorgau.latency.mse.Estimate`) fails, as codes with
+    their parameters; empty when it may be published as an estimate. ``overlaps`` is the
+    number of people seen on more than one register; ``police`` the victims on the police
+    register (for the check against the independent sources)."""
+    failed: list[dict[str, Any]] = []
     limit = max_reporting_ratio()
     if police and found.estimate and police / found.estimate > limit:
-        reasons.append(
-            _(
-                "By this estimate %(share)s of the victims reached the police; surveys and "
-                "official figures put that share at 8–30%% (at most %(limit)s allowed). The "
-                "registers most likely see the same victims, and the dark figure is larger "
-                "than the model finds."
-            )
-            % {"share": f"{police / found.estimate:.0%}", "limit": f"{limit:.0%}"}
-        )
+        share = f"{police / found.estimate:.0%}"
+        failed.append({"code": "police_share", "params": {"share": share, "limit": f"{limit:.0%}"}})
     if overlaps < WARN_OVERLAPS_BELOW:
-        reasons.append(
-            _(
-                "Only %(overlaps)s people were seen by more than one register: too few to "
-                "estimate how many no register saw."
-            )
-            % {"overlaps": overlaps}
-        )
+        failed.append({"code": "few_overlaps", "params": {"overlaps": overlaps}})
     if found.chao is not None and found.ci_high is not None and found.chao > found.ci_high:
-        reasons.append(
-            _(
-                "Chao's lower bound (%(bound)s) lies above the whole interval: the model does "
-                "not capture how the registers depend on each other."
-            )
-            % {"bound": f"{found.chao:.0f}"}
-        )
+        failed.append({"code": "below_chao", "params": {"bound": f"{found.chao:.0f}"}})
     spread = found.spread or {}
     low, high = spread.get("min"), spread.get("max")
     if low and high and high / low > MAX_SPREAD:
-        reasons.append(
-            _(
-                "The selection rules disagree by more than a factor of two (%(low)s to "
-                "%(high)s): the number depends on the choice of model, not on the data."
-            )
-            % {"low": f"{low:.0f}", "high": f"{high:.0f}"}
-        )
+        failed.append({"code": "spread", "params": {"low": f"{low:.0f}", "high": f"{high:.0f}"}})
     sampler = (found.intervals or {}).get("latent_class") or {}
     if sampler and not sampler.get("converged", True):
-        reasons.append(
-            _(
-                "The latent-class sampler did not converge (R-hat %(rhat)s, %(effective)s "
-                "effective draws)."
-            )
-            % {"rhat": f"{sampler.get('rhat', 0):.2f}", "effective": sampler.get("effective")}
-        )
-    return reasons
+        rhat = f"{sampler.get('rhat', 0):.2f}"
+        params = {"rhat": rhat, "effective": sampler.get("effective")}
+        failed.append({"code": "not_converged", "params": params})
+    return failed
+
+
+def publication_failures(found: Any, overlaps: int, police: int | None = None) -> list[str]:
+    """:func:`publication_checks` worded in the active language."""
+    return [check_text(check) for check in publication_checks(found, overlaps, police)]
 
 
 def unpublished_figure(found: Any) -> dict[str, Any]:

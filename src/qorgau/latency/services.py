@@ -31,7 +31,7 @@ from qorgau.latency.models import (
     RunStatus,
 )
 from qorgau.latency.mse_strata import STRATIFIED, StratifiedTable, stratified_estimate
-from qorgau.latency.publication import publication_failures, unpublished_figure
+from qorgau.latency.publication import check_text, publication_checks, unpublished_figure
 from qorgau.latency.sources import NoCaptureHistories, linkage_histories
 from qorgau.latency.survey import SurveyRate, survey_estimate
 from qorgau.linkage.selectors import CaptureHistories
@@ -272,13 +272,13 @@ def _mse_result(
         spread=found.spread,
         warnings=warnings,
     )
-    failures = publication_failures(found, table.on_several_lists(), base["police"])
-    if failures:
+    failed = publication_checks(found, table.on_several_lists(), base["police"])
+    if failed:
         return EstimationResult(
             **described,
             status=FigureStatus.LOWER_BOUND,
-            refusal=" ".join(failures),
-            unpublished=unpublished_figure(found),
+            refusal=" ".join(check_text(check) for check in failed),
+            unpublished={**unpublished_figure(found), "checks": failed},
         )
     return EstimationResult(
         **described,

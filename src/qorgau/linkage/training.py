@@ -53,6 +53,11 @@ FAILURES: dict[str, _StrPromise] = {
         "After the training step “%(step)s” the %(kind)s probability of “%(comparison)s: "
         "%(level)s” is %(value)s; it must lie above 0 and at most 1."
     ),
+    "underflow": _(
+        "In the training step “%(step)s” too few pairs of records of one person fell into a "
+        "comparison level to learn from: its m probability fell to zero. Link more records at "
+        "once (several years, or the whole country: a few thousand records or more)."
+    ),
     "not_converged": _(
         "Expectation maximisation in the training step “%(step)s” did not converge in "
         "%(iterations)s iterations (last change %(change)s)."
@@ -129,6 +134,9 @@ def _step(step: str, action: Callable[[], Any]) -> Any:
     except TrainingFailed:
         raise
     except Exception as exc:
+        if isinstance(exc, ValueError) and "below the minimum allowed value" in str(exc):
+            # Splink refuses an m that EM drove to 0: a small extract, not a broken program.
+            raise TrainingFailed("underflow", step=step) from exc
         raise TrainingFailed("step", step=step, error=f"{type(exc).__name__}: {exc}") from exc
 
 

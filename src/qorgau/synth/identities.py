@@ -17,6 +17,7 @@ import numpy as np
 from qorgau.lib.crypto import encrypt_text, pseudonym
 from qorgau.registry.iin import iin_make
 from qorgau.synth import names as nm
+from qorgau.synth import spelling
 
 # Share of people with a Russian name by region (northern regions more), else Kazakh.
 RUSSIAN_NAME_SHARE = {
@@ -159,12 +160,13 @@ def spell_for_register(
         first_name = nm.SHORT_FORMS.get(first_name, first_name)
     parts = [surname, first_name, patronymic if draws[0] < with_patronymic else ""]
     if draws[1] < latin:
-        parts = [nm.to_latin(p) for p in parts]
+        parts = [spelling.to_latin_variant(p, rng) for p in parts]
     elif draws[1] < latin + ru:
         parts = [nm.to_russian(p) for p in parts]
     if draws[2] < typo_rate:
         which = int(draws[3] * 2)
-        parts[which] = nm.typo(parts[which], rng)
+        slip = spelling.key_slip if draws[3] * 2 - which < 0.5 else nm.typo
+        parts[which] = slip(parts[which], rng)
     birth_date = birth if draws[4] < full_date else None
     birth_year = birth.year if draws[4] < full_date + year_only else None
     iin_key = ""

@@ -125,3 +125,21 @@ def test_a_stratified_run_estimates_within_sex_and_age():
     assert split.model_terms == ["groups by the first 2 covariates: 2"]
     unsplit = EstimationResult.objects.get(region_code=ALMATY_CITY)
     assert unsplit.status == FigureStatus.LOWER_BOUND and unsplit.refusal
+
+
+@pytest.mark.django_db
+def test_the_reasons_follow_the_readers_language():
+    """Checks are stored as codes, so a lower bound says why in the page's language, whatever
+    the language of the run that stored it."""
+    with translation.override("en"):
+        services.estimation_run(
+            histories=[history(ALMATY_CITY, 2023, SPARSE)], feed_monitoring=False
+        )
+    weak = EstimationResult.objects.get(region_code=ALMATY_CITY, method=Method.MSE)
+    assert weak.unpublished["checks"]
+    with translation.override("en"):
+        english = weak.reasons
+    with translation.override("ru"):
+        russian = weak.reasons
+    assert english and russian and english != russian
+    assert "Only" in english[0] and "Only" not in russian[0]
