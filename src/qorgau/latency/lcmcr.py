@@ -49,6 +49,7 @@ CHAINS = 3
 MAX_RHAT = 1.05
 MIN_EFFECTIVE = 400
 TINY = 1e-300
+MAX_MISSED_RATIO = 20
 
 
 def patterns(lists: int) -> np.ndarray:
@@ -226,6 +227,14 @@ class _Sampler:
         p0 = np.exp(top[:, 0]) * np.exp(log_miss - top).sum(axis=1)
         p0 = np.clip(p0, 0.0, 1 - 1e-12)
         self.n0 = self.rng.negative_binomial(self.n, 1.0 - p0)
+        # As LCMCR: the number missed is truncated at MAX_MISSED_RATIO × n (redrawn above it),
+        # so that a chain passing through p0 ≈ 1 early on cannot run off to astronomic sizes.
+        for _ in range(100):
+            over = self.n0 > MAX_MISSED_RATIO * self.n
+            if not over.any():
+                break
+            self.n0[over] = self.rng.negative_binomial(self.n[over], 1.0 - p0[over])
+        self.n0 = np.minimum(self.n0, MAX_MISSED_RATIO * self.n)
         prob = np.exp(log_miss - top)
         prob /= prob.sum(axis=1, keepdims=True)
         self.missing = self.rng.multinomial(self.n0, prob)

@@ -99,3 +99,20 @@ def test_bad_tables_are_refused():
     )
     with pytest.raises(mse.EstimationRefused):
         mse.estimate(lonely, selection=mse.LATENT_CLASS)
+
+
+def test_the_number_missed_is_truncated_as_lcmcr_does():
+    """A chain whose lists almost never capture anybody (p0 ≈ 1) would draw an astronomic
+    number missed; as in LCMCR it is capped at 20 × n."""
+    counts = np.array([[40, 35, 30, 1, 0, 0, 0]])
+    sampler = lcmcr._Sampler(
+        counts,
+        lcmcr.patterns(3),
+        classes=4,
+        rng=np.random.default_rng(0),
+        alpha_shape=lcmcr.ALPHA_SHAPE,
+        alpha_rate=lcmcr.ALPHA_RATE,
+    )
+    sampler.capture[:] = 1e-9
+    sampler._draw_missing()
+    assert 0 < sampler.n0[0] <= lcmcr.MAX_MISSED_RATIO * 106
