@@ -35,6 +35,7 @@ demo: install
 	$(DEMO_ENV) $(BIN)/qorgau latency estimate
 	$(DEMO_ENV) $(BIN)/qorgau indicators compute
 	$(DEMO_ENV) $(BIN)/qorgau rating run --year $$(( $$(date +%Y) - 1 )) --level region
+	$(DEMO_ENV) $(BIN)/qorgau programmes evaluate --all
 	$(DEMO_ENV) $(BIN)/qorgau demo_accounts
 	@echo ""
 	@echo "  Qorgau is starting at http://127.0.0.1:8000  (Ctrl+C stops it)"

@@ -14,6 +14,7 @@ Run standalone with ``python benchmarks/bench_latency.py`` or through ``benchmar
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from typing import Any
@@ -61,27 +62,34 @@ def _estimate_all(tables: list[tuple[Any, int]], **options: Any) -> tuple[float,
 
 
 def evaluation_rows(replications: int = 6) -> list[tuple[str, str, str, str]]:
-    """`qorgau latency evaluate` in brief: the stratified estimator against the stepwise
-    default on each simulated design (bias and coverage of published national figures)."""
+    """`qorgau latency evaluate` in brief: the estimators for heterogeneous capture against the
+    stepwise default on each simulated design (bias and coverage of published national
+    figures; "—" where no country of the design was published whole)."""
     from qorgau.latency.evaluation import evaluate
 
-    found = {
-        (s.design, s.method): s
-        for s in evaluate(methods=("stepwise", "stratified"), replications=replications)
-    }
+    methods = ("stepwise", "stratified", "heterogeneity", "stratified_mh")
+    found = {(s.design, s.method): s for s in evaluate(methods=methods, replications=replications)}
     rows = []
     for design in sorted({d for d, _m in found}):
-        new, old = found[(design, "stratified")], found[(design, "stepwise")]
-        rows.append(
-            (
-                f"latency evaluate, {design} ({replications} countries): stratified "
-                "estimate ÷ truth, coverage, regions published",
-                f"{new.median_ratio:.2f}, {new.coverage:.0%}, {new.published:.0%}",
-                f"stepwise {old.median_ratio:.2f}, {old.coverage:.0%}, {old.published:.0%}",
-                "",
+        old = found[(design, "stepwise")]
+        for method in methods[1:]:
+            new = found[(design, method)]
+            rows.append(
+                (
+                    f"latency evaluate, {design} ({replications} countries): {method} "
+                    "estimate ÷ truth, coverage, regions published",
+                    _figures(new),
+                    f"stepwise {_figures(old)}",
+                    "",
+                )
             )
-        )
     return rows
+
+
+def _figures(summary: Any) -> str:
+    ratio = "—" if math.isnan(summary.median_ratio) else f"{summary.median_ratio:.2f}"
+    coverage = "—" if math.isnan(summary.coverage) else f"{summary.coverage:.0%}"
+    return f"{ratio}, {coverage}, {summary.published:.0%}"
 
 
 def run(bootstrap: int = 50) -> list[tuple[str, str, str, str]]:

@@ -3,7 +3,7 @@
 Every rated region hides 30, 50, 70 and 90% of its registered police incidents of the year, at
 random or keeping every grave case, ``QORGAU_BENCH_STRESS_DRAWS`` times each (10 by default),
 in a copy of the inputs; the hidden-violence estimate is made again each time from the capture
-histories. The current method (default-v3) is measured against the baseline named by the
+histories. The current method (default-v4) is measured against the baseline named by the
 issue, the previous version (default-v2, harm counted from the police register), on the same
 data, cases and seed in the same run: time, the share of draws in which a region gained more
 than half a point (the criterion: at most 5%), the cases whose expected score rose (criterion:

@@ -103,6 +103,8 @@ TRUSTED_PROXIES = frozenset(env_list("QORGAU_TRUSTED_PROXIES"))
 MIDDLEWARE = [
     # First: everything below (axes, the audit trail, rate limits) reads REMOTE_ADDR.
     "qorgau.accounts.middleware.TrustedProxyClientAddressMiddleware",
+    # Outside every view's transaction: writes the refusals those transactions rolled back.
+    "qorgau.accounts.middleware.RefusalsAuditMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -134,6 +136,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "qorgau.web.context_processors.navigation",
             ],
+            # ``unlocalize`` in every template without a load: counts are grouped by language
+            # (USE_THOUSAND_SEPARATOR), so years, ids and seeds must be printed through it.
+            # ``phrase``, ``model_name`` and ``case_reasons`` too: stored texts and codes in words.
+            "builtins": ["django.templatetags.l10n", "qorgau.web.templatetags.texts"],
         },
     },
 ]
@@ -183,7 +189,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Lockout after repeated failures for the same user name (django-axes).
 AXES_FAILURE_LIMIT = env_int("QORGAU_LOCKOUT_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("QORGAU_LOCKOUT_MINUTES", 30, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# By user name *and* address: by name alone, anyone could lock a named officer out of the
+# system from anywhere with five wrong passwords. Attempts are kept in the database (axes'
+# default handler), so every worker counts them.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -282,6 +291,8 @@ SPECTACULAR_SETTINGS = {
         "TerritoryKindEnum": "qorgau.territory.models.Kind",
         "OffenceKindEnum": "qorgau.registry.choices.OffenceKind",
         "ImportKindEnum": "qorgau.registry.models.ImportJob.Kind",
+        # Import and budget-upload jobs share one set of states.
+        "JobStatusEnum": "qorgau.registry.models.ImportJob.Status",
     },
 }
 
@@ -291,6 +302,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = True
+# A browser-session cookie, not a one-year one: the citizen portal's visitors may share a
+# device with the person they report, and a lasting cookie outlives the visit's quick exit.
+CSRF_COOKIE_AGE: int | None = None
 CONTENT_SECURITY_POLICY: dict[str, dict[str, Any]] = {
     "DIRECTIVES": {
         "default-src": [SELF],

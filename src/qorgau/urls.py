@@ -7,6 +7,7 @@ from drf_spectacular.views import (
 )
 
 from qorgau.accounts import api as accounts_api
+from qorgau.accounts import setup_api as accounts_setup_api
 from qorgau.audit import api as audit_api
 from qorgau.territory import api as territory_api
 from qorgau.web import views as web_views
@@ -19,6 +20,16 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     path("users/", accounts_api.UserListApi.as_view(), name="user-list"),
     path("users/<int:pk>/", accounts_api.UserDetailApi.as_view(), name="user-detail"),
+    path(
+        "setup/organisations/",
+        accounts_setup_api.OrganisationSetupListApi.as_view(),
+        name="setup-organisation-list",
+    ),
+    path(
+        "setup/organisations/<int:pk>/",
+        accounts_setup_api.OrganisationSetupDetailApi.as_view(),
+        name="setup-organisation-detail",
+    ),
     path("territories/", territory_api.TerritoryListApi.as_view(), name="territory-list"),
     path(
         "territories/<int:pk>/", territory_api.TerritoryDetailApi.as_view(), name="territory-detail"

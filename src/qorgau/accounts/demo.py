@@ -8,6 +8,7 @@ from django.db import transaction
 
 from qorgau.accounts.models import Organisation, OrganisationKind, User
 from qorgau.accounts.roles import Role
+from qorgau.accounts.setup_services import organisation_create, organisation_update
 from qorgau.territory.models import Territory
 
 DEMO_PASSWORD = "qorgau-demo"  # noqa: S105  (printed on the console by `make demo`)
@@ -15,6 +16,7 @@ SEMEY = "101000000"
 ABAI_REGION = "100000000"
 MEDEU = "751710000"  # Medeu district of Almaty city
 COUNTRY = "000000000"
+SETUP_ADMINISTRATOR = "admin.abai"  # sets up the demo organisations of Abai
 
 
 @dataclass(frozen=True)
@@ -90,34 +92,49 @@ DEMO_ACCOUNTS = [
 ]
 
 
+def _account(account: DemoAccount, organisations: dict[str, Organisation]) -> User:
+    user, _created = User.objects.update_or_create(
+        username=account.username,
+        defaults={
+            "role": account.role,
+            "territory": Territory.objects.by_code(account.territory_code)
+            if account.territory_code
+            else None,
+            "organisation": organisations[account.organisation] if account.organisation else None,
+            "first_name": account.first_name,
+            "last_name": account.last_name,
+            "is_active": True,
+            "must_change_password": False,
+        },
+    )
+    user.full_clean(exclude=["password"])
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def _organisation(actor: User, name: str, kind: str, code: str) -> Organisation:
+    """The demo organisation, set up as an administrator would (created, or reset)."""
+    territory = Territory.objects.by_code(code)
+    existing = Organisation.objects.filter(name=name, territory=territory).first()
+    if existing is None:
+        return organisation_create(actor=actor, name=name, kind=kind, territory=territory)
+    return organisation_update(actor=actor, organisation=existing, kind=kind, is_active=True)
+
+
 @transaction.atomic
 def demo_accounts_create() -> list[User]:
-    """Create (or reset) the demo organisations and accounts; safe to re-run."""
-    organisations = {}
-    for name, kind, code in DEMO_ORGANISATIONS:
-        organisations[name], _created = Organisation.objects.update_or_create(
-            name=name, defaults={"kind": kind, "territory": Territory.objects.by_code(code)}
-        )
-    users = []
+    """Create (or reset) the demo accounts and organisations; safe to re-run.
+
+    The organisations are set up by the demo administrator of their region through the setup
+    services, so the demo goes the way a new installation does.
+    """
+    users = {a.username: _account(a, {}) for a in DEMO_ACCOUNTS if not a.organisation}
+    organisations = {
+        name: _organisation(users[SETUP_ADMINISTRATOR], name, kind, code)
+        for name, kind, code in DEMO_ORGANISATIONS
+    }
     for account in DEMO_ACCOUNTS:
-        user, _created = User.objects.update_or_create(
-            username=account.username,
-            defaults={
-                "role": account.role,
-                "territory": Territory.objects.by_code(account.territory_code)
-                if account.territory_code
-                else None,
-                "organisation": organisations[account.organisation]
-                if account.organisation
-                else None,
-                "first_name": account.first_name,
-                "last_name": account.last_name,
-                "is_active": True,
-                "must_change_password": False,
-            },
-        )
-        user.full_clean(exclude=["password"])
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        users.append(user)
-    return users
+        if account.organisation:
+            users[account.username] = _account(account, organisations)
+    return [users[account.username] for account in DEMO_ACCOUNTS]

@@ -3,7 +3,8 @@
 * :class:`TrustedProxyClientAddressMiddleware` puts the client's address behind the reverse
   proxy back in ``REMOTE_ADDR``;
 * :class:`TwoFactorRequiredMiddleware` gates between signing in and working: the second factor,
-  then a password change if due.
+  then a password change if due;
+* :class:`RefusalsAuditMiddleware` writes the refusals noted inside rolled-back transactions.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from qorgau.accounts.access import refusals_flush
 
 _OPEN_PREFIXES = ("/static/", "/i18n/", "/api/", "/favicon")
 
@@ -102,3 +105,18 @@ def second_factor_owed(request: HttpRequest) -> bool:
         and getattr(user, "requires_second_factor", False)
         and not user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
     )
+
+
+class RefusalsAuditMiddleware:
+    """Write the access layer's refusals noted inside the view's transactions, after the view
+    (:func:`qorgau.accounts.access.refusals_flush`): the transaction that refused rolled back,
+    the attempt must still reach the audit trail."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        finally:
+            refusals_flush()

@@ -167,3 +167,28 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"API token of {self.user_id}"
+
+
+class RequestCount(models.Model):
+    """Requests of one client to one rate-limited action in one time window.
+
+    Kept in the database so that every worker process counts the same requests: a limit held
+    in each process's memory multiplies by the number of workers and resets on every restart.
+    ``client`` is a keyed hash of the address, never the address itself.
+    """
+
+    bucket = models.CharField(max_length=40)
+    client = models.CharField(max_length=64)
+    window_start = models.BigIntegerField(help_text="Unix time the window began.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "client", "window_start"], name="request_count_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="request_count_window")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} {self.window_start}: {self.count}"

@@ -53,6 +53,9 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
 VIEW_PERSONAL_DATA = "accounts.view_personal_data"
 VIEW_AGGREGATES = "accounts.view_aggregates"
 MANAGE_USERS = "accounts.manage_users"
+# Set up the bodies the work needs: organisations, coordinating bodies and their members,
+# programme providers and help-directory entries, within the administrator's territory.
+SET_UP_ORGANISATIONS = "accounts.set_up_organisations"
 BROWSE_AUDIT = "audit.browse_audit"
 VIEW_TERRITORY = "territory.view_territory"
 
@@ -62,6 +65,8 @@ MANAGE_REQUIREMENTS = "registry.manage_requirements"
 RECORD_OFFENCES = "registry.record_offences"
 ASSESS_RISK = "registry.assess_risk"
 IMPORT_RECORDS = "registry.import_records"
+# District-year returns of social services and forensic medicine (`qorgau returns import`).
+IMPORT_SOCIAL_RETURNS = "registry.import_social_returns"
 # Records of the registers outside the police, each imported by the role that runs it (an
 # organisation-scoped officer only for a register of its organisation's kind).
 IMPORT_HEALTH_RECORDS = "registry.import_health_records"
@@ -112,7 +117,7 @@ _POLICE = _CASEWORK | {
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.ADMINISTRATOR: frozenset({MANAGE_USERS, VIEW_TERRITORY}),
+    Role.ADMINISTRATOR: frozenset({MANAGE_USERS, SET_UP_ORGANISATIONS, VIEW_TERRITORY}),
     Role.POLICE_INSPECTOR: _POLICE,
     Role.POLICE_SUPERVISOR: _POLICE,
     Role.COURT_LIAISON: _CASEWORK | {MANAGE_REQUIREMENTS, RECORD_OFFENCES},
@@ -142,7 +147,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.AUDITOR: frozenset({BROWSE_AUDIT, VIEW_TERRITORY}),
     Role.DATA_CLERK: frozenset(
-        {IMPORT_RECORDS, VIEW_TERRITORY, *IMPORT_REGISTER_PERMISSIONS.values()}
+        {
+            IMPORT_RECORDS,
+            IMPORT_SOCIAL_RETURNS,
+            VIEW_TERRITORY,
+            *IMPORT_REGISTER_PERMISSIONS.values(),
+        }
     ),
     Role.DATA_STEWARD: frozenset({RUN_LINKAGE, REVIEW_LINKAGE, VIEW_AGGREGATES, VIEW_TERRITORY}),
     Role.FINANCE_OFFICER: frozenset({MANAGE_BUDGET, VIEW_AGGREGATES, VIEW_TERRITORY}),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from qorgau.accounts import views
+from qorgau.accounts import setup_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -16,4 +16,16 @@ urlpatterns = [
     path("users/new/", views.user_create_view, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
+    path("setup/", setup_views.index, name="setup"),
+    path("setup/organisations/", setup_views.organisation_list, name="setup_organisation_list"),
+    path(
+        "setup/organisations/new/",
+        setup_views.organisation_create_view,
+        name="setup_organisation_create",
+    ),
+    path(
+        "setup/organisations/<int:pk>/",
+        setup_views.organisation_edit,
+        name="setup_organisation_edit",
+    ),
 ]

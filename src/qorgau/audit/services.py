@@ -89,6 +89,58 @@ def audit_record(
     return entry
 
 
+@transaction.atomic
+def audit_record_many(
+    *,
+    action: AuditAction | str,
+    object_type: str,
+    object_ids: list[str],
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> int:
+    """Append one sealed entry per ``object_ids``, under one lock of the chain head.
+
+    The same chain as :func:`audit_record`, entry by entry (each seals the previous), written
+    in one insert: a list page that decrypts fifty persons owes fifty entries, one under each
+    person, and should not pay fifty round trips of the lock for them. Returns the count.
+    """
+    if not object_ids:
+        return 0
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        head = AuditChainHead(pk=1, length=0, last_seal="")
+        head.seal = head.compute_seal()
+        head.save()
+    ip_address = AuditEntry._meta.get_field("ip_address").get_prep_value(client_address(request))
+    entries, seal, now = [], head.last_seal, timezone.now()
+    for offset, object_id in enumerate(object_ids, start=1):
+        entry = AuditEntry(
+            position=head.length + offset,
+            occurred_at=now,
+            actor=actor,
+            actor_username=getattr(actor, "username", "") or "",
+            ip_address=ip_address,
+            action=str(action),
+            object_type=object_type,
+            object_id=object_id,
+            reason=reason,
+            details=details or {},
+            previous_seal=seal,
+        )
+        entry.seal = seal = entry.compute_seal()
+        entries.append(entry)
+    AuditEntry.objects.bulk_create(entries)
+    head.length, head.last_seal = entries[-1].position, seal
+    head.seal = head.compute_seal()
+    head.save(update_fields=["length", "last_seal", "seal"])
+    anchor_on_commit(head.length, seal)  # the newest anchor covers the entries before it
+    return len(entries)
+
+
 @dataclass(frozen=True)
 class ChainReport:
     intact: bool

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -19,10 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qorgau.accounts.access import get_for_user
 from qorgau.accounts.roles import MANAGE_BUDGET, VIEW_AGGREGATES
-from qorgau.budget import services
-from qorgau.budget.models import Allocation, Execution, Source, SubProgramme
-from qorgau.registry.importing.jobs import TOO_LARGE
+from qorgau.budget import services, uploads
+from qorgau.budget.models import Allocation, Execution, Source, SubProgramme, UploadJob
 
 
 class CanViewBudget(BasePermission):
@@ -205,11 +206,34 @@ class BudgetExecutionListApi(generics.ListCreateAPIView[Execution]):
         return Response(BudgetExecutionSerializer(execution).data, status=status.HTTP_201_CREATED)
 
 
-class BudgetUploadResultSerializer(serializers.Serializer[Any]):
+class BudgetUploadJobSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    file_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=UploadJob.Status.choices)
+    total_rows = serializers.IntegerField(allow_null=True)
+    processed_rows = serializers.IntegerField()
+    accepted_rows = serializers.IntegerField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-    rejected = serializers.ListField(child=serializers.DictField())
+    rejected_rows = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    rejected = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="The first rejected rows (sheet, row, column, reason)",
+    )
+    rejected_truncated = serializers.BooleanField(
+        help_text="More rows were rejected than listed: the job's page offers them all as CSV"
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # "source" is also an attribute of every DRF field: declared here, not on the class.
+        fields = super().get_fields()
+        fields["source"] = serializers.ChoiceField(choices=Source.choices)
+        return fields
 
 
 MAX_UPLOAD = 10 * 1024 * 1024  # as the upload page
@@ -219,16 +243,23 @@ class BudgetUploadInputSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
 
     def validate_file(self, value: Any) -> Any:
-        if (value.size or 0) > MAX_UPLOAD:
-            raise serializers.ValidationError(
-                str(TOO_LARGE % {"limit": MAX_UPLOAD // (1024 * 1024)})
-            )
+        problem = uploads.upload_problem(value, limit=MAX_UPLOAD)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
 
+def _job_body(job: UploadJob) -> dict[str, Any]:
+    return {
+        **uploads.job_progress(job),
+        "rejected": job.first_rejects,
+        "rejected_truncated": len(job.first_rejects) >= uploads.FIRST_REJECTS,
+    }
+
+
 class BudgetUploadApi(APIView):
-    """An XLSX workbook (sheets allocations, execution); returns what was stored and the
-    rejected rows with row, column and reason."""
+    """An XLSX workbook (sheets allocations, execution): 202 with the queued job, whose rows
+    are stored in the background; poll ``upload/<id>/`` for its progress and rejected rows."""
 
     parser_classes = [MultiPartParser]
     permission_classes = [*APIView.permission_classes, CanManageBudget]
@@ -236,25 +267,28 @@ class BudgetUploadApi(APIView):
     @extend_schema(
         operation_id="budget_upload",
         request={"multipart/form-data": BudgetUploadInputSerializer},
-        responses={200: BudgetUploadResultSerializer},
+        responses={202: BudgetUploadJobSerializer},
     )
     def post(self, request: Request) -> Response:
         incoming = BudgetUploadInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        result = services.workbook_store(
-            actor=request.user,
-            content=incoming.validated_data["file"].read(),
-            request=request._request,
-            source=Source.API,
-        )
-        return Response(
-            {
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "rejected": [e.__dict__ for e in result.errors],
-            }
-        )
+        with transaction.atomic():
+            job = uploads.job_create(
+                actor=request.user, upload=incoming.validated_data["file"], source=Source.API
+            )
+        return Response(_job_body(job), status=status.HTTP_202_ACCEPTED)
+
+
+class BudgetUploadJobApi(APIView):
+    """One upload's progress and, when done, its counts and first rejected rows (404 for a
+    job outside the user's scope)."""
+
+    permission_classes = [*APIView.permission_classes, CanManageBudget]
+
+    @extend_schema(operation_id="budget_upload_job", responses={200: BudgetUploadJobSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        job = get_for_user(UploadJob.objects.all(), request.user, pk)
+        return Response(_job_body(job))
 
 
 YEAR = OpenApiParameter("year", int, required=True)

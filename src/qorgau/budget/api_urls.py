@@ -9,5 +9,6 @@ urlpatterns: list[URLPattern] = [
     path("allocations/", api.BudgetAllocationListApi.as_view(), name="budget-allocations"),
     path("execution/", api.BudgetExecutionListApi.as_view(), name="budget-execution"),
     path("upload/", api.BudgetUploadApi.as_view(), name="budget-upload"),
+    path("upload/<int:pk>/", api.BudgetUploadJobApi.as_view(), name="budget-upload-job"),
     path("analysis/<slug:table>/", api.BudgetAnalysisApi.as_view(), name="budget-analysis"),
 ]

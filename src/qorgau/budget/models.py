@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.accounts.access import personal_data
+from qorgau.accounts.roles import MANAGE_BUDGET
 from qorgau.territory.models import Territory
 
 ZERO = Decimal("0")
@@ -228,3 +230,77 @@ class Execution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sub_programme.code} {self.region.kato_code} {self.year}-{self.month:02d}"
+
+
+@personal_data(view_permission=MANAGE_BUDGET, territory=("territory",))
+class UploadJob(models.Model):
+    """One workbook uploaded from the page or the API, stored sealed and processed in the
+    background with its progress, counts and rejected rows.
+
+    Placed in the uploader's territory (the region of a regional finance officer, the country
+    for a national one), so that the access layer shows a job to the finance officers whose
+    scope covers it and to nobody else.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    file_name = models.CharField(_("file"), max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_rows = models.PositiveIntegerField(_("rows created"), default=0)
+    updated_rows = models.PositiveIntegerField(_("rows updated"), default=0)
+    unchanged_rows = models.PositiveIntegerField(_("rows unchanged"), default=0)
+    rejected_rows = models.PositiveIntegerField(_("rows rejected"), default=0)
+    first_rejects = models.JSONField(default=list, blank=True)
+    rejects_path = models.CharField(max_length=500, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    language = models.CharField(max_length=8, default="kk")
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territory"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("budget upload")
+        verbose_name_plural = _("budget uploads")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def accepted_rows(self) -> int:
+        """Rows that passed every rule: stored, or already stored as they are."""
+        return self.created_rows + self.updated_rows + self.unchanged_rows
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -17,11 +17,9 @@ back, re-sending the same rows changes nothing, and every stored change is audit
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,7 +29,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qorgau.accounts.access import can_place_in_scope
 from qorgau.accounts.roles import MANAGE_BUDGET
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
@@ -43,181 +40,35 @@ from qorgau.budget.models import (
     Source,
     SubProgramme,
 )
-from qorgau.lib.tabular import safe_row
-from qorgau.monitoring.recount import recount_note
-from qorgau.territory.models import Level, Territory
-
-TOTAL = "total"
-MAX_AMOUNT = Decimal("99999999999999")  # 14 digits of tenge: beyond any local budget
-CENT = Decimal("0.01")
-ALLOCATION_COLUMNS = ("region", "year", "sub_programme", "approved", "revised", "reason")
-BREAKDOWN = ("wages", "goods_services", "social_order")
-EXECUTION_COLUMNS = (
-    "region",
-    "year",
-    "month",
-    "sub_programme",
-    "executed",
-    *BREAKDOWN,
-    *OUTPUT_FIELDS,
-    "over_allocation",
-    "justification",
+from qorgau.budget.rows import MAX_AMOUNT, TOTAL, RowError, StoreResult, region_in_year
+from qorgau.budget.rows import Context as _Context
+from qorgau.budget.rows import Row as _Row
+from qorgau.budget.workbook import (
+    ALLOCATION_COLUMNS,
+    BREAKDOWN,
+    EXECUTION_COLUMNS,
+    Sheet,
+    no_sheet,
+    workbook_sheets,
 )
+from qorgau.monitoring.recount import recount_note
+
 NOT_ALLOWED = gettext_lazy("Your role may not change the budget.")
 
-
-@dataclass(frozen=True)
-class RowError:
-    """Why one row was not stored: the sheet, the row number (1 = header), the column."""
-
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-
-@dataclass
-class StoreResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    objects: list[Any] = field(default_factory=list)
-
-    def add(self, other: StoreResult) -> None:
-        self.created += other.created
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.errors += other.errors
-        self.changed += other.changed
-        self.objects += other.objects
-
-
-class _Row:
-    """One input row being parsed: typed values, and the errors found so far."""
-
-    def __init__(self, sheet: str, number: int, raw: dict[str, Any]) -> None:
-        self.sheet, self.number, self.raw = sheet, number, raw
-        self.errors: list[RowError] = []
-        self.values: dict[str, Any] = {}
-
-    def fail(self, column: str, message: str) -> None:
-        self.errors.append(RowError(self.sheet, self.number, column, str(message)))
-
-    def text(self, column: str) -> str:
-        value = self.raw.get(column)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return "" if value is None else str(value).strip()
-
-    def integer(self, column: str, *, required: bool = True) -> int | None:
-        text = self.text(column)
-        if not text:
-            if required:
-                self.fail(column, _("A value is required."))
-            return None if required else 0
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            self.fail(column, _("Enter a whole number."))
-            return None
-        if not number.is_finite() or number.adjusted() > 18 or number != number.to_integral_value():
-            self.fail(column, _("Enter a whole number."))
-            return None
-        if number < 0:
-            self.fail(column, _("Cannot be negative."))
-            return None
-        return int(number)
-
-    def amount(self, column: str, *, required: bool = True) -> Decimal | None:
-        text = self.text(column).replace(" ", "").replace("\u00a0", "").replace(",", ".")
-        if not text:
-            if required:
-                self.fail(column, _("A value is required."))
-            return None
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            self.fail(column, _("Enter an amount in tenge."))
-            return None
-        if not number.is_finite():
-            self.fail(column, _("Enter an amount in tenge."))
-            return None
-        if number < 0:
-            self.fail(column, _("Cannot be negative."))
-            return None
-        if number > MAX_AMOUNT:
-            self.fail(column, _("The amount is implausibly large; check the units (tenge)."))
-            return None
-        return number.quantize(CENT)
-
-    def flag(self, column: str) -> bool:
-        return self.text(column).lower() in {"1", "true", "yes", "y", "x", "да", "иә", "on"}
-
-
-class _Context:
-    """What the checks look up, loaded once per batch instead of once per row."""
-
-    def __init__(self, actor: Any) -> None:
-        self.actor = actor
-        self.subs = {s.code: s for s in SubProgramme.objects.all()}
-        self._regions: dict[tuple[str, int], Territory | None] = {}
-        self._scope: dict[int, bool] = {}
-        self.today = timezone.localdate()
-
-    def region(self, row: _Row, year: int | None) -> Territory | None:
-        code = row.text("region").zfill(9)
-        if not row.text("region"):
-            row.fail("region", _("A value is required."))
-            return None
-        if year is None:
-            return None
-        key = (code, year)
-        if key not in self._regions:
-            self._regions[key] = _region_in_year(code, year)
-        region = self._regions[key]
-        if region is None:
-            row.fail(
-                "region",
-                _("%(code)s is not the KATO code of a region in %(year)s.")
-                % {"code": code, "year": year},
-            )
-            return None
-        if region.pk not in self._scope:
-            self._scope[region.pk] = can_place_in_scope(self.actor, region.pk, None)
-        if not self._scope[region.pk]:
-            row.fail("region", _("This region is outside your scope."))
-            return None
-        return region
-
-    def year(self, row: _Row) -> int | None:
-        year = row.integer("year")
-        if year is not None and not 2000 <= year <= self.today.year + 1:
-            row.fail("year", _("The year must be between 2000 and next year."))
-            return None
-        return year
-
-    def sub_programme(self, row: _Row, *, allow_total: bool = True) -> SubProgramme | str | None:
-        code = row.text("sub_programme")
-        if allow_total and code.lower() == TOTAL:
-            return TOTAL
-        sub = self.subs.get(code)
-        if sub is None:
-            row.fail("sub_programme", _("Unknown sub-programme %(code)r.") % {"code": code})
-        return sub
-
-
-def _region_in_year(code: str, year: int) -> Territory | None:
-    """The version of the region with this code that stood at the end of the year (or last)."""
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    versions = (
-        Territory.objects.filter(kato_code=code, level=Level.REGION)
-        .exclude(valid_from__gt=last)
-        .exclude(valid_to__lt=first)
-        .order_by("-valid_from")
-    )
-    return versions.first()
+# The columns and the amount's bound are read from here too (the benchmark, property tests).
+__all__ = [
+    "ALLOCATION_COLUMNS",
+    "EXECUTION_COLUMNS",
+    "MAX_AMOUNT",
+    "RowError",
+    "StoreResult",
+    "allocation_save",
+    "allocations_store",
+    "execution_save",
+    "executions_store",
+    "sheet_store",
+    "workbook_store",
+]
 
 
 def _check_actor(actor: Any) -> None:
@@ -280,6 +131,15 @@ def _audit(
     )
 
 
+def _numbered(
+    records: Iterable[dict[str, Any]], row_numbers: Sequence[int] | None, first_row: int
+) -> Iterable[tuple[int, dict[str, Any]]]:
+    """Each record with its row number: ``row_numbers`` (a workbook's batch), else counted."""
+    if row_numbers is None:
+        return enumerate(records, start=first_row)
+    return zip(row_numbers, records, strict=True)
+
+
 # --------------------------------------------------------------------------- allocations
 
 
@@ -305,6 +165,7 @@ def allocations_store(
     *,
     actor: Any,
     records: Iterable[dict[str, Any]],
+    row_numbers: Sequence[int] | None = None,
     source: str = Source.UPLOAD,
     request: Any = None,
     sheet: str = "allocations",
@@ -318,7 +179,7 @@ def allocations_store(
     rows: list[_Row] = []
     totals = []
     keys: dict[tuple[Any, ...], _Row] = {}
-    for number, raw in enumerate(records, start=first_row):
+    for number, raw in _numbered(records, row_numbers, first_row):
         row = _Row(sheet, number, raw)
         key = _parse_allocation(context, row)
         if key is not None and key[0] == TOTAL:
@@ -487,6 +348,7 @@ def executions_store(
     *,
     actor: Any,
     records: Iterable[dict[str, Any]],
+    row_numbers: Sequence[int] | None = None,
     source: str = Source.UPLOAD,
     request: Any = None,
     sheet: str = "execution",
@@ -500,7 +362,7 @@ def executions_store(
     rows: list[_Row] = []
     totals = []
     keys: dict[tuple[Any, ...], _Row] = {}
-    for number, raw in enumerate(records, start=first_row):
+    for number, raw in _numbered(records, row_numbers, first_row):
         row = _Row(sheet, number, raw)
         key = _parse_execution(context, row)
         if key is not None and key[0] == TOTAL:
@@ -625,7 +487,7 @@ def allocation_save(
     _raise(result)
     if result.objects:
         return Allocation.objects.get(pk=result.objects[0].pk)
-    region = _region_in_year(str(values["region"]).zfill(9), int(values["year"]))
+    region = region_in_year(str(values["region"]).zfill(9), int(values["year"]))
     return Allocation.objects.get(
         sub_programme__code=values["sub_programme"], region=region, year=int(values["year"])
     )
@@ -640,7 +502,7 @@ def execution_save(
     _raise(result)
     if result.objects:
         return Execution.objects.get(pk=result.objects[0].pk)
-    region = _region_in_year(str(values["region"]).zfill(9), int(values["year"]))
+    region = region_in_year(str(values["region"]).zfill(9), int(values["year"]))
     return Execution.objects.get(
         sub_programme__code=values["sub_programme"],
         region=region,
@@ -652,86 +514,48 @@ def execution_save(
 # --------------------------------------------------------------------------- XLSX
 
 
-def workbook_read(content: bytes) -> dict[str, list[dict[str, Any]]]:
-    """Sheets ``allocations`` and ``execution`` as rows of header → value.
-
-    A workbook with one unnamed sheet is taken as execution when it has a ``month`` column.
-    Raises ValidationError for an unreadable file.
-    """
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds of error on a damaged file
-        raise ValidationError(_("The file is not a readable XLSX workbook.")) from exc
-    sheets: dict[str, list[dict[str, Any]]] = {}
-    for sheet in book.worksheets:
-        rows = sheet.iter_rows(values_only=True)
-        header_row = next(rows, None)
-        if not header_row:
-            continue
-        header = [str(cell or "").strip().lower() for cell in header_row]
-        records = [
-            dict(zip(header, row, strict=False))
-            for row in rows
-            if any(cell not in (None, "") for cell in row)
-        ]
-        name = sheet.title.strip().lower()
-        if name not in ("allocations", "execution"):
-            name = "execution" if "month" in header else "allocations"
-        sheets[name] = records
-    book.close()
-    return sheets
+def sheet_store(
+    *,
+    actor: Any,
+    sheet: Sheet,
+    rows: list[tuple[int, tuple[Any, ...]]],
+    context: _Context,
+    source: str = Source.UPLOAD,
+    request: Any = None,
+) -> StoreResult:
+    """Store ``rows`` of a workbook sheet (whole groups of it: see :mod:`.workbook`)."""
+    store = allocations_store if sheet.name == "allocations" else executions_store
+    return store(
+        actor=actor,
+        records=sheet.records(rows),
+        row_numbers=[number for number, _values in rows],
+        source=source,
+        request=request,
+        sheet=sheet.name,
+        context=context,
+    )
 
 
 def workbook_store(
     *, actor: Any, content: bytes, request: Any = None, source: str = Source.UPLOAD
 ) -> StoreResult:
-    """Allocations first (execution is checked against them), then execution."""
+    """A whole workbook in the request (the pages queue a job instead: :mod:`.uploads`);
+    allocations first (execution is checked against them), one transaction per sheet."""
     _check_actor(actor)
-    sheets = workbook_read(content)
+    sheets = workbook_sheets(content)
     if not sheets:
-        raise ValidationError(_("The workbook has no rows."))
+        raise ValidationError(no_sheet())
     context = _Context(actor)
     result = StoreResult()
-    if "allocations" in sheets:
+    for sheet in sheets:
         result.add(
-            allocations_store(
+            sheet_store(
                 actor=actor,
-                records=sheets["allocations"],
+                sheet=sheet,
+                rows=sheet.rows,
+                context=context,
                 source=source,
                 request=request,
-                context=context,
-            )
-        )
-    if "execution" in sheets:
-        result.add(
-            executions_store(
-                actor=actor,
-                records=sheets["execution"],
-                source=source,
-                request=request,
-                context=context,
             )
         )
     return result
-
-
-def template_workbook() -> bytes:
-    """An empty workbook with both sheets and their columns, for finance officers."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    allocations = book.active
-    assert allocations is not None
-    allocations.title = "allocations"
-    allocations.append(list(ALLOCATION_COLUMNS))
-    execution = book.create_sheet("execution")
-    execution.append(list(EXECUTION_COLUMNS))
-    codes = book.create_sheet("sub_programmes")
-    codes.append(["code", "classification", "name", "outputs"])
-    for sub in SubProgramme.objects.filter(active=True):
-        codes.append(safe_row([sub.code, sub.classification, sub.name, ", ".join(sub.outputs)]))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

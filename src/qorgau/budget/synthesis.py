@@ -23,6 +23,7 @@ from django.db.models.functions import ExtractYear
 
 from qorgau.budget.models import Allocation, AllocationRevision, Execution, Source, SubProgramme
 from qorgau.budget.selectors import population_of
+from qorgau.lib import phrases
 from qorgau.registry.models import Register, RegisterRecord
 from qorgau.territory.models import Territory
 
@@ -130,7 +131,7 @@ def synthesise(*, seed: int, progress: Callable[[str], Any] | None = None) -> di
                             number=2,
                             approved=approved,
                             revised=revised,
-                            reason="Clarification of the local budget by the maslikhat",
+                            reason=phrases.BUDGET_CLARIFIED,
                         )
                     )
                 allocations.append(allocation)

@@ -11,20 +11,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.accounts.roles import MANAGE_BUDGET, VIEW_AGGREGATES
-from qorgau.budget import charts, selectors, services
+from qorgau.audit.models import AuditAction
+from qorgau.audit.services import audit_record
+from qorgau.budget import charts, selectors, services, uploads
 from qorgau.budget.forms import AllocationForm, ExecutionForm, UploadForm
-from qorgau.budget.models import Allocation, Programme, Source
+from qorgau.budget.models import Allocation, Programme, Source, UploadJob
+from qorgau.budget.workbook import template_workbook
 from qorgau.lib.tabular import safe_cell
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.territory.models import Territory
 
 MAX_UPLOAD = 10 * 1024 * 1024
+RECENT_JOBS = 20
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -180,28 +188,77 @@ def execution_enter(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required(MANAGE_BUDGET, raise_exception=True)
-def upload(request: HttpRequest) -> HttpResponse:
-    """Allocations and execution from an XLSX workbook; each row is stored or rejected."""
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Allocations and execution from an XLSX workbook: the file is checked and queued, and
+    its rows are stored by a background job whose page shows the progress."""
     form = UploadForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
-        if file.size > MAX_UPLOAD or not file.name.lower().endswith(".xlsx"):
-            form.add_error("file", _("Upload an .xlsx file of at most 10 MB."))
+        problem = uploads.upload_problem(file, limit=MAX_UPLOAD)
+        if problem:
+            form.add_error("file", problem)
         else:
             try:
-                result = services.workbook_store(
-                    actor=request.user, content=file.read(), request=request
-                )
+                with transaction.atomic():
+                    job = uploads.job_create(actor=request.user, upload=file, source=Source.UPLOAD)
             except ValidationError as exc:
                 form.add_error("file", exc.messages)
-    return render(request, "budget/upload.html", {"form": form, "result": result})
+            else:
+                return redirect("budget:upload_job", pk=job.pk)
+    jobs = uploads.jobs_visible_to(request.user)[:RECENT_JOBS]
+    return render(request, "budget/upload.html", {"form": form, "jobs": jobs})
+
+
+def _job_for(request: AuthenticatedHttpRequest, pk: int) -> UploadJob:
+    """The job if the user's scope covers it (the access layer): 404 otherwise, audited."""
+    return get_for_user(UploadJob.objects.select_related("created_by"), request.user, pk)
+
+
+@login_required
+@permission_required(MANAGE_BUDGET, raise_exception=True)
+def upload_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """An upload's progress while it runs (polled by a script), its results when done."""
+    job = _job_for(request, pk)
+    context = {
+        "job": job,
+        "has_rejects": bool(job.rejected_rows and job.rejects_path and not job.active),
+        "truncated": len(job.first_rejects) >= uploads.FIRST_REJECTS,
+    }
+    return render(request, "budget/upload_job.html", context)
+
+
+@login_required
+@permission_required(MANAGE_BUDGET, raise_exception=True)
+def upload_job_progress(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(uploads.job_progress(_job_for(request, pk)))
+
+
+@login_required
+@permission_required(MANAGE_BUDGET, raise_exception=True)
+def upload_job_rejects(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
+    """Every rejected row of a job as CSV, decrypted as it is sent; the download is audited."""
+    job = _job_for(request, pk)
+    content = uploads.rejects_content(job)
+    if content is None:
+        raise Http404
+    audit_record(
+        action=AuditAction.EXPORT,
+        request=request,
+        object_type="budget.uploadjob",
+        object_id=str(job.pk),
+        details={"rejects": job.rejected_rows},
+    )
+    response = StreamingHttpResponse(content, content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"budget-upload-{job.pk}-rejects.csv"
+    )
+    return response
 
 
 @login_required
 @permission_required(MANAGE_BUDGET, raise_exception=True)
 def upload_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(services.template_workbook(), content_type=CONTENT_TYPES["xlsx"])
+    response = HttpResponse(template_workbook(), content_type=CONTENT_TYPES["xlsx"])
     response["Content-Disposition"] = 'attachment; filename="qorgau-budget-template.xlsx"'
     return response
 

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from qorgau.citizens import api
+from qorgau.citizens import api, setup_api
 
 urlpatterns: list[URLPattern] = [
     path("reports/", api.CitizenReportSubmitApi.as_view(), name="citizens-report-submit"),
@@ -16,5 +16,15 @@ urlpatterns: list[URLPattern] = [
         "volunteers/<int:pk>/decision/",
         api.VettingDecisionApi.as_view(),
         name="citizens-vetting-decide",
+    ),
+    path(
+        "setup/services/",
+        setup_api.HelpEntrySetupListApi.as_view(),
+        name="citizens-setup-service-list",
+    ),
+    path(
+        "setup/services/<int:pk>/",
+        setup_api.HelpEntrySetupDetailApi.as_view(),
+        name="citizens-setup-service-detail",
     ),
 ]

@@ -17,8 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.accounts.access import personal_data
+from qorgau.accounts.access import personal_data, personal_data_of
 from qorgau.accounts.roles import TRIAGE_CITIZEN_REPORTS, VET_VOLUNTEERS
+from qorgau.lib.languages import in_language
+from qorgau.lib.phrases import phrase
 from qorgau.territory.models import Territory
 
 TRIAGE_TARGET = dt.timedelta(hours=24)
@@ -164,6 +166,7 @@ class CitizenReport(models.Model):
         return ttt is not None and ttt <= TRIAGE_TARGET
 
 
+@personal_data_of(CitizenReport, via="report")
 class ReportAddition(models.Model):
     """Information the reporter added later, with the receipt code."""
 
@@ -187,6 +190,9 @@ class ServiceKind(models.TextChoices):
     PSYCHOLOGIST = "psychologist", _("psychologist")
 
 
+LANGUAGE_NAMES = {"kk": _("Kazakh"), "ru": _("Russian"), "en": _("English")}
+
+
 class HelpServiceQuerySet(models.QuerySet["HelpService"]):
     def active(self) -> HelpServiceQuerySet:
         return self.filter(active=True)
@@ -203,7 +209,13 @@ class HelpServiceQuerySet(models.QuerySet["HelpService"]):
         for word in text.split()[:8]:
             queryset = queryset.filter(
                 Q(name__icontains=word)
+                | Q(name_kk__icontains=word)
+                | Q(name_ru__icontains=word)
+                | Q(name_en__icontains=word)
                 | Q(description__icontains=word)
+                | Q(description_kk__icontains=word)
+                | Q(description_ru__icontains=word)
+                | Q(description_en__icontains=word)
                 | Q(address__icontains=word)
                 | Q(languages__icontains=word)
             )
@@ -213,7 +225,10 @@ class HelpServiceQuerySet(models.QuerySet["HelpService"]):
 class HelpService(models.Model):
     """A place or line where a person can find help; public information, not personal data."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, help_text=_("As entered."))
+    name_kk = models.CharField(_("name in Kazakh"), max_length=200, blank=True, default="")
+    name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True, default="")
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True, default="")
     kind = models.CharField(_("kind of service"), max_length=16, choices=ServiceKind.choices)
     region = models.ForeignKey(
         Territory,
@@ -230,6 +245,9 @@ class HelpService(models.Model):
     languages = models.CharField(_("languages"), max_length=60, default="kk, ru")
     free_of_charge = models.BooleanField(_("free of charge"), default=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
+    description_kk = models.TextField(_("description in Kazakh"), max_length=2000, blank=True)
+    description_ru = models.TextField(_("description in Russian"), max_length=2000, blank=True)
+    description_en = models.TextField(_("description in English"), max_length=2000, blank=True)
     active = models.BooleanField(_("listed"), default=True)
     updated_at = models.DateTimeField(_("last checked"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -249,7 +267,27 @@ class HelpService(models.Model):
         ordering = ["kind", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language, else as entered (``name`` is all a form needs)."""
+        return in_language(self, "name")
+
+    @property
+    def display_description(self) -> str:
+        return in_language(self, "description")
+
+    @property
+    def display_languages(self) -> str:
+        """The languages spoken, by name ("kk, ru" is stored): codes are not for readers."""
+        codes = [code.strip() for code in self.languages.split(",") if code.strip()]
+        return ", ".join(str(LANGUAGE_NAMES.get(code.lower(), code)) for code in codes)
+
+    @property
+    def display_hours(self) -> str:
+        """Opening hours; the synthetic directory's are catalogue phrases."""
+        return phrase(self.hours)
 
 
 class VolunteerKind(models.TextChoices):

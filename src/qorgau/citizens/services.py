@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -23,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.access import can_place_in_scope, restrict
+from qorgau.accounts.rate_limits import request_count
 from qorgau.accounts.roles import TRIAGE_CITIZEN_REPORTS, VET_VOLUNTEERS
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
@@ -84,24 +84,23 @@ LIMITS: dict[str, tuple[int, int]] = {
 
 
 def client_key(request: HttpRequest) -> str:
-    """A keyed hash of the client address: kept only in the cache, never with a report."""
+    """A keyed hash of the client address: the rate limit never stores the address itself."""
     address = request.META.get("REMOTE_ADDR", "") or "unknown"
     return pseudonym(address, purpose="citizen-rate-limit")[:32]
 
 
 def rate_limit_hit(request: HttpRequest, bucket: str) -> bool:
-    """Count one request; ``True`` when the client is over the limit for ``bucket``."""
+    """Count one request; ``True`` when the client is over the limit for ``bucket``.
+
+    Counted in the database (:mod:`qorgau.accounts.rate_limits`), so every worker process of
+    the portal refuses the same client at the same count.
+    """
     limits = getattr(settings, "QORGAU_CITIZENS_RATE_LIMITS", {}) or {}
     allowed, window = limits.get(bucket, LIMITS[bucket])
-    slot = int(timezone.now().timestamp()) // window
-    key = f"citizens:rl:{bucket}:{client_key(request)}:{slot}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > allowed
+    counted = request_count(
+        bucket=f"citizens:{bucket}", client=client_key(request), window_seconds=window
+    )
+    return counted > allowed
 
 
 # --- reports ------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from qorgau.citizens.models import (
     VolunteerKind,
 )
 from qorgau.citizens.services import receipt_digest, receipt_new
+from qorgau.lib import phrases
 from qorgau.lib.crypto import encrypt_text
 from qorgau.registry.models import Incident
 from qorgau.territory.models import Territory, TerritoryPopulation
@@ -130,46 +131,115 @@ def synthesise(*, seed: int, progress: Callable[[str], Any] | None = None) -> di
     }
 
 
+# (kk, ru, en): the directory is written in the three languages, ``name`` as entered in English
+_HOTLINES = (
+    (
+        "111",
+        (
+            "111 — отбасы, әйелдер және балалар құқықтарын қорғау мәселелері жөніндегі "
+            "байланыс орталығы",
+            "111 — контакт-центр по вопросам семьи, женщин и защиты прав детей",
+            "111 — family, women and children contact centre",
+        ),
+        (
+            "Тегін мемлекеттік желі, мәтіндік чат та бар.",
+            "Бесплатная государственная линия, есть также текстовый чат.",
+            "Free state line, also text chat.",
+        ),
+    ),
+    (
+        "150",
+        (
+            "150 — балалар мен жастарға арналған сенім телефоны",
+            "150 — телефон доверия для детей и молодёжи",
+            "150 — helpline for children and young people",
+        ),
+        ("", "", ""),
+    ),
+)
+_REGIONAL = (
+    (
+        ServiceKind.CRISIS_CENTRE,
+        ("Дағдарыс орталығы", "Кризисный центр", "Crisis centre"),
+        "24/7",
+        "kk, ru",
+    ),
+    (
+        ServiceKind.SHELTER,
+        (
+            "Әйелдер мен балаларға арналған баспана",
+            "Убежище для женщин и детей",
+            "Shelter for women and children",
+        ),
+        "24/7",
+        "kk, ru",
+    ),
+    (
+        ServiceKind.FAMILY_SUPPORT,
+        ("Отбасын қолдау орталығы", "Центр поддержки семьи", "Family support centre"),
+        phrases.WEEKDAYS,
+        "kk, ru",
+    ),
+    (
+        ServiceKind.LEGAL_AID,
+        ("Заң көмегі бюросы", "Бюро юридической помощи", "Legal aid office"),
+        phrases.WEEKDAYS,
+        "kk, ru, en",
+    ),
+    (
+        ServiceKind.PSYCHOLOGIST,
+        ("Психологиялық көмек", "Психологическая помощь", "Psychological help"),
+        phrases.WEEKDAYS_AND_SATURDAY,
+        "kk, ru",
+    ),
+)
+
+
+def _named(
+    names: tuple[str, str, str], about: tuple[str, str, str] = ("", "", "")
+) -> dict[str, str]:
+    """A directory entry's texts in the three languages (``name`` as entered: English)."""
+    kk, ru, en = names
+    return {
+        "name": en,
+        "name_kk": kk,
+        "name_ru": ru,
+        "name_en": en,
+        "description": about[2],
+        "description_kk": about[0],
+        "description_ru": about[1],
+        "description_en": about[2],
+    }
+
+
 def _directory(regions: list[Territory]) -> list[HelpService]:
-    national = [
+    rows = [
         HelpService(
-            name="111 — family, women and children contact centre",
             kind=ServiceKind.HOTLINE,
-            phone="111",
-            hours="24/7",
-            languages="kk, ru",
-            description="Free state line, also text chat.",
-            source=SOURCE,
-        ),
-        HelpService(
-            name="150 — helpline for children and young people",
-            kind=ServiceKind.HOTLINE,
-            phone="150",
+            phone=phone,
             hours="24/7",
             languages="kk, ru",
             source=SOURCE,
-        ),
-    ]
-    rows = list(national)
-    kinds = [
-        (ServiceKind.CRISIS_CENTRE, "Crisis centre", "24/7", "kk, ru"),
-        (ServiceKind.SHELTER, "Shelter for women and children", "24/7", "kk, ru"),
-        (ServiceKind.FAMILY_SUPPORT, "Family support centre", "Mon–Fri 9:00–18:00", "kk, ru"),
-        (ServiceKind.LEGAL_AID, "Legal aid office", "Mon–Fri 9:00–18:00", "kk, ru, en"),
-        (ServiceKind.PSYCHOLOGIST, "Psychological help", "Mon–Sat 10:00–19:00", "kk, ru"),
+            **_named(names, about),
+        )
+        for phone, names, about in _HOTLINES
     ]
     for region in regions:
-        for kind, label, hours, languages in kinds:
+        for kind, (kk, ru, en), hours, languages in _REGIONAL:
+            names = (
+                f"{kk} — {region.name_kk}",
+                f"{ru} — {region.name_ru}",
+                f"{en} — {region.name_en}",
+            )
             rows.append(
                 HelpService(
-                    name=f"{label} — {region.name_en}",
                     kind=kind,
                     region=region,
-                    address=f"{region.name_en}, centre",
                     phone="+7 700 000 00 00",
                     hours=hours,
                     languages=languages,
                     source=SOURCE,
+                    **_named(names),
                 )
             )
     return HelpService.objects.bulk_create(rows)
@@ -192,7 +262,7 @@ def _volunteers(
                     submitted_at=now - dt.timedelta(days=int(rng.integers(10, 300))),
                     status=status,
                     decided_at=None if status == VettingStatus.PENDING else now,
-                    decision_note="" if status != VettingStatus.REFUSED else "no reference",
+                    decision_note="" if status != VettingStatus.REFUSED else phrases.NO_REFERENCE,
                     source=SOURCE,
                 )
             )
@@ -200,7 +270,7 @@ def _volunteers(
     activities = [
         PreventionActivity(
             kind=str(rng.choice(ActivityKind.values)),
-            title=f"Prevention session {index + 1}",
+            title=phrases.ACTIVITIES[index % len(phrases.ACTIVITIES)],
             region=region,
             held_on=(now - dt.timedelta(days=int(rng.integers(1, 365)))).date(),
             participants=int(rng.integers(8, 120)),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -53,6 +54,10 @@ from qorgau.citizens.models import (
 from qorgau.territory.models import Territory, name_field
 
 MAX_BODY = 64 * 1024
+# Pages of the help directory: a card is tall, so a citizen scrolls twenty at most; staff rows
+# are one line each.
+DIRECTORY_PAGE_SIZE = 20
+STAFF_PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
 
 
@@ -74,6 +79,14 @@ def public(view: View) -> View:
         return response
 
     return wrapper
+
+
+def _page(request: HttpRequest, rows: Any, size: int) -> tuple[Page[Any], str]:
+    """One page of ``rows`` and the query string that keeps the filters on the other pages."""
+    page = Paginator(rows, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
 
 
 def _render(
@@ -182,10 +195,11 @@ def directory(request: HttpRequest) -> HttpResponse:
         services_found = services_found.search(
             region=region, kind=form.cleaned_data["kind"], text=form.cleaned_data["q"]
         )
+    page, query = _page(request, services_found, DIRECTORY_PAGE_SIZE)
     return _render(
         request,
         "citizens/public/directory.html",
-        {"form": form, "services": services_found[:200], "region": region},
+        {"form": form, "page": page, "query": query, "region": region},
     )
 
 
@@ -252,8 +266,10 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
 def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     scoped = restrict(CitizenReport.objects.select_related("district"), request.user)
     now = timezone.now()
-    waiting = list(
-        scoped.filter(status=ReportStatus.NEW).order_by("-happening_now", "submitted_at")[:200]
+    page, query = _page(
+        request,
+        scoped.filter(status=ReportStatus.NEW).order_by("-happening_now", "submitted_at", "pk"),
+        STAFF_PAGE_SIZE,
     )
     recent = list(
         scoped.exclude(status=ReportStatus.NEW)
@@ -262,7 +278,7 @@ def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     times = [r.time_to_triage.total_seconds() / 3600 for r in recent if r.time_to_triage]
     summary = {
-        "waiting": scoped.filter(status=ReportStatus.NEW).count(),
+        "waiting": page.paginator.count,
         "median_hours": statistics.median(times) if times else None,
         "within_target": (
             round(100 * sum(r.triaged_within_target for r in recent) / len(recent))
@@ -274,7 +290,9 @@ def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "citizens/staff/queue.html",
         {
-            "waiting": [(r, r.waiting_for(now)) for r in waiting],
+            "waiting": [(r, r.waiting_for(now)) for r in page],
+            "page": page,
+            "query": query,
             "recent": recent,
             "summary": summary,
         },
@@ -323,7 +341,10 @@ def directory_manage(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not (user.is_superuser or user.scope_kind == "country") and user.territory_id:
         rows = rows.filter(region_id=user.territory_id)
-    return render(request, "citizens/staff/directory.html", {"rows": rows[:500]})
+    page, query = _page(request, rows, STAFF_PAGE_SIZE)
+    return render(
+        request, "citizens/staff/directory.html", {"rows": page, "page": page, "query": query}
+    )
 
 
 @login_required
@@ -354,10 +375,11 @@ def vetting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     activity_rows = PreventionActivity.objects.select_related("region").order_by("-held_on")
     if not (request.user.is_superuser or request.user.scope_kind == "country"):
         activity_rows = activity_rows.filter(region_id=request.user.territory_id)
+    page, query = _page(request, rows.order_by("status", "submitted_at", "pk"), STAFF_PAGE_SIZE)
     return render(
         request,
         "citizens/staff/vetting.html",
-        {"rows": rows[:300], "activities": activity_rows[:50]},
+        {"rows": page, "page": page, "query": query, "activities": activity_rows[:50]},
     )
 
 

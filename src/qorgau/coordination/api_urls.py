@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from qorgau.coordination import api
+from qorgau.coordination import api, setup_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("bodies/", api.BodyListApi.as_view(), name="coordination-body-list"),
@@ -45,5 +45,23 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "notifications/read/",
         api.NotificationReadApi.as_view(),
         name="coordination-notification-read",
+    ),
+    path(
+        "setup/bodies/", setup_api.BodySetupListApi.as_view(), name="coordination-setup-body-list"
+    ),
+    path(
+        "setup/bodies/<int:pk>/",
+        setup_api.BodySetupDetailApi.as_view(),
+        name="coordination-setup-body-detail",
+    ),
+    path(
+        "setup/bodies/<int:pk>/members/",
+        setup_api.MemberSetupListApi.as_view(),
+        name="coordination-setup-member-list",
+    ),
+    path(
+        "setup/members/<int:pk>/",
+        setup_api.MemberSetupDetailApi.as_view(),
+        name="coordination-setup-member-detail",
     ),
 ]

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.access import personal_data
 from qorgau.accounts.models import Organisation, OrganisationKind
 from qorgau.accounts.roles import VIEW_PERSONAL_DATA
+from qorgau.lib.languages import in_language
 from qorgau.registry.models import Person
 from qorgau.territory.models import Territory
 
@@ -224,6 +227,21 @@ class Decision(Tracked):
         return f"D-{self.pk:06d}" if self.pk else "D-new"
 
 
+# Why a case is proposed for a conference (the selectors' criteria), as shown to the reader.
+CASE_REASONS: dict[str, str | Promise] = {
+    "high_risk": _("high or critical risk"),
+    "repeated_incidents": _("repeated incidents"),
+    "violations": _("violations of an order or requirement"),
+    "children_at_risk": _("children at risk"),
+    "repeat_case": _("discussed before"),
+}
+
+
+def reason_labels(reasons: Iterable[str]) -> str:
+    """A case's reasons in the reader's language, joined; an unknown code is shown as stored."""
+    return ", ".join(str(CASE_REASONS.get(code, code)) for code in sorted(reasons))
+
+
 class SharingBasis(models.TextChoices):
     """Why the agencies may share what they know about the case (recorded for each case)."""
 
@@ -318,7 +336,10 @@ class ReferralKind(models.Model):
     """A kind of referral and how long its receiver has to answer and to report: data, not code."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, help_text=_("As entered."))
+    name_kk = models.CharField(_("name in Kazakh"), max_length=200, blank=True, default="")
+    name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True, default="")
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True, default="")
     receiver_kinds = models.JSONField(
         _("kinds of receiving agency"),
         default=list,
@@ -334,7 +355,12 @@ class ReferralKind(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language, else as entered."""
+        return in_language(self, "name")
 
 
 class ReferralStatus(models.TextChoices):

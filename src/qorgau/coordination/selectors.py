@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from qorgau.accounts.access import restrict
+from qorgau.accounts.access import placed_in, restrict
 from qorgau.accounts.models import Organisation, OrganisationKind
 from qorgau.accounts.roles import ACT_FOR_AGENCY, KEEP_COORDINATING_BODY, ScopeKind
 from qorgau.coordination.models import (
@@ -82,7 +82,17 @@ def keeps_bodies(user: Any) -> bool:
 
 
 def agency_ids(user: Any) -> set[int]:
-    """The agencies the user acts for: the own organisation, or the police in the scope."""
+    """The agencies the user acts for: the own organisation, or the police in the scope.
+
+    Kept on the user object for the rest of the request: the overview asks it for every list
+    it shows, and a regional police supervisor's answer walks the territory tree each time.
+    """
+    if "_agency_ids" not in user.__dict__:
+        user.__dict__["_agency_ids"] = _agency_ids(user)
+    return set(user.__dict__["_agency_ids"])
+
+
+def _agency_ids(user: Any) -> set[int]:
     if not (user.is_authenticated and user.has_perm(ACT_FOR_AGENCY)):
         return set()
     if user.organisation_id:
@@ -208,19 +218,15 @@ def activity_counts(
 
 def victim_recorded_in(victim_id: int, territory: Any) -> bool:
     """Whether the registry places the victim in the territory: the home district, an incident,
-    an assessment, or an order or requirement protecting him or her."""
-    ids = territory_scope_ids(territory)
-    return (
-        Person.objects.filter(pk=victim_id, home_district_id__in=ids).exists()
-        or IncidentParticipant.objects.filter(
-            person_id=victim_id, incident__district_id__in=ids
-        ).exists()
-        or RiskAssessment.objects.filter(victim_id=victim_id, district_id__in=ids).exists()
-        or ProtectiveOrder.objects.filter(protected_persons=victim_id, district_id__in=ids).exists()
-        or BehaviourRequirement.objects.filter(
-            protected_persons=victim_id, district_id__in=ids
-        ).exists()
+    an assessment, or an order or requirement protecting him or her — each record placed by its
+    own access policy (:func:`qorgau.accounts.access.placed_in`), not by a rule kept here."""
+    records: tuple[QuerySet[Any], ...] = (
+        Person.objects.filter(pk=victim_id),
+        RiskAssessment.objects.filter(victim_id=victim_id),
+        ProtectiveOrder.objects.filter(protected_persons=victim_id),
+        BehaviourRequirement.objects.filter(protected_persons=victim_id),
     )
+    return any(placed_in(queryset, territory) for queryset in records)
 
 
 class Criterion:

@@ -36,6 +36,7 @@ from qorgau.coordination.models import (
     SharingBasis,
 )
 from qorgau.coordination.selectors import HIGH_LEVELS
+from qorgau.lib import phrases
 from qorgau.registry.models import RiskAssessment
 from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
@@ -53,24 +54,6 @@ AGENCIES: dict[str, str] = {
     OrganisationKind.LEGAL_AID: "Legal aid centre",
     OrganisationKind.NGO: "Women's support NGO",
     OrganisationKind.CRISIS_CENTRE: "Crisis centre",
-}
-DECISIONS = [
-    "Open a hotline point in every district",
-    "Train district police inspectors in risk assessment",
-    "Agree an information-sharing protocol between agencies",
-    "Place a psychologist in the crisis centre",
-    "Report on protective orders issued and checked",
-]
-ACTIONS: dict[str, str] = {
-    OrganisationKind.POLICE: "Weekly check of the protective order",
-    OrganisationKind.HEALTH: "Medical examination and follow-up",
-    OrganisationKind.EDUCATION: "School psychologist to see the children",
-    OrganisationKind.SOCIAL_PROTECTION: "Assess the family's social needs",
-    OrganisationKind.CRISIS_CENTRE: "Offer a shelter place and a safety plan",
-    OrganisationKind.LEGAL_AID: "Help with the application to court",
-    OrganisationKind.NGO: "Peer support contact",
-    OrganisationKind.JUSTICE: "Check the behaviour requirements",
-    OrganisationKind.PROSECUTOR: "Review the refusal to open a case",
 }
 
 
@@ -142,10 +125,10 @@ def synthesise(*, seed: int, progress: Callable[[str], Any] | None = None) -> di
                     body=body,
                     kind=kind,
                     planned_at=_at(day, 10, zone),
-                    agenda="1. Situation in the region\n2. Decisions due\n3. Other",
+                    agenda=phrases.AGENDA,
                     status=MeetingStatus.HELD if held else MeetingStatus.PLANNED,
                     held_on=day if held else None,
-                    minutes="Recorded by the secretary." if held else "",
+                    minutes=phrases.MINUTES if held else "",
                 )
                 meetings.append((meeting, day))
         Meeting.objects.bulk_create([m for m, _day in meetings])
@@ -163,7 +146,7 @@ def synthesise(*, seed: int, progress: Callable[[str], Any] | None = None) -> di
                 decisions.append(
                     Decision(
                         meeting=meeting,
-                        text=str(rng.choice(DECISIONS)),
+                        text=str(rng.choice(phrases.DECISIONS)),
                         owner=owners[int(rng.integers(len(owners)))],
                         deadline=deadline,
                         status=status,
@@ -221,7 +204,7 @@ def _cases(
                 discussed_on=discussed,
                 reasons=["high_risk"],
                 sharing_basis=SharingBasis.CONSENT if rng.random() < 0.6 else SharingBasis.LAW,
-                sharing_reference="Consent form signed" if rng.random() < 0.6 else "Art. 16",
+                sharing_reference=phrases.CONSENT_SIGNED if rng.random() < 0.6 else "Art. 16",
                 source=SOURCE,
             )
         )
@@ -237,7 +220,7 @@ def _cases(
                 SafetyAction(
                     case=case,
                     owner=agencies[str(kind)],
-                    description=ACTIONS[str(kind)],
+                    description=phrases.ACTIONS[str(kind)],
                     deadline=deadline,
                     status=status,
                     completed_on=completed,
@@ -279,7 +262,7 @@ def _referral(
         district_id=case.district_id,
         sender=agencies[OrganisationKind.POLICE],
         receiver=agencies[receiver],
-        reason=kind.name,
+        reason=phrases.REFERRAL_REASONS[code],
         sharing_basis=case.sharing_basis,
         sharing_reference=case.sharing_reference,
         sent_at=sent,
@@ -292,7 +275,7 @@ def _referral(
         return referral
     referral.responded_at = sent + delay
     if rng.random() < 0.1:
-        referral.status, referral.decline_reason = ReferralStatus.DECLINED, "No capacity"
+        referral.status, referral.decline_reason = ReferralStatus.DECLINED, phrases.NO_CAPACITY
         return referral
     referral.status = ReferralStatus.ACCEPTED
     referral.outcome_due_by = referral.responded_at + dt.timedelta(days=kind.outcome_within_days)
@@ -325,3 +308,59 @@ def clear() -> None:
     Decision.objects.filter(meeting__body__in=bodies).delete()
     Meeting.objects.filter(body__in=bodies).delete()
     bodies.delete()
+
+
+# A demo agency also sends referrals of this kind (a crisis centre to legal aid, a polyclinic
+# to the crisis centre), taking every other one its region's police sent.
+DEMO_SENDS: dict[str, str] = {
+    OrganisationKind.CRISIS_CENTRE: "legal_aid",
+    OrganisationKind.HEALTH: "crisis_centre",
+}
+
+
+def _region_of(territory: Territory) -> Territory:
+    region = territory
+    while region.parent is not None and region.level > Level.REGION:
+        region = region.parent
+    return region
+
+
+@transaction.atomic
+def demo_adopt(organisation: Organisation) -> int:
+    """Hand the synthetic agency of ``organisation``'s kind in its region over to it: the
+    actions, decisions, meetings and referrals of that agency become the organisation's.
+
+    The demo accounts work for organisations the administrator set up (``qorgau
+    demo_accounts``); this gives them a working day in the synthetic country. Safe to re-run
+    (the synthetic agency has nothing left to hand over); rows written.
+    """
+    region = _region_of(organisation.territory)
+    label = AGENCIES.get(organisation.kind)
+    synthetic = Organisation.objects.filter(name=f"{label}, {region.name_en}", territory=region)
+    if label is None or not synthetic.exists():
+        return 0
+    source = synthetic.get()
+    bodies = CoordinatingBody.objects.filter(source=SOURCE, territory=region)
+    moved = SafetyAction.objects.filter(owner=source, case__meeting__body__in=bodies).update(
+        owner=organisation
+    )
+    moved += Decision.objects.filter(owner=source, meeting__body__in=bodies).update(
+        owner=organisation
+    )
+    attendance = Meeting.attendees.through.objects.filter(
+        organisation_id=source.pk, meeting__body__in=bodies
+    )
+    moved += attendance.update(organisation_id=organisation.pk)
+    referrals = Referral.objects.filter(source=SOURCE, district_id__in=territory_scope_ids(region))
+    moved += referrals.filter(receiver=source).update(receiver=organisation)
+    moved += referrals.filter(sender=source).update(sender=organisation)
+    return moved + _demo_sends(organisation, referrals)
+
+
+def _demo_sends(organisation: Organisation, referrals: Any) -> int:
+    code = DEMO_SENDS.get(organisation.kind)
+    if code is None or referrals.filter(sender=organisation, kind__code=code).exists():
+        return 0
+    police = referrals.filter(kind__code=code, sender__kind=OrganisationKind.POLICE)
+    taken = list(police.order_by("pk").values_list("pk", flat=True))[::2]
+    return int(Referral.objects.filter(pk__in=taken).update(sender=organisation))

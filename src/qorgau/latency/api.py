@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from qorgau.accounts.roles import RUN_ESTIMATION, VIEW_AGGREGATES
 from qorgau.latency import selectors, services
 from qorgau.latency.models import EstimationResult, EstimationRun, RunSource
-from qorgau.latency.services import RUN_METHODS
+from qorgau.latency.services import DEFAULT_RUN_METHOD, RUN_METHODS
 
 
 class CanViewEstimates(BasePermission):
@@ -92,7 +92,7 @@ class LatencyRunInputSerializer(serializers.Serializer[Any]):
     capture_source = serializers.ChoiceField(
         choices=[(RunSource.LINKAGE.value, RunSource.LINKAGE.label)], default=RunSource.LINKAGE
     )
-    selection = serializers.ChoiceField(choices=list(RUN_METHODS), default="stepwise")
+    selection = serializers.ChoiceField(choices=list(RUN_METHODS), default=DEFAULT_RUN_METHOD)
     first_year = serializers.IntegerField(min_value=2000, max_value=2100)
     last_year = serializers.IntegerField(min_value=2000, max_value=2100)
     bootstrap = serializers.IntegerField(min_value=0, max_value=2000, default=0)

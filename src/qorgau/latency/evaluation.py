@@ -30,12 +30,19 @@ import numpy as np
 
 from qorgau.latency import mse
 from qorgau.latency.lcmcr import Posterior
-from qorgau.latency.mse_strata import StratifiedTable, stratified_estimate
+from qorgau.latency.mse_strata import WITHIN_GROUPS, StratifiedTable, stratified_estimate
 from qorgau.latency.publication import publication_failures
 
 LISTS = ("police", "health", "crisis_centre", "line_111", "social")
 DESIGNS = ("homogeneous", "covariates", "latent_classes", "frailty")
-EVALUATED = ("stepwise", "bic", "latent_class", "stratified")
+EVALUATED = (
+    "stepwise",
+    "bic",
+    "heterogeneity",
+    "latent_class",
+    "stratified",
+    "stratified_mh",
+)
 # Base capture logits of the five registers (about 20%, 8%, 4%, 6%, 5%).
 BASE = np.array([-1.4, -2.4, -3.2, -2.8, -2.9])
 INJURY = np.array([0.9, 1.8, 0.7, 0.4, 0.3])  # the injured reach health above all
@@ -99,8 +106,9 @@ def region_figure(
     observed = len(people.seen)
     table = table_of(people.seen)
     try:
-        if method == "stratified":
-            found = stratified_estimate(StratifiedTable.of(LISTS, people.seen, people.covariates))
+        if method in WITHIN_GROUPS:
+            strata = StratifiedTable.of(LISTS, people.seen, people.covariates)
+            found = stratified_estimate(strata, selection=WITHIN_GROUPS[method])
         else:
             found = mse.estimate(
                 table, selection=method, seed=seed, posterior=posterior, spread=False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -153,6 +154,17 @@ class EstimationResult(models.Model):
         if checks:
             return [check_text(check) for check in checks]
         return [self.refusal] if self.refusal else []
+
+    @property
+    def shown_warnings(self) -> list[str]:
+        """The warnings in the reader's language: runs store them in English (their msgids);
+        one stored with figures in it, or by an older run in another language, as stored."""
+        return [gettext(str(warning)) for warning in self.warnings or []]
+
+    @property
+    def shown_interval(self) -> str:
+        """The kind of interval in the reader's language (stored in English, as a msgid)."""
+        return gettext(self.interval) if self.interval else ""
 
     @property
     def lower_bound(self) -> int:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from qorgau.latency.lcmcr import Posterior
 from qorgau.latency.mse_bootstrap import bootstrap, bootstrap_label
@@ -35,6 +36,7 @@ from qorgau.latency.mse_bounds import (
     chao_of,
     two_list,
 )
+from qorgau.latency.mse_heterogeneity import HETEROGENEITY
 from qorgau.latency.mse_latent import LATENT_CLASS, latent_estimate, posteriors
 from qorgau.latency.mse_models import Fit, check_model, design, fit_model, fit_terms
 from qorgau.latency.mse_profile import fit_profile_interval, profile_label
@@ -52,6 +54,7 @@ from qorgau.latency.mse_select import (
 from qorgau.latency.mse_table import Z95, CaptureTable, EstimationRefused, Pair, all_pairs
 
 __all__ = [
+    "HETEROGENEITY",
     "INTERVALS",
     "LATENT_CLASS",
     "METHODS",
@@ -87,10 +90,15 @@ __all__ = [
 ]
 
 INTERVALS = ("profile", "wald")
-# What a run may choose: a log-linear model by one of the selection rules, or the
-# latent-class model for heterogeneous capture (:mod:`qorgau.latency.lcmcr`).
-METHODS = (*SELECTIONS, LATENT_CLASS)
-WALD_LABEL = "log-normal 95% on the dark figure"
+# What a run may choose: a log-linear model by one of the selection rules, the Mth models of
+# heterogeneous capture (:mod:`qorgau.latency.mse_heterogeneity`), or the latent-class model
+# (:mod:`qorgau.latency.lcmcr`).
+METHODS = (*SELECTIONS, HETEROGENEITY, LATENT_CLASS)
+# Interval labels are stored in English and translated when shown (they are msgids).
+# xgettext:no-python-format
+WALD_LABEL = gettext_noop("log-normal 95% on the dark figure")
+# xgettext:no-python-format
+CHAPMAN_LABEL = gettext_noop("log-normal 95% on the dark figure (Chapman, Seber variance)")
 # Above this standard error of log(dark figure) the interval spans orders of magnitude and
 # the number says nothing; the data are refused rather than published.
 MAX_LOG_SE = 3.0
@@ -324,7 +332,7 @@ def _estimate_two(table: CaptureTable, registered: dict[str, int]) -> Estimate:
         estimate=two.chapman,
         ci_low=two.ci_low,
         ci_high=two.ci_high,
-        interval="log-normal 95% on the dark figure (Chapman, Seber variance)",
+        interval=CHAPMAN_LABEL,
         model=[],
         registered=registered,
         chao=chao_of(table),

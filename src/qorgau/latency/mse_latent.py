@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext_noop
 
 from qorgau.latency import lcmcr
 from qorgau.latency.mse_table import CaptureTable
 
 LATENT_CLASS = "latent_class"
-LATENT_LABEL = "Bayesian 95% credible interval (latent-class model, Manrique-Vallier 2016)"
+# xgettext:no-python-format
+LATENT_LABEL = gettext_noop("Bayesian 95% credible interval (latent classes, Manrique-Vallier)")
 
 
 def posteriors(

@@ -35,6 +35,7 @@ class Fit:
     fitted: np.ndarray  # fitted means of those cells
     matrix: np.ndarray  # the model matrix over those cells (intercept first)
     params: np.ndarray  # the fitted parameters, in the order of the matrix's columns
+    heterogeneity: str = ""  # the Mth model's shape (mse_heterogeneity), "" for pairwise terms
 
     @property
     def estimate(self) -> float:
@@ -193,4 +194,5 @@ def fit_model(
 def fit_terms(table: CaptureTable, fit: Fit) -> list[str]:
     """The fitted interaction terms as ``A:B``; pairs fixed at −∞ are reported apart (as
     SparseMSE prints its model formula)."""
-    return [table.pair_name(p) for p in fit.terms if p not in fit.empty]
+    terms = [table.pair_name(p) for p in fit.terms if p not in fit.empty]
+    return [*terms, f"Mh {fit.heterogeneity}"] if fit.heterogeneity else terms

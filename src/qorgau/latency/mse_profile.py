@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from scipy import optimize, special, stats
 
 from qorgau.latency.mse_glm import fit_poisson
@@ -28,6 +29,8 @@ from qorgau.latency.mse_models import Fit
 from qorgau.latency.mse_table import CaptureTable, EstimationRefused
 
 PROFILE_LABEL = "profile likelihood {level}% (multinomial, model held fixed)"
+# the label at 95%, the level every run uses: a msgid, translated when shown
+PROFILE_LABEL_95 = gettext_noop("profile likelihood 95% (multinomial, model held fixed)")
 MAX_DOUBLINGS = 40  # of the dark figure searched for the upper bound: 2^40 times is no bound
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 from scipy import special
 
+from qorgau.latency.mse_heterogeneity import HETEROGENEITY, select_heterogeneity
 from qorgau.latency.mse_models import Fit, check_model, fit_model
 from qorgau.latency.mse_table import CaptureTable, EstimationRefused, Pair, all_pairs
 
@@ -163,9 +164,11 @@ def select_by_criterion(table: CaptureTable, criterion: str) -> Fit:
 
 
 def select(table: CaptureTable, selection: str) -> Fit:
-    if selection not in SELECTIONS:
+    if selection not in (*SELECTIONS, HETEROGENEITY):
         raise ValueError(f"unknown selection {selection!r}; one of {', '.join(SELECTIONS)}")
     check_table(table)
+    if selection == HETEROGENEITY:
+        return select_heterogeneity(table)
     if selection == "stepwise":
         return select_stepwise(table)
     if selection == "independence":

@@ -24,6 +24,10 @@ from qorgau.latency.mse_select import WARN_OVERLAPS_BELOW
 from qorgau.latency.mse_table import Z95, CaptureTable, EstimationRefused
 
 STRATIFIED = "stratified"
+# Within each group, the Mth models of a propensity no register records (mse_heterogeneity):
+# groups remove what sex and age explain, the heterogeneity term what is left.
+STRATIFIED_MH = "stratified_mh"
+WITHIN_GROUPS = {STRATIFIED: "stepwise", STRATIFIED_MH: "heterogeneity"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class StratifiedTable:
 
 
 def stratified_estimate(table: StratifiedTable, *, selection: str = "stepwise") -> Estimate:
-    """The sum of the groups' estimates at the finest stratification every group supports."""
+    """The sum of the groups' estimates at the finest stratification every group supports,
+    each group's by ``selection``."""
     last: EstimationRefused | None = None
     for depth in range(table.covariates.shape[1], -1, -1):
         try:
@@ -122,7 +127,7 @@ def _combined(
     chao = [p.chao for p in parts]
     result = Estimate(
         method=STRATIFIED,
-        selection=selection,
+        selection=STRATIFIED if selection == "stepwise" else STRATIFIED_MH,
         lists=table.lists,
         observed=observed,
         estimate=total,

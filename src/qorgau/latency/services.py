@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db import close_old_connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.latency import mse
@@ -30,7 +30,13 @@ from qorgau.latency.models import (
     RunSource,
     RunStatus,
 )
-from qorgau.latency.mse_strata import STRATIFIED, StratifiedTable, stratified_estimate
+from qorgau.latency.mse_strata import (
+    STRATIFIED,
+    STRATIFIED_MH,
+    WITHIN_GROUPS,
+    StratifiedTable,
+    stratified_estimate,
+)
 from qorgau.latency.publication import check_text, publication_checks, unpublished_figure
 from qorgau.latency.sources import NoCaptureHistories, linkage_histories
 from qorgau.latency.survey import SurveyRate, survey_estimate
@@ -40,7 +46,10 @@ Progress = Callable[[int, int, str], None]
 ESTIMATED_MEASURE = "estimated_true_victims"
 # What a run over the linked registers may use: a log-linear selection rule, the latent-class
 # model, or the log-linear model within groups of sex and age band, summed.
-RUN_METHODS = (*mse.METHODS, STRATIFIED)
+RUN_METHODS = (*mse.METHODS, STRATIFIED, STRATIFIED_MH)
+# The method a run uses unless told otherwise: chosen by its measured bias and coverage on
+# populations with a known truth (`qorgau latency evaluate`, docs/latency.md).
+DEFAULT_RUN_METHOD = STRATIFIED_MH
 NATIONAL = "national"
 
 
@@ -75,7 +84,7 @@ def estimation_start(
     *,
     user: Any = None,
     years: Sequence[int] | None = None,
-    selection: str = "stepwise",
+    selection: str = DEFAULT_RUN_METHOD,
     bootstrap: int = 0,
     seed: int = 0,
 ) -> EstimationRun:
@@ -97,7 +106,7 @@ def estimation_run(
     *,
     user: Any = None,
     years: Sequence[int] | None = None,
-    selection: str = "stepwise",
+    selection: str = DEFAULT_RUN_METHOD,
     bootstrap: int = 0,
     seed: int = 0,
     survey: Mapping[str, SurveyRate] | None = None,
@@ -132,6 +141,21 @@ def estimation_execute(
     histories: Sequence[CaptureHistories] | None = None,
     progress: Progress | None = None,
     feed_monitoring: bool = True,
+) -> EstimationRun:
+    """Estimate ``run``'s regions and years. Warnings and interval labels are stored in
+    English, whoever started the run (a page's thread has no language and fell back to
+    Kazakh): they are msgids, translated when shown (:meth:`EstimationResult.shown_warnings`)."""
+    with translation.override("en"):
+        return _execute(run, years, survey, histories, progress, feed_monitoring)
+
+
+def _execute(
+    run: EstimationRun,
+    years: Sequence[int] | None,
+    survey: Mapping[str, SurveyRate] | None,
+    histories: Sequence[CaptureHistories] | None,
+    progress: Progress | None,
+    feed_monitoring: bool,
 ) -> EstimationRun:
     try:
         items = list(histories) if histories is not None else linkage_histories(years)
@@ -237,8 +261,19 @@ def _mse_result(
 ) -> EstimationResult:
     try:
         table, dropped = table_of(history)
-        if run.selection == STRATIFIED:
-            found = stratified_estimate(_stratified(history, dropped))
+        if run.selection in WITHIN_GROUPS and history.strata:
+            within = WITHIN_GROUPS[run.selection]
+            found = stratified_estimate(_stratified(history, dropped), selection=within)
+            # the rules' spread on the pooled table, beside the groups' sum: model choice
+            # stays visible (and checked) whatever the method
+            found.spread = mse.selection_spread(table)
+        elif run.selection in WITHIN_GROUPS:
+            # histories without sex and age (an older linkage run): one group, as the groups
+            # are merged when too small to estimate apart
+            found = mse.estimate(table, selection=WITHIN_GROUPS[run.selection], seed=run.seed)
+            found.warnings.append(
+                str(_("The histories are not split by sex and age: estimated as one group."))
+            )
         else:
             found = mse.estimate(
                 table,

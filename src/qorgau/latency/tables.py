@@ -25,7 +25,15 @@ def read_capture_csv(path: Path) -> CaptureTable:
         raise TableError(
             _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
         ) from exc
-    return parse_capture_rows(list(csv.reader(text.splitlines())))
+    lines = text.splitlines()
+    return parse_capture_rows(list(csv.reader(lines, delimiter=_delimiter(lines))))
+
+
+def _delimiter(lines: list[str]) -> str:
+    """The separator of the header line: a spreadsheet in a Kazakh or Russian locale saves
+    CSV with semicolons, and tab-separated exports are common too."""
+    header = next((line for line in lines if line.strip()), "")
+    return max((",", ";", "\t"), key=header.count)
 
 
 def parse_capture_rows(rows: list[list[str]]) -> CaptureTable:

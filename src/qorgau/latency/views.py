@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from qorgau.accounts.roles import RUN_ESTIMATION, VIEW_AGGREGATES
 from qorgau.latency import export, selectors, services
 from qorgau.latency.models import EstimationRun, Method
-from qorgau.latency.services import RUN_METHODS
+from qorgau.latency.services import DEFAULT_RUN_METHOD, RUN_METHODS
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -98,7 +98,9 @@ class RunForm(forms.Form):
     """A run over the linked registers; there is no other source to choose (see sources.py)."""
 
     selection = forms.ChoiceField(
-        label=_("Model selection"), choices=[(s, s) for s in RUN_METHODS], initial="stepwise"
+        label=_("Model selection"),
+        choices=[(s, s) for s in RUN_METHODS],
+        initial=DEFAULT_RUN_METHOD,
     )
     first_year = forms.IntegerField(label=_("First year"), min_value=2000, max_value=2100)
     last_year = forms.IntegerField(label=_("Last year"), min_value=2000, max_value=2100)

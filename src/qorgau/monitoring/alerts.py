@@ -10,6 +10,9 @@ Method (documented in docs/monitoring.md):
   (deaths and grave or medium harm) did not fall is the signature of reports being turned away.
 * **Peers.** The territory's count is compared with what the national rate would give for its
   population (a funnel plot with Poisson limits); p < 0.001 flags it far above or below its peers.
+
+Only ended quarters are tested: a quarter still running has counted only part of its days, so
+beside whole quarters it would always look like a sharp fall.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.utils import timezone
 from scipy.stats import poisson
 
 from qorgau.monitoring.models import Alert, AlertKind, IndicatorValue
-from qorgau.monitoring.periods import PeriodKind
+from qorgau.monitoring.periods import PeriodKind, period_parse
 from qorgau.territory.models import Level
 
 HISTORY = 8
@@ -49,23 +52,36 @@ def two_sided_p(observed: float, expected: float) -> tuple[float, bool]:
     return min(1.0, 2 * float(tail)), above
 
 
-def alerts_compute(*, quarter: str | None = None) -> int:
-    """Recompute the alerts of the latest (or the given) quarter; returns how many were raised.
+def alerts_compute(*, quarter: str | None = None, today: dt.date | None = None) -> int:
+    """Recompute the alerts of the latest ended (or the given) quarter; returns how many were
+    raised.
 
-    Regions are compared with regions and districts with districts.
+    Regions are compared with regions and districts with districts. Alerts left from an
+    earlier run on a quarter that has not ended are withdrawn.
     """
+    today = today or timezone.localdate()
+    first_open = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    if quarter is not None and period_parse(quarter).end >= today:
+        raise ValueError(f"{quarter} has not ended: its alerts would compare a part of a quarter.")
     values = IndicatorValue.objects.filter(
         indicator__in=WATCHED, breakdown="", period_kind=PeriodKind.QUARTER
     )
-    target = quarter or values.order_by("-period_start").values_list("period", flat=True).first()
+    ended = values.filter(period_start__lt=first_open).order_by("-period_start")
+    target = quarter or ended.values_list("period", flat=True).first()
     if target is None:
         return 0
     raised = _level_alerts(values.filter(territory__level=Level.REGION), target)
     raised += _level_alerts(values.filter(territory__level=Level.DISTRICT), target)
     with transaction.atomic():
-        Alert.objects.filter(period=target).delete()
+        Alert.objects.filter(period__in=[target, *_open_periods(today)]).delete()
         Alert.objects.bulk_create(raised)
     return len(raised)
+
+
+def _open_periods(today: dt.date) -> list[str]:
+    """The codes of stored alerts whose quarter has not ended."""
+    codes = Alert.objects.values_list("period", flat=True).distinct()
+    return [code for code in codes if period_parse(code).end >= today]
 
 
 def _level_alerts(values: QuerySet[IndicatorValue], target: str) -> list[Alert]:

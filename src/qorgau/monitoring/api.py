@@ -18,6 +18,8 @@ from qorgau.monitoring import aggregates as agg
 from qorgau.monitoring.aggregate_views import ReportFilterSet, reports_for
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.monitoring.models import AggregateReport, IndicatorValue
+from qorgau.monitoring.periods import period_parse
+from qorgau.monitoring.release import may_see_exact, release_protect
 from qorgau.territory.models import Territory
 
 
@@ -105,6 +107,29 @@ class IndicatorValueListApi(generics.ListAPIView[IndicatorValue]):
     queryset = IndicatorValue.objects.select_related("territory").order_by(
         "indicator", "period_start", "territory_id"
     )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The stored figures for the statistics roles; for every other role the protected
+        release, exactly as its downloads and the open-data page give them — the API must not
+        be the one door to exact small-area counts."""
+        if may_see_exact(request.user):
+            return super().list(request, *args, **kwargs)
+        values = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = self.get_serializer(values, many=True).data
+        _protect(rows, values or [])
+        return self.get_paginated_response(rows)
+
+
+def _protect(rows: Any, values: list[IndicatorValue]) -> None:
+    """Protect serialised rows in place, a period at a time (the release keys on the period)."""
+    by_period: dict[str, list[dict[str, Any]]] = {}
+    for row, value in zip(rows, values, strict=True):
+        row["_territory_id"] = value.territory_id
+        by_period.setdefault(value.period, []).append(row)
+    for code, group in by_period.items():
+        release_protect(group, period_parse(code))
+    for row in rows:
+        row.pop("_territory_id")
 
 
 class OutlierFlagSerializer(serializers.Serializer[Any]):

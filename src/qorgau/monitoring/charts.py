@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,6 +138,24 @@ def trend_chart(
     return _render(spec, fmt)
 
 
+def tile_label(name: str, *, width: int = 13) -> str:
+    """A region's full name on as many lines as it needs (at word and hyphen breaks).
+
+    Cutting it at ten characters left "Солтүстік " and "Западно-Ка" on the map; every tile is
+    about thirteen characters wide at the map's font size, so the words go on lines of their own.
+    """
+    words = re.sub(r"-(?=\w)", "-\n", name).replace(" ", "\n").split("\n")
+    lines: list[str] = []
+    for word in words:
+        if lines and len(lines[-1]) + 1 + len(word) <= width and not lines[-1].endswith("-"):
+            lines[-1] = f"{lines[-1]} {word}"
+        elif lines and lines[-1].endswith("-") and len(lines[-1]) + len(word) <= width:
+            lines[-1] += word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
 def tile_map(indicator: Indicator, values: list[IndicatorValue], fmt: str = "svg") -> bytes:
     """The regions as equal tiles coloured by value: every region is visible, however small."""
     rows = []
@@ -149,7 +168,7 @@ def tile_map(indicator: Indicator, values: list[IndicatorValue], fmt: str = "svg
                 "col": position[0],
                 "row": position[1],
                 "name": value.territory.name,
-                "short": value.territory.name[:10],
+                "short": tile_label(value.territory.name),
                 "value": value.value,
             }
         )
@@ -160,7 +179,9 @@ def tile_map(indicator: Indicator, values: list[IndicatorValue], fmt: str = "svg
         color=alt.Color("value:Q", title=indicator.unit_label(), scale=alt.Scale(scheme="blues")),
         tooltip=["name:N", "value:Q"],
     )
-    labels = base.mark_text(fontSize=9, color="black").encode(x="col:O", y="row:O", text="short:N")
+    labels = base.mark_text(fontSize=9, color="black", lineBreak="\n").encode(
+        x="col:O", y="row:O", text="short:N"
+    )
     spec = (tiles + labels).properties(width=490, height=330).to_dict()
     spec["description"] = _(
         "Regions of Kazakhstan as tiles coloured by the indicator; the figures are in the table."

@@ -43,6 +43,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
+from qorgau.accounts.roles import Role
 from qorgau.monitoring.catalogue import Indicator, Term, catalogue_load
 from qorgau.monitoring.measures import ESTIMATE_PROVIDERS, POPULATION_MEASURES
 from qorgau.monitoring.models import IndicatorValue
@@ -64,6 +65,18 @@ BAND = "<5"  # the band in the flag columns of machine-readable outputs (stable,
 NOTE_BAND = gettext_lazy("not published: fewer than 5 in the numerator or the denominator")
 
 Atom = tuple[int, str, str]  # district id, month code, breakdown ("" where it equals the total)
+
+
+# Unperturbed small-area figures only for the roles whose work is the statistics; every other
+# reader — signed in or not, page, download or API — gets the release.
+EXACT_FIGURE_ROLES = frozenset({Role.NATIONAL_ANALYST, Role.DATA_STEWARD})
+
+
+def may_see_exact(user: Any) -> bool:
+    """Whether ``user`` reads stored figures as they are, not the protected release."""
+    return bool(
+        getattr(user, "is_superuser", False) or getattr(user, "role", "") in EXACT_FIGURE_ROLES
+    )
 
 
 def disclosure_key() -> bytes:

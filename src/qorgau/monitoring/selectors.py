@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from qorgau.monitoring.catalogue import Indicator, catalogue_load
 from qorgau.monitoring.models import ComputationRun, IndicatorValue
@@ -39,14 +41,27 @@ def last_run() -> ComputationRun | None:
     return ComputationRun.objects.filter(finished_at__isnull=False).first()
 
 
-def latest_year() -> Period | None:
-    newest = (
-        IndicatorValue.objects.filter(period_kind=PeriodKind.YEAR)
-        .order_by("-period_start")
-        .values_list("period", flat=True)
-        .first()
-    )
+def latest_year(today: dt.date | None = None) -> Period | None:
+    """The year a page opens on: the newest *ended* year with values.
+
+    A year still running is incomplete (its counts look like a sharp fall beside a whole year)
+    and a future year holds only what is already dated in it (coordination deadlines), so
+    neither is chosen while an ended year has values; the current year is the fallback of an
+    installation whose data all fall in it.
+    """
+    today = today or timezone.localdate()
+    years = IndicatorValue.objects.filter(period_kind=PeriodKind.YEAR).order_by("-period_start")
+    ended = years.filter(period_start__lt=dt.date(today.year, 1, 1))
+    newest = ended.values_list("period", flat=True).first()
+    if newest is None:
+        current = years.filter(period_start=dt.date(today.year, 1, 1))
+        newest = current.values_list("period", flat=True).first()
     return period_parse(newest) if newest else None
+
+
+def is_complete(period: Period, today: dt.date | None = None) -> bool:
+    """Whether the period has ended: only then are its counts comparable with other periods."""
+    return period.end < (today or timezone.localdate())
 
 
 def previous_period(period: Period) -> Period:
@@ -95,8 +110,13 @@ def unit_values(indicator: str, period: Period, parent: Territory) -> QuerySet[I
 def trend(
     indicator: str, territory: Territory, kind: PeriodKind = PeriodKind.YEAR
 ) -> QuerySet[IndicatorValue]:
+    """The series by period up to the current one: a future period holds only deadlines."""
     return IndicatorValue.objects.filter(
-        indicator=indicator, territory=territory, breakdown="", period_kind=kind
+        indicator=indicator,
+        territory=territory,
+        breakdown="",
+        period_kind=kind,
+        period_start__lte=timezone.localdate(),
     ).order_by("period_start")
 
 

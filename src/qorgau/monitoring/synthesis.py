@@ -263,3 +263,16 @@ def clear() -> None:
     for offset in range(0, len(reports), 5_000):
         AggregateFigure.objects.filter(report_id__in=reports[offset : offset + 5_000]).delete()
     AggregateReport.objects.filter(source=SOURCE).delete()
+
+
+def demo_adopt(organisation: Organisation, region: Territory) -> int:
+    """The monthly totals of ``region``'s synthetic centre of the organisation's kind become
+    the organisation's (a demo crisis centre reports its region's months); rows changed."""
+    labels: dict[str, str] = {str(kind): label for kind, label in CENTRES.values()}
+    label = labels.get(organisation.kind)
+    if label is None:
+        return 0
+    synthetic = Organisation.objects.filter(name=f"{label}, {region.name_en}", territory=region)
+    reports = AggregateReport.objects.filter(source=SOURCE, organisation__in=synthetic)
+    # stored where the organisation's own reports are (``aggregates.report_start``)
+    return int(reports.update(organisation=organisation, territory=organisation.territory))

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.http import AuthenticatedHttpRequest
-from qorgau.accounts.roles import VIEW_AGGREGATES, Role
+from qorgau.accounts.roles import VIEW_AGGREGATES
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.monitoring import charts, selectors
@@ -19,7 +19,13 @@ from qorgau.monitoring.export import export_rows
 from qorgau.monitoring.export import render as render_table
 from qorgau.monitoring.models import Alert, IndicatorValue
 from qorgau.monitoring.periods import Period, PeriodError, period_parse
-from qorgau.monitoring.release import BAND, BAND_BELOW, MAX_PERTURBATION, MIN_DENOMINATOR
+from qorgau.monitoring.release import (
+    BAND,
+    BAND_BELOW,
+    MAX_PERTURBATION,
+    MIN_DENOMINATOR,
+    may_see_exact,
+)
 from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
 
@@ -33,7 +39,6 @@ CONTENT_TYPES = {
 }
 # Country-wide statistical work needs the exact small-area figures; every other role with the
 # dashboards downloads the public release (the dashboards stay exact within the user's reach).
-EXACT_DOWNLOAD_ROLES = frozenset({Role.NATIONAL_ANALYST, Role.DATA_STEWARD})
 
 
 def _period(request: HttpRequest) -> Period | None:
@@ -56,9 +61,7 @@ def _indicator(code: str) -> Indicator:
 @login_required
 @permission_required(VIEW_AGGREGATES, raise_exception=True)
 def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    territory = (
-        get_object_or_404(Territory, pk=pk) if pk else Territory.objects.get(level=Level.COUNTRY)
-    )
+    territory = get_object_or_404(Territory, pk=pk) if pk else _home_territory(request)
     period = _period(request)
     code = request.GET.get("indicator", DEFAULT_INDICATOR)
     indicator = _indicator(code)
@@ -67,7 +70,9 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     tiles, bands = charts.tile_grid(units) if show_map else ([], [])
     context = {
         "territory": territory,
+        "ancestors": _ancestors(territory),
         "period": period,
+        "incomplete": period is not None and not selectors.is_complete(period),
         "indicator": indicator,
         "indicators": catalogue_load().indicators,
         "run": selectors.last_run(),
@@ -80,6 +85,26 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "hidden": _hidden_violence(territory, period),
     }
     return render(request, "monitoring/dashboard.html", context)
+
+
+def _home_territory(request: HttpRequest) -> Territory:
+    """Where ``/monitoring/`` opens: the user's own region, district or organisation's place,
+    so that a regional coordinator starts on the figures he or she answers for; Kazakhstan for
+    country-wide roles."""
+    scope = getattr(request.user, "scope_territory", None)
+    if isinstance(scope, Territory) and scope.level != Level.COUNTRY:
+        return scope
+    return Territory.objects.get(level=Level.COUNTRY)
+
+
+def _ancestors(territory: Territory) -> list[Territory]:
+    """The territories above this one, the country first, for the breadcrumb."""
+    chain: list[Territory] = []
+    parent = territory.parent
+    while parent is not None:
+        chain.insert(0, parent)
+        parent = parent.parent
+    return chain
 
 
 def _hidden_violence(territory: Territory, period: Period | None) -> dict[str, float | None] | None:
@@ -177,7 +202,7 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404(_("No indicator has been computed yet."))
     level = Level.DISTRICT if request.GET.get("level") == "district" else Level.REGION
     codes = request.GET.getlist("indicator") or None
-    exact = _may_download_exact(request)
+    exact = may_see_exact(request.user)
     rows = export_rows(level=level, period=period, public=not exact, indicators=codes)
     if exact:
         audit_record(
@@ -191,12 +216,6 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
     name = "indicators" if exact else "open-data"
     response["Content-Disposition"] = f'attachment; filename="qorgau-{name}-{period.code}.{fmt}"'
     return response
-
-
-def _may_download_exact(request: HttpRequest) -> bool:
-    """Unperturbed figures of small areas only for the roles whose work is the statistics."""
-    user = request.user
-    return bool(user.is_superuser or getattr(user, "role", "") in EXACT_DOWNLOAD_ROLES)
 
 
 def public_statistics(request: HttpRequest) -> HttpResponse:
@@ -238,6 +257,18 @@ def alert_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         alerts = alerts.filter(territory_id__in=territory_ids)
     catalogue = catalogue_load()
     names = {indicator.code: indicator.label() for indicator in catalogue.indicators}
-    rows = [(alert, names.get(alert.indicator, alert.indicator)) for alert in alerts[:300]]
+    rows = [
+        (alert, names.get(alert.indicator, alert.indicator), _not_ended(alert.period))
+        for alert in alerts[:300]
+    ]
     overdue = reports_overdue(territory_ids=territory_ids)
     return render(request, "monitoring/alerts.html", {"rows": rows, "overdue": overdue[:300]})
+
+
+def _not_ended(code: str) -> bool:
+    """Whether an alert's period has not ended (left by an older run): shown marked, since its
+    counts are partial beside the whole periods it was compared with."""
+    try:
+        return not selectors.is_complete(period_parse(code))
+    except PeriodError:
+        return False

@@ -38,6 +38,8 @@ Progress = Callable[[str], None]
 # step is the same for all of them, because the chain is applied over the base HMAC.
 PSEUDONYM_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("registry", "Person", "iin_pseudonym"),
+    ("registry", "Person", "surname_index"),
+    ("registry", "Person", "first_name_index"),
     ("registry", "RegisterRecord", "iin_pseudonym"),
     ("citizens", "CitizenReport", "receipt_digest"),
 )

@@ -484,7 +484,7 @@ class EvaluationApi(APIView):
 
     @extend_schema(operation_id="programs_evaluation", responses={200: dict})
     def get(self, request: Request) -> Response:
-        result = evaluation_for(request)  # type: ignore[arg-type]
+        result, _stored = evaluation_for(request)  # type: ignore[arg-type]
 
         def curves(items: Any) -> list[dict[str, Any]]:
             return [

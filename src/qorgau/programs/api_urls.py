@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from qorgau.programs import api
+from qorgau.programs import api, setup_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("providers/", api.ProviderListApi.as_view(), name="programme-providers"),
@@ -40,4 +40,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="programme-possible-violations",
     ),
     path("evaluation/", api.EvaluationApi.as_view(), name="programme-evaluation"),
+    path(
+        "setup/providers/",
+        setup_api.ProviderSetupListApi.as_view(),
+        name="programme-setup-provider-list",
+    ),
+    path(
+        "setup/providers/<int:pk>/",
+        setup_api.ProviderSetupDetailApi.as_view(),
+        name="programme-setup-provider-detail",
+    ),
 ]

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.accounts.access import personal_data
+from qorgau.accounts.access import personal_data, personal_data_of
 from qorgau.accounts.models import Organisation
 from qorgau.accounts.roles import VIEW_PERSONAL_DATA
 from qorgau.registry.models import BehaviourRequirement, Person
@@ -209,6 +209,7 @@ class Enrolment(models.Model):
         return f"E-{self.pk:06d}" if self.pk else "E-new"
 
 
+@personal_data_of(Enrolment, via="enrolment")
 class SessionAttendance(models.Model):
     """One session of one participant: attended, or missed with the reason."""
 
@@ -325,3 +326,25 @@ class PartnerSafetyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment} {self.reported_on}"
+
+
+class StoredEvaluation(models.Model):
+    """The re-offending evaluation of one scope, kept so the page never recomputes it.
+
+    Fitting the curves, the Cox model and the matching takes seconds on a country's cohort, far
+    too long for a page. The result is stored with the fingerprint of the registry data it was
+    computed on (``data_version``) and refreshed by ``qorgau programmes evaluate`` (or on the
+    first visit of a scope never computed). The figures are aggregates: no row names a person.
+    """
+
+    scope = models.CharField(_("scope"), max_length=40, unique=True)
+    data_version = models.CharField(_("data version"), max_length=64)
+    computed_at = models.DateTimeField(_("computed at"))
+    result = models.JSONField(_("result"))
+
+    class Meta:
+        verbose_name = _("stored programme evaluation")
+        verbose_name_plural = _("stored programme evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.computed_at:%Y-%m-%d %H:%M}"

@@ -32,6 +32,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from qorgau.accounts.models import Organisation, OrganisationKind
+from qorgau.lib import phrases
 from qorgau.lib.crypto import encrypt_text
 from qorgau.programs.evaluation import (
     SimulationModel,
@@ -98,8 +99,7 @@ def _providers(rng: np.random.Generator) -> dict[int, list[Programme]]:
             programme = Programme.objects.create(
                 provider=provider,
                 name="«Без насилия»" if kind == ProgrammeFormat.GROUP else "«Жауапкершілік»",
-                curriculum="Признание ответственности; управление гневом; последствия насилия "
-                "для детей; план безопасности; навыки общения без насилия.",
+                curriculum=phrases.CURRICULUM,
                 sessions=12 if kind == ProgrammeFormat.GROUP else 10,
                 format=kind,
                 languages=["kk", "ru"],
@@ -197,7 +197,7 @@ class _Writer:
                     number=number,
                     held_on=day,
                     attended=not missed,
-                    reason="болел" if missed and self.rng.random() < 0.5 else "",
+                    reason=phrases.MISSED_ILL if missed and self.rng.random() < 0.5 else "",
                 )
             )
         ended = None
@@ -238,14 +238,16 @@ class _Writer:
                 session.enrolment = enrolment
             sessions.extend(items)
             if enrolment.status == EnrolmentStatus.DROPPED_OUT and enrolment.ended_on:
-                reports.append(self._report(enrolment, enrolment.ended_on, "Выбыл из программы"))
+                reports.append(self._report(enrolment, enrolment.ended_on, phrases.DROPPED_OUT))
             if enrolment.enrolled_on and self.rng.random() < 0.1:
                 partner.append(self._partner(enrolment, token_cache))
         SessionAttendance.objects.bulk_create(sessions, batch_size=5000)
         for session in sessions:
             if not session.attended:
                 reports.append(
-                    self._report(session.enrolment, session.held_on, "Пропуск занятия", session)
+                    self._report(
+                        session.enrolment, session.held_on, phrases.SESSION_MISSED, session
+                    )
                 )
         PossibleViolation.objects.bulk_create(reports, batch_size=5000)
         PartnerSafetyReport.objects.bulk_create(partner, batch_size=2000)
@@ -368,3 +370,25 @@ def clear() -> None:
         with contextlib.suppress(ProtectedError):
             Organisation.objects.filter(pk__in=organisation_ids, users__isnull=True).delete()
         Offence.objects.filter(source=SOURCE, source_record_id__startswith=OFFENCE_PREFIX).delete()
+
+
+def demo_adopt(programme: Programme) -> int:
+    """The synthetic participants of the region's state centre's programme of the same format
+    move to ``programme`` (a demo provider's, set up by the administrator), with their
+    sessions and reports, so that its staff have a working day. Safe to re-run; rows moved."""
+    if programme.enrolments.exists():
+        return 0
+    region = programme.provider.region
+    synthetic = Programme.objects.filter(
+        provider__source=SOURCE,
+        provider__region=region,
+        provider__ownership=Ownership.STATE,
+        format=programme.format,
+    ).first()
+    if synthetic is None:
+        return 0
+    moved = Enrolment.objects.filter(programme=synthetic, source=SOURCE).update(programme=programme)
+    if moved:
+        programme.capacity = max(programme.capacity, synthetic.capacity)
+        programme.save(update_fields=["capacity"])
+    return int(moved)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qorgau.programs import views
+from qorgau.programs import setup_views, views
 
 app_name = "programs"
 
@@ -30,4 +30,7 @@ urlpatterns = [
     path("evaluation/", views.evaluation, name="evaluation"),
     path("evaluation/<slug:by>.svg", views.evaluation_chart, name="evaluation_chart"),
     path("evaluation.csv", views.evaluation_csv, name="evaluation_csv"),
+    path("setup/providers/", setup_views.provider_list, name="setup_provider_list"),
+    path("setup/providers/new/", setup_views.provider_create_view, name="setup_provider_create"),
+    path("setup/providers/<int:pk>/", setup_views.provider_edit, name="setup_provider_edit"),
 ]

@@ -11,7 +11,6 @@ from typing import Any
 
 from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
@@ -36,10 +35,16 @@ from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.lib.tabular import safe_row
 from qorgau.programs import charts, forms, selectors, services
-from qorgau.programs.evaluation import CAVEAT, HORIZONS, Evaluation, evaluate
+from qorgau.programs.evaluation import CAVEAT, HORIZONS, Evaluation
+from qorgau.programs.evaluation_store import data_version, evaluation_stored
 from qorgau.programs.importing import attendance_import_file
-from qorgau.programs.models import EnrolmentStatus, PartnerSafetyReport, Programme, Provider
-from qorgau.programs.outcomes import cohort_frame
+from qorgau.programs.models import (
+    EnrolmentStatus,
+    PartnerSafetyReport,
+    Programme,
+    Provider,
+    StoredEvaluation,
+)
 from qorgau.registry.importing.readers import UnreadableFile
 
 PAGE_SIZE = 50
@@ -109,10 +114,14 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
             "can_register": user.has_perm(KEEP_PROVIDER_REGISTER),
             "can_evaluate": user.has_perm(EVALUATE_PROGRAMMES),
             "can_violations": any(user.has_perm(p) for p in CASEWORK),
+            # the own region's row only: the country's table is the demand page's (a dozen
+            # queries per region)
             "demand": selectors.demand_by_region(
                 on=timezone.localdate(), regions=selectors.demand_regions_for(user)
             )
-            if not user.has_perm(MANAGE_REQUIREMENTS) and not user.has_perm(MANAGE_ORDERS)
+            if user.scope_kind != ScopeKind.COUNTRY
+            and not user.has_perm(MANAGE_REQUIREMENTS)
+            and not user.has_perm(MANAGE_ORDERS)
             else [],
         },
     )
@@ -452,34 +461,32 @@ def _scope_key(request: AuthenticatedHttpRequest) -> tuple[str, Any]:
     return f"region-{region.pk}", region
 
 
-def evaluation_for(request: AuthenticatedHttpRequest) -> Evaluation:
-    key, holder = _scope_key(request)
-    cache_key = f"programs:evaluation:{key}:{timezone.localdate()}"
-    result: Evaluation | None = cache.get(cache_key)
-    if result is None:
-        if isinstance(holder, Provider):
-            frame = cohort_frame(providers=Provider.objects.filter(pk=holder.pk))
-        else:
-            frame = cohort_frame(region=holder)
-        result = evaluate(frame)
-        cache.set(cache_key, result, 3600)
-    return result
+def evaluation_for(request: AuthenticatedHttpRequest) -> tuple[Evaluation, StoredEvaluation]:
+    """The stored evaluation of the user's scope (computed here only the very first time)."""
+    key, _holder = _scope_key(request)
+    return evaluation_stored(key)
 
 
 @needs(EVALUATE_PROGRAMMES, MANAGE_PROGRAMMES, KEEP_PROVIDER_REGISTER)
 def evaluation(request: AuthenticatedHttpRequest) -> HttpResponse:
-    result = evaluation_for(request)
+    result, stored = evaluation_for(request)
     return render(
         request,
         "programs/evaluation.html",
-        {"result": result, "caveat": CAVEAT, "horizons": HORIZONS},
+        {
+            "result": result,
+            "stored": stored,
+            "outdated": stored.data_version != data_version(),
+            "caveat": CAVEAT,
+            "horizons": HORIZONS,
+        },
     )
 
 
 @needs(EVALUATE_PROGRAMMES, MANAGE_PROGRAMMES, KEEP_PROVIDER_REGISTER)
 @csp_update({"style-src": ["'unsafe-inline'"]})  # type: ignore[arg-type]  # SVG inline styles
 def evaluation_chart(request: AuthenticatedHttpRequest, by: str) -> HttpResponse:
-    result = evaluation_for(request)
+    result, _stored = evaluation_for(request)
     curves = {"group": result.curves, "provider": result.by_provider, "region": result.by_region}
     if by not in curves:
         raise Http404
@@ -494,7 +501,7 @@ def evaluation_chart(request: AuthenticatedHttpRequest, by: str) -> HttpResponse
 @needs(EVALUATE_PROGRAMMES, MANAGE_PROGRAMMES, KEEP_PROVIDER_REGISTER)
 def evaluation_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The figures of the page (aggregates only: no row describes a person)."""
-    result = evaluation_for(request)
+    result, _stored = evaluation_for(request)
     rows: list[list[Any]] = []
     for by, curves in (
         ("group", result.curves),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 from django.utils.translation import gettext as _
 
-from qorgau.monitoring.charts import TILE_GRID, _render
+from qorgau.monitoring.charts import TILE_GRID, _render, tile_label
 from qorgau.rating.models import RatingResult
 
 
@@ -56,7 +56,7 @@ def tile_map(results: list[RatingResult], title: str, fmt: str = "svg") -> bytes
                 "col": position[0],
                 "row": position[1],
                 "name": r.territory.name,
-                "short": f"{r.rank}. {r.territory.name[:9]}",
+                "short": f"{r.rank}.\n{tile_label(r.territory.name)}",
                 "score": round(r.score, 1),
             }
         )
@@ -67,7 +67,9 @@ def tile_map(results: list[RatingResult], title: str, fmt: str = "svg") -> bytes
         color=alt.Color("score:Q", title=_("Score"), scale=alt.Scale(scheme="tealblues")),
         tooltip=["name:N", "score:Q"],
     )
-    labels = base.mark_text(fontSize=9, color="black").encode(x="col:O", y="row:O", text="short:N")
+    labels = base.mark_text(fontSize=9, color="black", lineBreak="\n").encode(
+        x="col:O", y="row:O", text="short:N"
+    )
     spec = (tiles + labels).properties(width=490, height=330).to_dict()
     spec["description"] = _(
         "Regions of Kazakhstan as tiles coloured by their score; the figures are in the table."

@@ -9,6 +9,10 @@ police register into what it is, a measure of detection: how many of the people 
 registers saw the police registered, and whether police registrations fell behind the other
 registers (:mod:`qorgau.rating.concealment`).
 
+Social disadvantage and deaths come from the yearly returns of social services and forensic
+medicine instead (:mod:`qorgau.rating.social`); their entries are here too, so that one list
+says what a method may score beside the catalogue.
+
 They are read directly (registry and monitoring are below rating), never stored by monitoring,
 and listed here with their direction and source so that a method may score them
 (:func:`qorgau.rating.methods.method_parse` accepts them beside the catalogue's).
@@ -28,6 +32,8 @@ from django.utils.translation import gettext_lazy as _
 from qorgau.rating.concealment import INDICATOR as DISCORDANCE
 from qorgau.rating.concealment import Discordance, discordance
 from qorgau.rating.normalisation import Array
+from qorgau.rating.social import CODES as SOCIAL_CODES
+from qorgau.rating.social import social_fill
 
 PER = 10_000.0
 HISTORY_YEARS = 3  # years before the rated one read for the discordance's own history
@@ -54,6 +60,75 @@ class SourceIndicator:
         return str(self.unit)
 
 
+# Social disadvantage and deaths, from the yearly returns of social services and forensic
+# medicine (:mod:`qorgau.rating.social`): no police figure enters them.
+SOCIAL_INDICATORS = (
+    SourceIndicator(
+        "difficult_families_supported_share",
+        "higher",
+        _("Families in a difficult life situation given support, per 100 identified"),
+        _("yearly returns of social services (SocialReturn: families identified and supported)"),
+        _(
+            "Social disadvantage, as the study asks: of the families social services found in a "
+            "difficult life situation, how many were given support. A share, so a small and a "
+            "large district are judged alike."
+        ),
+        _(
+            "Leaving hard cases unidentified would raise it; the families identified are reviewed "
+            "by the interdepartmental commission every six months. Hiding violence from the "
+            "police does not change it."
+        ),
+        _("per 100"),
+    ),
+    SourceIndicator(
+        "children_at_social_risk_per_10k",
+        "lower",
+        _("Children in families at social risk per 10,000 population"),
+        _("yearly returns of social services (SocialReturn: children in families at social risk)"),
+        _(
+            "The social disadvantage violence grows from, which the akimat's social policy can "
+            "reduce. Per 10,000 population: the population of children is not in the territory "
+            "tables."
+        ),
+        _(
+            "Social services are the akimat's own, so identifying fewer children would lower it: "
+            "it weighs least, beside the share supported and the deaths, which identifying fewer "
+            "does not improve. Hiding violence from the police does not change it."
+        ),
+        _("per 10,000"),
+    ),
+    SourceIndicator(
+        "family_support_centre_coverage",
+        "higher",
+        _("Share of the population living in districts served by a family support centre"),
+        _("yearly returns of social services (SocialReturn: family support centres)"),
+        _(
+            "Victims are referred to family support centres; a district without one has nowhere "
+            "to send them."
+        ),
+        _(
+            "Counts only centres social services report as serving the district; opening one is "
+            "the response the indicator asks for."
+        ),
+        _("per cent"),
+    ),
+    SourceIndicator(
+        "domestic_violence_deaths_per_100k",
+        "lower",
+        _("Deaths from domestic violence per 100,000 population (forensic medicine)"),
+        _("yearly returns of forensic medicine or the civil registry (SocialReturn: deaths)"),
+        _(
+            "The gravest harm, counted where neither the akimat nor the police decide it: every "
+            "violent death is examined by forensic medicine and registered by the civil registry."
+        ),
+        _(
+            "A death cannot be hidden from a forensic examination, and what it is recorded as is "
+            "the forensic expert's finding, not the akimat's or the police's. Hiding incidents "
+            "from the police does not change it."
+        ),
+        _("per 100,000"),
+    ),
+)
 SOURCE_INDICATORS: dict[str, SourceIndicator] = {
     i.code: i
     for i in (
@@ -130,6 +205,7 @@ SOURCE_INDICATORS: dict[str, SourceIndicator] = {
             _("Counted by social services; compare with the other registers."),
             _("per 10,000"),
         ),
+        *SOCIAL_INDICATORS,
     )
 }
 INDEPENDENT = ("health", "crisis_centre", "line_111")
@@ -266,7 +342,10 @@ def source_intervals(code: str, counts: SourceCounts, value: Array) -> tuple[Arr
 def source_fill(table: Any, year: int) -> Discordance | None:
     """Fill the rating-owned columns of a :class:`~qorgau.rating.services.Table` for ``year``;
     the discordance found (with its evidence) when the table has that column."""
-    wanted = [c for c in table.codes if c in SOURCE_INDICATORS]
+    wanted = [c for c in table.codes if c in SOURCE_INDICATORS and c not in SOCIAL_CODES]
+    social = [c for c in table.codes if c in SOCIAL_CODES]
+    if social:
+        social_fill(table, year, social)
     if not wanted:
         return None
     counts = counts_read(table.units, list(range(year - HISTORY_YEARS, year + 1)))

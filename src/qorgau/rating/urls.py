@@ -18,4 +18,5 @@ urlpatterns = [
     path("method/", views.method_page, name="method"),
     path("method/new/", views.method_edit, name="method_edit"),
     path("method/<slug:name>/v<int:version>/", views.method_page, name="method_version"),
+    path("method/<slug:name>/v<int:version>.yaml", views.method_file, name="method_file"),
 ]

@@ -19,6 +19,7 @@ from qorgau.lib.tabular import safe_row
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.rating import charts, selectors
 from qorgau.rating.forms import MethodForm, RunForm
+from qorgau.rating.method_table import method_dimensions
 from qorgau.rating.methods import MethodError
 from qorgau.rating.models import Level, RatingMethod, RatingRun, RunStatus
 from qorgau.rating.services import (
@@ -200,7 +201,7 @@ def method_page(
             "stored": stored,
             "method": parsed.method,
             "data": parsed.data,
-            "entries": entries,
+            "dimensions": method_dimensions(parsed.method, parsed.data, entries),
             "awaiting": _awaiting(parsed.method.codes),
             "versions": RatingMethod.objects.order_by("name", "-version"),
             "latest": latest,
@@ -274,6 +275,14 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("The rating has been computed."))
             return redirect("rating:run", pk=run.pk)
     return render(request, "rating/start.html", {"form": form})
+
+
+def method_file(request: HttpRequest, name: str, version: int) -> HttpResponse:
+    """The method file itself, byte for byte (its hash is on the method page): open to anyone."""
+    stored = get_object_or_404(RatingMethod, name=name, version=version)
+    response = HttpResponse(stored.content, content_type="text/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{stored.name}-v{stored.version}.yaml"'
+    return response
 
 
 @login_required

@@ -6,6 +6,11 @@ from qorgau.registry import api, search_api
 urlpatterns: list[URLPattern | URLResolver] = [
     path("persons/", api.PersonListApi.as_view(), name="registry-person-list"),
     path("persons/search/", search_api.PersonSearchApi.as_view(), name="registry-person-search"),
+    path(
+        "persons/search/name/",
+        search_api.PersonNameSearchApi.as_view(),
+        name="registry-person-name-search",
+    ),
     path("persons/<int:pk>/", api.PersonDetailApi.as_view(), name="registry-person-detail"),
     path("incidents/", api.IncidentListApi.as_view(), name="registry-incident-list"),
     path("incidents/<int:pk>/", api.IncidentDetailApi.as_view(), name="registry-incident-detail"),

@@ -27,6 +27,16 @@ VIOLENCE_TYPES = [
 ]
 
 
+class KeyFilter(django_filters.NumberFilter):
+    """A whole number the database can hold (a record key, a year): anything else is a 400
+    with the field's error, not a 500 from the driver ("int too large for SQLite")."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, min_value: int = 1, max_value: int = 2**63 - 1, **kwargs: Any):
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+
+
 def _date(field: str, lookup: str, label: Any) -> django_filters.DateFilter:
     return django_filters.DateFilter(
         field_name=field,
@@ -38,7 +48,7 @@ def _date(field: str, lookup: str, label: Any) -> django_filters.DateFilter:
 
 class PersonFilterSet(django_filters.FilterSet):
     sex = django_filters.ChoiceFilter(choices=c.Sex.choices, label=_("Sex"))
-    birth_year = django_filters.NumberFilter(label=_("Year of birth"))
+    birth_year = KeyFilter(label=_("Year of birth"), min_value=1850, max_value=2200)
 
     class Meta:
         model = Person
@@ -78,7 +88,7 @@ class OrderFilterSet(django_filters.FilterSet):
         label=_("In force on"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
+    incident = KeyFilter(field_name="incident_id", label=_("Incident"))
 
     class Meta:
         model = ProtectiveOrder
@@ -100,7 +110,7 @@ class RequirementFilterSet(django_filters.FilterSet):
         label=_("In force on"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
+    incident = KeyFilter(field_name="incident_id", label=_("Incident"))
 
     class Meta:
         model = BehaviourRequirement
@@ -117,7 +127,7 @@ class OffenceFilterSet(django_filters.FilterSet):
     outcome = django_filters.ChoiceFilter(choices=c.OffenceOutcome.choices, label=_("Outcome"))
     date_from = _date("committed_on", "gte", _("From"))
     date_to = _date("committed_on", "lte", _("To"))
-    incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
+    incident = KeyFilter(field_name="incident_id", label=_("Incident"))
 
     class Meta:
         model = Offence
@@ -126,8 +136,8 @@ class OffenceFilterSet(django_filters.FilterSet):
 
 class RiskAssessmentFilterSet(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=c.RiskLevel.choices, label=_("Level"))
-    victim = django_filters.NumberFilter(field_name="victim_id", label=_("Victim"))
-    incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
+    victim = KeyFilter(field_name="victim_id", label=_("Victim"))
+    incident = KeyFilter(field_name="incident_id", label=_("Incident"))
 
     class Meta:
         model = RiskAssessment

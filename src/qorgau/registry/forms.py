@@ -13,6 +13,7 @@ from qorgau.audit.forms import AccessReasonForm
 from qorgau.registry import choices as c
 from qorgau.registry.iin import iin_parse
 from qorgau.registry.models import BehaviourRequirement, Incident, Person
+from qorgau.registry.names import name_normalise
 from qorgau.registry.risk import Instrument
 from qorgau.registry.selectors import offenders_of, victims_of
 from qorgau.territory.models import Territory, TerritoryQuerySet
@@ -82,6 +83,13 @@ class PersonSlotForm(forms.Form):
     patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=c.Sex.choices, initial=c.Sex.UNKNOWN)
     birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=300,
+        required=False,
+        help_text=_("Where the person lives: the police checks a protective order there."),
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
 
     def clean_iin(self) -> str:
         iin = str(self.cleaned_data.get("iin", "")).strip()
@@ -107,6 +115,8 @@ class PersonSlotForm(forms.Form):
             "patronymic": data["patronymic"],
             "sex": data["sex"],
             "birth_date": data["birth_date"],
+            "address": data["address"],
+            "phone": data["phone"],
         }
 
 
@@ -116,8 +126,9 @@ class OffenderSlotForm(PersonSlotForm):
     )
 
 
+# One slot each to begin with; "Add another victim" (or offender) asks for one more.
 VictimFormSet = forms.formset_factory(
-    PersonSlotForm, extra=1, min_num=1, validate_min=True, max_num=6
+    PersonSlotForm, extra=0, min_num=1, validate_min=True, max_num=6
 )
 OffenderFormSet = forms.formset_factory(
     OffenderSlotForm, extra=0, min_num=1, validate_min=True, max_num=4
@@ -181,7 +192,11 @@ class IncidentForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = districts_in_scope(actor)  # type: ignore[attr-defined]
+        districts = districts_in_scope(actor)
+        self.fields["district"].queryset = districts  # type: ignore[attr-defined]
+        only = list(districts.values_list("pk", flat=True)[:2])
+        if len(only) == 1:  # an officer of one district registers incidents there
+            self.fields["district"].initial = only[0]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -204,6 +219,21 @@ class PersonSearchForm(AccessReasonForm):
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return iin
+
+
+class PersonNameSearchForm(AccessReasonForm):
+    """A search by exact surname (and first name): the name and why it is looked up."""
+
+    field_order = ["surname", "first_name", "reason", "explanation"]
+
+    surname = forms.CharField(label=_("Surname"), max_length=100)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+
+    def clean_surname(self) -> str:
+        surname = str(self.cleaned_data.get("surname", "")).strip()
+        if not name_normalise(surname):
+            raise forms.ValidationError(_("Give the surname in letters."))
+        return surname
 
 
 # --- Protective orders -----------------------------------------------------------------------

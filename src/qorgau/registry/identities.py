@@ -36,11 +36,10 @@ _CHUNK = 2000
 
 
 def person_usable_by(person: Person, actor: Any) -> bool:
-    """Whether ``actor`` may link to ``person``: in scope, or recorded by the actor (not yet
-    placed). ``None`` is the system itself (seeding, migrations), which sees everyone."""
+    """Whether ``actor`` may link to ``person``: what the access layer gives the actor (in
+    scope, or registered by the actor and not yet placed). ``None`` is the system itself
+    (seeding, migrations), which sees everyone."""
     if actor is None:
-        return True
-    if getattr(actor, "pk", None) and person.created_by_id == actor.pk:
         return True
     return restrict(Person.objects.filter(pk=person.pk), actor).exists()
 
@@ -58,14 +57,8 @@ def persons_usable_by(actor: Any, pks: Iterable[int], *, permission: str | None 
     usable: set[int] = set()
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        if getattr(actor, "pk", None):
-            usable |= set(
-                Person.objects.filter(pk__in=chunk, created_by_id=actor.pk).values_list(
-                    "pk", flat=True
-                )
-            )
-        others = Person.objects.filter(pk__in=[pk for pk in chunk if pk not in usable])
-        usable |= set(restrict(others, actor, permission=permission).values_list("pk", flat=True))
+        persons = restrict(Person.objects.filter(pk__in=chunk), actor, permission=permission)
+        usable |= set(persons.values_list("pk", flat=True))
     return usable
 
 

@@ -1,7 +1,7 @@
-"""The IIN search over the API, apart from the rest of the registry API (``registry.api``).
+"""The searches by IIN and by name over the API, apart from the rest of the registry API.
 
-Kept on its own because its one rule is about transport, not data: the IIN is an identifier
-that must never reach a URL (see :class:`PersonSearchApi`).
+Kept on their own because their one rule is about transport, not data: an IIN or a name is an
+identifier that must never reach a URL (see :class:`PersonSearchApi`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from qorgau.accounts.roles import VIEW_PERSONAL_DATA
 from qorgau.registry import services
 from qorgau.registry.api import REGISTRY_PERMISSIONS, PersonOutputSerializer
+from qorgau.registry.names import name_normalise, person_find_by_name
 
 
 class PersonSearchApi(APIView):
@@ -65,3 +66,45 @@ class PersonSearchApi(APIView):
         if person is None:
             raise Http404
         return Response(PersonOutputSerializer(person).data)
+
+
+class PersonNameSearchApi(APIView):
+    """Find persons in scope by exact surname (and first name), like :class:`PersonSearchApi`:
+    in the body of a POST, with the ``reason``, audited found or not; at most 50, labels only
+    (the identity is opened person by person, with its reason, at ``persons/<id>/``)."""
+
+    class PersonNameSearchInputSerializer(serializers.Serializer[Any]):
+        surname = serializers.CharField(max_length=100)
+        first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        reason = serializers.CharField(max_length=500)
+
+        def validate_surname(self, value: str) -> str:
+            if not name_normalise(value):
+                raise serializers.ValidationError(_("Give the surname in letters."))
+            return value
+
+    permission_classes = REGISTRY_PERMISSIONS
+    write_permission = VIEW_PERSONAL_DATA
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        raise MethodNotAllowed(
+            "GET", detail=_("Send the name in the body of a POST request, never in the URL.")
+        )
+
+    @extend_schema(
+        request=PersonNameSearchInputSerializer,
+        responses={200: PersonOutputSerializer(many=True)},
+        description="The name and the reason go in the JSON body; a GET is refused (405).",
+    )
+    def post(self, request: Request) -> Response:
+        incoming = self.PersonNameSearchInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        found = person_find_by_name(
+            actor=request.user,
+            surname=incoming.validated_data["surname"],
+            first_name=incoming.validated_data.get("first_name", ""),
+            request=request._request,
+            reason=incoming.validated_data["reason"],
+        )
+        return Response(PersonOutputSerializer(found, many=True).data)

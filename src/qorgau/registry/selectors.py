@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from qorgau.accounts.access import restrict
@@ -35,11 +35,10 @@ def persons_for(user: Any) -> QuerySet[Person]:
 
 
 def person_choices_for(user: Any) -> QuerySet[Person]:
-    """Persons a user may name in a new record: those in scope, and those the user recorded
-    (a person just registered without a district of residence is placed by no record yet)."""
-    return Person.objects.filter(
-        Q(pk__in=restrict(Person.objects.all(), user).values("pk")) | Q(created_by=user)
-    )
+    """Persons a user may name in a new record: those the access layer gives the user, which
+    include the ones the user registered and nothing places yet (no home district, no
+    incident), and no longer the ones the user registered once and that now live elsewhere."""
+    return restrict(Person.objects.all(), user)
 
 
 def incidents_for(user: Any) -> QuerySet[Incident]:
@@ -77,6 +76,33 @@ def offences_for(user: Any) -> QuerySet[Offence]:
 def assessments_for(user: Any) -> QuerySet[RiskAssessment]:
     return restrict(
         RiskAssessment.objects.select_related("victim", "offender", "incident", "district"), user
+    )
+
+
+@dataclass(frozen=True)
+class IncidentRecords:
+    """What the incident page lists under the incident, each list read once."""
+
+    orders: list[ProtectiveOrder]
+    requirements: list[BehaviourRequirement]
+    offences: list[Offence]
+    assessments: list[RiskAssessment]
+
+
+def incident_records(incident: Incident, user: Any) -> IncidentRecords:
+    """The incident's orders, requirements, offences and assessments within ``user``'s scope."""
+    # The page shows each order's status (its violations and extensions) and persons, and only
+    # the number and the court of a requirement: nothing else is read for them.
+    orders = orders_for(user).prefetch_related(None)
+    return IncidentRecords(
+        orders=list(
+            orders.filter(incident=incident).prefetch_related(
+                "protected_persons", "violations", "extensions"
+            )
+        ),
+        requirements=list(requirements_for(user).prefetch_related(None).filter(incident=incident)),
+        offences=list(offences_for(user).filter(incident=incident)),
+        assessments=list(assessments_for(user).filter(incident=incident)),
     )
 
 

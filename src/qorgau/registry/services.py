@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.accounts.access import can_place_in_scope, restrict
+from qorgau.accounts.access import audit_refused, can_place_in_scope, refusals_audited, restrict
 from qorgau.accounts.roles import (
     ASSESS_RISK,
     MANAGE_ORDERS,
@@ -26,7 +25,7 @@ from qorgau.accounts.roles import (
 )
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
-from qorgau.lib.crypto import decrypt_text, encrypt_text, pseudonym
+from qorgau.lib.crypto import encrypt_text, pseudonym
 from qorgau.registry import choices as c
 from qorgau.registry.identities import IIN_NOT_USABLE as IIN_NOT_USABLE
 from qorgau.registry.identities import IinOutsideScope as IinOutsideScope
@@ -49,11 +48,16 @@ from qorgau.registry.models import (
     RequirementViolation,
     RiskAssessment,
 )
+from qorgau.registry.names import IDENTITY_FIELDS as IDENTITY_FIELDS
+from qorgau.registry.names import Identity as Identity
+from qorgau.registry.names import name_indexes
+from qorgau.registry.names import person_identities as person_identities
 from qorgau.registry.risk import instrument_load, max_level, reassess_by, risk_score
 from qorgau.registry.signals import records_stored
+from qorgau.registry.timeline import TimelineEvent as TimelineEvent
+from qorgau.registry.timeline import household_of as household_of
+from qorgau.registry.timeline import household_timeline as household_timeline
 from qorgau.territory.models import Level, Territory
-
-IDENTITY_FIELDS = ("surname", "first_name", "patronymic", "phone", "address")
 
 IN_FUTURE = _("This date is in the future.")
 OUTSIDE_SCOPE = _("This district is outside your territory.")
@@ -74,19 +78,6 @@ REPORTED_BEFORE_OCCURRED = _("An incident cannot be reported before it happened.
 ORDER_NOT_IN_FORCE = _("The order is not in force on that date.")
 LOWER_LEVEL = _("A professional may raise the computed level, never lower it.")
 RAISE_NEEDS_REASON = _("Give the reason for raising the level.")
-
-
-@dataclass(frozen=True)
-class Identity:
-    surname: str = ""
-    first_name: str = ""
-    patronymic: str = ""
-    phone: str = ""
-    address: str = ""
-
-    @property
-    def full_name(self) -> str:
-        return " ".join(part for part in (self.surname, self.first_name, self.patronymic) if part)
 
 
 _IN_FORCE_STATES = (OrderStatus.ACTIVE, OrderStatus.EXTENDED, OrderStatus.VIOLATED)
@@ -124,15 +115,13 @@ INCIDENT_OUTSIDE_SCOPE = _("The incident is outside your territory.")
 
 
 def _persons_usable(actor: Any, persons: Iterable[Person]) -> None:
-    """Each person must be visible to the actor, or not yet placed anywhere (just recorded)."""
+    """Each person must be one the access layer gives the actor (in scope, or registered by the
+    actor and not yet placed); a refusal is audited under each person refused."""
     ids = {p.pk for p in persons}
     visible = set(restrict(Person.objects.filter(pk__in=ids), actor).values_list("pk", flat=True))
-    unplaced = set(
-        Person.objects.filter(
-            pk__in=ids - visible, home_district__isnull=True, participations__isnull=True
-        ).values_list("pk", flat=True)
-    )
-    if ids - visible - unplaced:
+    if ids - visible:
+        for pk in sorted(ids - visible):
+            audit_refused(Person, actor, pk)
         raise PermissionDenied(PERSON_OUTSIDE_SCOPE)
 
 
@@ -141,6 +130,7 @@ def _incident_usable(actor: Any, incident: Incident | None) -> None:
         incident is not None
         and not restrict(Incident.objects.filter(pk=incident.pk), actor).exists()
     ):
+        audit_refused(Incident, actor, incident.pk)
         raise PermissionDenied(INCIDENT_OUTSIDE_SCOPE)
 
 
@@ -148,6 +138,7 @@ def iin_pseudonym(iin: str) -> str:
     return pseudonym(iin.strip(), purpose="iin")
 
 
+@refusals_audited
 @transaction.atomic
 def person_register(
     *,
@@ -207,50 +198,15 @@ def person_register(
         setattr(
             person, f"{name}_token", encrypt_text(value.strip()) if value and value.strip() else ""
         )
+    for name, digest in name_indexes(
+        surname=identity.get("surname", ""), first_name=identity.get("first_name", "")
+    ).items():
+        setattr(person, name, digest)
     person.full_clean(exclude=["created_by"])
     person.save()
     if audit:
         audit_record(action=AuditAction.CREATE, request=request, actor=actor, target=person)
     return person
-
-
-def person_identities(
-    persons: Iterable[Person], *, actor: Any, request: HttpRequest | None = None, reason: str = ""
-) -> dict[int, Identity]:
-    """Decrypt the identities of ``persons`` the actor may see, one audit entry per person.
-
-    Persons outside the actor's scope are silently left out: the caller shows a label.
-    """
-    wanted = {p.pk: p for p in persons}
-    if not wanted:
-        return {}
-    allowed = set(
-        restrict(Person.objects.filter(pk__in=wanted), actor).values_list("pk", flat=True)
-    )
-    identities = {
-        pk: Identity(
-            **{
-                name: decrypt_text(getattr(wanted[pk], f"{name}_token"))
-                if getattr(wanted[pk], f"{name}_token")
-                else ""
-                for name in IDENTITY_FIELDS
-            }
-        )
-        for pk in allowed
-    }
-    # One entry per person, under the person: "who saw person P-…" is then a question of one
-    # record, not a search through lists of ids (which a 64-character field would also cut).
-    for pk in sorted(identities):
-        audit_record(
-            action=AuditAction.DECRYPT,
-            request=request,
-            actor=actor,
-            object_type="registry.person",
-            object_id=str(pk),
-            reason=reason,
-            details={"persons": sorted(identities)},
-        )
-    return identities
 
 
 def person_find_by_iin(
@@ -277,99 +233,10 @@ def person_find_by_iin(
     return person
 
 
-def household_of(person: Person, *, depth: int = 2) -> set[int]:
-    """Ids of the persons linked to ``person`` through shared incidents, orders or requirements."""
-    members = {person.pk}
-    frontier = {person.pk}
-    for _step in range(depth):
-        incidents = IncidentParticipant.objects.filter(person_id__in=frontier).values("incident_id")
-        linked = set(
-            IncidentParticipant.objects.filter(incident_id__in=incidents).values_list(
-                "person_id", flat=True
-            )
-        )
-        for measure in (ProtectiveOrder, BehaviourRequirement):
-            measures = measure.objects.filter(
-                Q(offender_id__in=frontier) | Q(protected_persons__in=frontier)
-            ).values("pk")
-            protected = measure.protected_persons.through.objects.filter(
-                **{f"{measure._meta.model_name}_id__in": measures}
-            )
-            linked |= set(protected.values_list("person_id", flat=True))
-            linked |= set(
-                measure.objects.filter(pk__in=measures).values_list("offender_id", flat=True)
-            )
-        frontier = linked - members
-        members |= linked
-        if not frontier:
-            break
-    return members
-
-
-@dataclass(frozen=True)
-class TimelineEvent:
-    day: dt.date
-    kind: str
-    label: str
-    obj: Any
-
-
-def household_timeline(person: Person, *, actor: Any) -> list[TimelineEvent]:
-    """Everything the registry holds on a household, newest first, within the actor's scope."""
-    members = household_of(person)
-    events: list[TimelineEvent] = []
-    incidents = restrict(
-        Incident.objects.filter(participants__person_id__in=members).distinct(), actor
-    )
-    for incident in incidents:
-        events.append(
-            TimelineEvent(
-                timezone.localtime(incident.occurred_at).date(),
-                "incident",
-                incident.label,
-                incident,
-            )
-        )
-    orders = restrict(
-        ProtectiveOrder.objects.filter(
-            Q(offender_id__in=members) | Q(protected_persons__in=members)
-        ).distinct(),
-        actor,
-    )
-    for order in orders.prefetch_related("violations", "extensions"):
-        events.append(TimelineEvent(order.issued_on, "order", order.number, order))
-        for violation in order.violations.all():
-            events.append(
-                TimelineEvent(violation.occurred_on, "order_violation", order.number, violation)
-            )
-    requirements = restrict(BehaviourRequirement.objects.filter(offender_id__in=members), actor)
-    for requirement in requirements.prefetch_related("violations"):
-        events.append(
-            TimelineEvent(requirement.decided_on, "requirement", requirement.number, requirement)
-        )
-        for broken in requirement.violations.all():
-            events.append(
-                TimelineEvent(
-                    broken.occurred_on, "requirement_violation", requirement.number, broken
-                )
-            )
-    for offence in restrict(Offence.objects.filter(offender_id__in=members), actor):
-        events.append(TimelineEvent(offence.committed_on, "offence", str(offence), offence))
-    for assessment in restrict(RiskAssessment.objects.filter(victim_id__in=members), actor):
-        events.append(
-            TimelineEvent(
-                timezone.localtime(assessment.assessed_at).date(),
-                "risk",
-                assessment.get_level_display(),
-                assessment,
-            )
-        )
-    return sorted(events, key=lambda event: event.day, reverse=True)
-
-
 # --- Incidents -------------------------------------------------------------------------------
 
 
+@refusals_audited
 @transaction.atomic
 def incident_register(
     *,
@@ -447,6 +314,7 @@ def _order_number(district: Territory, issued_on: dt.date) -> str:
     return f"ЗП-{district.kato_code[:4]}-{issued_on:%Y}-{count + 1:05d}"
 
 
+@refusals_audited
 @transaction.atomic
 def order_issue(
     *,
@@ -558,6 +426,7 @@ def _order_for(actor: Any, order: ProtectiveOrder) -> ProtectiveOrder:
     return order
 
 
+@refusals_audited
 @transaction.atomic
 def order_serve(
     *, actor: Any, request: HttpRequest | None = None, order: ProtectiveOrder, served_on: dt.date
@@ -583,6 +452,7 @@ def order_serve(
     return order
 
 
+@refusals_audited
 @transaction.atomic
 def order_extend(
     *,
@@ -614,6 +484,7 @@ def order_extend(
     return extension
 
 
+@refusals_audited
 @transaction.atomic
 def order_revoke(
     *,
@@ -641,6 +512,7 @@ def order_revoke(
     return order
 
 
+@refusals_audited
 @transaction.atomic
 def order_check_in(
     *,
@@ -678,6 +550,7 @@ def order_check_in(
     return check
 
 
+@refusals_audited
 @transaction.atomic
 def order_violation_record(
     *,
@@ -733,6 +606,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
+@refusals_audited
 @transaction.atomic
 def requirement_set(
     *,
@@ -825,6 +699,7 @@ def _requirement_for(actor: Any, requirement: BehaviourRequirement) -> None:
         raise PermissionDenied(OUTSIDE_SCOPE)
 
 
+@refusals_audited
 @transaction.atomic
 def requirement_extend(
     *,
@@ -858,6 +733,7 @@ def requirement_extend(
     return extension
 
 
+@refusals_audited
 @transaction.atomic
 def requirement_violation_record(
     *,
@@ -899,6 +775,7 @@ def requirement_violation_record(
 # --- Offences and risk -----------------------------------------------------------------------
 
 
+@refusals_audited
 @transaction.atomic
 def offence_record(
     *,
@@ -951,6 +828,7 @@ def offence_record(
     return offence
 
 
+@refusals_audited
 @transaction.atomic
 def risk_assess(
     *,

@@ -1,15 +1,16 @@
 from django.urls import URLPattern, URLResolver, path
 
-from qorgau.registry import views
+from qorgau.registry import incident_form, views
 
 app_name = "registry"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.work, name="work"),
     path("persons/", views.person_list, name="person_list"),
     path("persons/search/", views.person_search, name="person_search"),
+    path("persons/search/name/", views.person_name_search, name="person_name_search"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
     path("incidents/", views.incident_list, name="incident_list"),
-    path("incidents/new/", views.incident_create, name="incident_create"),
+    path("incidents/new/", incident_form.incident_create, name="incident_create"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
     path("incidents/<int:incident_pk>/orders/new/", views.order_create, name="order_create"),
     path(

@@ -7,14 +7,14 @@ through :mod:`qorgau.registry.services`; a record opened outside a list asks for
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models, transaction
+from django.db import models
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -50,6 +50,12 @@ from qorgau.registry.models import (
     Person,
     ProtectiveOrder,
 )
+from qorgau.registry.names import (
+    SEARCH_LIMIT,
+    Identity,
+    person_find_by_name,
+    person_identities,
+)
 from qorgau.registry.risk import instrument_load
 
 PAGE_SIZE = 50
@@ -63,13 +69,13 @@ def writer(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[
     return permission_required((VIEW_PERSONAL_DATA, permission), raise_exception=True)
 
 
-def _flow_redirect(request: AuthenticatedHttpRequest, obj: models.Model) -> HttpResponse:
+def flow_redirect(request: AuthenticatedHttpRequest, obj: models.Model) -> HttpResponse:
     """Back to the record's page without asking for a reason: the user just worked on it."""
     url = obj.get_absolute_url()  # type: ignore[attr-defined]
     return redirect(f"{url}?flow={flow_token(request.user, obj)}")
 
 
-def _attach_errors(form: Form, exc: ValidationError | PermissionDenied) -> None:
+def attach_errors(form: Form, exc: ValidationError | PermissionDenied) -> None:
     """Show a service's refusal on the form, on the field it names when the form has it."""
     if isinstance(exc, PermissionDenied):
         form.add_error(None, str(exc) or _("Your role may not do this."))
@@ -87,6 +93,27 @@ def _audit_list(request: AuthenticatedHttpRequest, object_type: str, count: int)
         object_type=object_type,
         details={"list": True, "count": count, "filters": request.GET.dict()},
     )
+
+
+def _names(
+    request: AuthenticatedHttpRequest, persons: Iterable[Person | None], listed_on: str = ""
+) -> dict[int, Identity]:
+    """The names of the persons a page shows, for the officers who may see them; each person
+    decrypted is audited (:func:`qorgau.registry.names.person_identities`)."""
+    shown = {person.pk: person for person in persons if person is not None}
+    return person_identities(
+        shown.values(), actor=request.user, request=request, listed_on=listed_on
+    )
+
+
+def _incident_people(incidents: Iterable[Incident]) -> list[Person]:
+    return [p.person for incident in incidents for p in incident.participants.all()]
+
+
+def _order_people(orders: Iterable[ProtectiveOrder]) -> list[Person]:
+    return [
+        person for order in orders for person in (order.offender, *order.protected_persons.all())
+    ]
 
 
 def _page(request: AuthenticatedHttpRequest, queryset: Any) -> tuple[Any, str]:
@@ -134,6 +161,11 @@ def work(request: AuthenticatedHttpRequest) -> HttpResponse:
     risk = list(lists.risk_overdue[:WORK_LIST_SIZE])
     incidents = list(s.incidents_for(request.user)[:10])
     _audit_list(request, "registry.work", len(expiring) + len(overdue) + len(risk))
+    people = [
+        *_order_people(expiring + overdue),
+        *(a.victim for a in risk),
+        *_incident_people(incidents),
+    ]
     return render(
         request,
         "registry/work.html",
@@ -143,6 +175,7 @@ def work(request: AuthenticatedHttpRequest) -> HttpResponse:
             "overdue": overdue,
             "risk": risk,
             "incidents": incidents,
+            "names": _names(request, people, "registry.work"),
             **_permissions(request.user),
         },
     )
@@ -157,8 +190,11 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = PersonFilterSet(request.GET or None, queryset=s.persons_for(request.user))
     page, query = _page(request, filterset.qs.order_by("-pk"))
     _audit_list(request, "registry.person", len(page.object_list))
+    names = _names(request, page.object_list, "registry.person")
     return render(
-        request, "registry/person_list.html", {"filter": filterset, "page": page, "query": query}
+        request,
+        "registry/person_list.html",
+        {"filter": filterset, "page": page, "query": query, "names": names},
     )
 
 
@@ -178,6 +214,33 @@ def person_search(request: AuthenticatedHttpRequest) -> HttpResponse:
             access_reason_grant(request, person, reason)
             return redirect(person.get_absolute_url())
     return render(request, "registry/person_search.html", {"form": form})
+
+
+@login_required
+@viewer
+def person_name_search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Find persons in scope by exact surname (and first name), with a reason, like by IIN.
+
+    A form that posts: a name in a URL would stay in the logs of every proxy on the way.
+    """
+    form = f.PersonNameSearchForm(request.POST or None)
+    found: list[Person] | None = None
+    names: dict[int, Identity] = {}
+    if request.method == "POST" and form.is_valid():
+        reason = form.reason_text()
+        found = person_find_by_name(
+            actor=request.user,
+            surname=form.cleaned_data["surname"],
+            first_name=form.cleaned_data["first_name"],
+            request=request,
+            reason=reason,
+        )
+        names = person_identities(found, actor=request.user, request=request, reason=reason)
+    return render(
+        request,
+        "registry/person_name_search.html",
+        {"form": form, "found": found, "names": names, "limit": SEARCH_LIMIT},
+    )
 
 
 @login_required
@@ -210,66 +273,17 @@ def incident_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = IncidentFilterSet(request.GET or None, queryset=s.incidents_for(request.user))
     page, query = _page(request, filterset.qs)
     _audit_list(request, "registry.incident", len(page.object_list))
+    names = _names(request, _incident_people(page.object_list), "registry.incident")
     return render(
         request,
         "registry/incident_list.html",
-        {"filter": filterset, "page": page, "query": query, **_permissions(request.user)},
-    )
-
-
-def _register_people(
-    request: AuthenticatedHttpRequest, formset: Any
-) -> list[tuple[Person, dict[str, Any]]]:
-    people = []
-    for form in formset.forms:
-        if not form.has_changed() or not form.cleaned_data:
-            continue
-        person = services.person_register(
-            actor=request.user, request=request, **form.person_fields()
-        )
-        people.append((person, form.cleaned_data))
-    return people
-
-
-@login_required
-@writer(REGISTER_INCIDENT)
-def incident_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Register an incident with its victims and offenders, created on the fly or by IIN."""
-    data = request.POST if request.method == "POST" else None
-    form = f.IncidentForm(data, actor=request.user)
-    victims = f.VictimFormSet(data, prefix="victim")
-    offenders = f.OffenderFormSet(data, prefix="offender")
-    if data is not None and form.is_valid() and victims.is_valid() and offenders.is_valid():
-        facts = {name: form.cleaned_data[name] for name in f.IncidentForm.FACTS}
-        try:
-            audited = services.iin_refusals_audited(actor=request.user, request=request)
-            with audited, transaction.atomic():
-                victim_people = _register_people(request, victims)
-                offender_people = _register_people(request, offenders)
-                incident = services.incident_register(
-                    actor=request.user,
-                    request=request,
-                    occurred_at=form.cleaned_data["occurred_at"],
-                    reported_at=form.cleaned_data["reported_at"],
-                    district=form.cleaned_data["district"],
-                    settlement_type=form.cleaned_data["settlement_type"],
-                    source_channel=form.cleaned_data["source_channel"],
-                    victims=[person for person, _data in victim_people],
-                    offenders=[(person, data["relationship"]) for person, data in offender_people],
-                    description=form.cleaned_data["description"],
-                    **facts,
-                )
-        except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Incident %(label)s was registered.") % {"label": incident.label}
-            )
-            return _flow_redirect(request, incident)
-    return render(
-        request,
-        "registry/incident_form.html",
-        {"form": form, "victims": victims, "offenders": offenders},
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query,
+            "names": names,
+            **_permissions(request.user),
+        },
     )
 
 
@@ -279,6 +293,13 @@ def incident_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     incident = get_for_user(s.incidents_for(request.user), request.user, pk)
     if (asked := ask_access_reason(request, incident)) is not None:
         return asked
+    records = s.incident_records(incident, request.user)
+    people = [
+        *_incident_people([incident]),
+        *_order_people(records.orders),
+        *(o.offender for o in records.offences),
+        *(a.victim for a in records.assessments),
+    ]
     return render(
         request,
         "registry/incident_detail.html",
@@ -286,10 +307,11 @@ def incident_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "incident": incident,
             "victims": s.victims_of(incident),
             "offenders": s.offenders_of(incident),
-            "orders": s.orders_for(request.user).filter(incident=incident),
-            "requirements": s.requirements_for(request.user).filter(incident=incident),
-            "offences": s.offences_for(request.user).filter(incident=incident),
-            "assessments": s.assessments_for(request.user).filter(incident=incident),
+            "orders": records.orders,
+            "requirements": records.requirements,
+            "offences": records.offences,
+            "assessments": records.assessments,
+            "names": _names(request, people),
             "today": timezone.localdate(),
             **_permissions(request.user),
         },
@@ -309,10 +331,17 @@ def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = OrderFilterSet(request.GET or None, queryset=s.orders_for(request.user))
     page, query = _page(request, filterset.qs)
     _audit_list(request, "registry.protectiveorder", len(page.object_list))
+    names = _names(request, _order_people(page.object_list), "registry.protectiveorder")
     return render(
         request,
         "registry/order_list.html",
-        {"filter": filterset, "page": page, "query": query, "today": timezone.localdate()},
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query,
+            "names": names,
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -337,12 +366,12 @@ def order_create(request: AuthenticatedHttpRequest, incident_pk: int) -> HttpRes
                 number=data["number"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(
                 request, _("Protective order %(number)s was issued.") % {"number": order.number}
             )
-            return _flow_redirect(request, order)
+            return flow_redirect(request, order)
     return _form_page(request, form, _("Issue a protective order"), incident)
 
 
@@ -359,6 +388,7 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "registry/order_detail.html",
         {
             "order": order,
+            "names": _names(request, _order_people([order])),
             "status": status,
             "in_force": status in (OrderStatus.ACTIVE, OrderStatus.EXTENDED, OrderStatus.VIOLATED),
             "served": order.served_on is not None,
@@ -382,10 +412,10 @@ def _order_action(
         try:
             act(order, form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, done)
-            return _flow_redirect(request, order)
+            return flow_redirect(request, order)
     return _form_page(request, form, f"{title}: {order.number}", order)
 
 
@@ -473,10 +503,16 @@ def requirement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = RequirementFilterSet(request.GET or None, queryset=s.requirements_for(request.user))
     page, query = _page(request, filterset.qs)
     _audit_list(request, "registry.behaviourrequirement", len(page.object_list))
+    offenders = [r.offender for r in page.object_list]
     return render(
         request,
         "registry/requirement_list.html",
-        {"filter": filterset, "page": page, "query": query},
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query,
+            "names": _names(request, offenders, "registry.behaviourrequirement"),
+        },
     )
 
 
@@ -504,10 +540,10 @@ def requirement_create(request: AuthenticatedHttpRequest, incident_pk: int) -> H
                 police_reports_per_month=data["police_reports_per_month"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("The special behaviour requirements were recorded."))
-            return _flow_redirect(request, requirement)
+            return flow_redirect(request, requirement)
     return _form_page(request, form, _("Record special behaviour requirements"), incident)
 
 
@@ -523,6 +559,7 @@ def requirement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "registry/requirement_detail.html",
         {
             "requirement": requirement,
+            "names": _names(request, [requirement.offender, *requirement.protected_persons.all()]),
             "in_force": requirement.starts_on <= today <= requirement.ends_on,
             "can_record_violation": request.user.has_perm(MANAGE_REQUIREMENTS)
             or request.user.has_perm(MANAGE_ORDERS),
@@ -549,10 +586,10 @@ def requirement_violation(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
                 actor=request.user, request=request, requirement=requirement, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("The violation was recorded."))
-            return _flow_redirect(request, requirement)
+            return flow_redirect(request, requirement)
     return _form_page(
         request, form, f"{_('Record a violation')}: {requirement.number}", requirement
     )
@@ -569,10 +606,10 @@ def requirement_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                 actor=request.user, request=request, requirement=requirement, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("The extension was recorded."))
-            return _flow_redirect(request, requirement)
+            return flow_redirect(request, requirement)
     return _form_page(
         request, form, f"{_('Extend the requirements')}: {requirement.number}", requirement
     )
@@ -596,10 +633,10 @@ def offence_create(request: AuthenticatedHttpRequest, incident_pk: int) -> HttpR
                 **form.cleaned_data,
             )
         except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("The offence was recorded."))
-            return _flow_redirect(request, incident)
+            return flow_redirect(request, incident)
     return _form_page(request, form, _("Record an offence"), incident)
 
 
@@ -625,7 +662,7 @@ def risk_create(request: AuthenticatedHttpRequest, incident_pk: int) -> HttpResp
                 override_reason=data["override_reason"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -635,7 +672,7 @@ def risk_create(request: AuthenticatedHttpRequest, incident_pk: int) -> HttpResp
                     "level": assessment.get_level_display(),
                 },
             )
-            return _flow_redirect(request, incident)
+            return flow_redirect(request, incident)
     back = f"{incident.get_absolute_url()}?flow={flow_token(request.user, incident)}"
     return render(
         request,

@@ -27,7 +27,7 @@ class DistrictFrame:
 
     codes: list[str]
     region_codes: list[str]
-    names_ru: list[str]
+    names_en: list[str]  # English names, to name a synthetic court (translated when shown)
     population: np.ndarray
     urban_share: np.ndarray
     pk_before: np.ndarray  # version in force before 8 June 2022

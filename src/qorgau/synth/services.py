@@ -62,7 +62,7 @@ def district_frame() -> DistrictFrame:
     return DistrictFrame(
         codes=[t.kato_code for t in current],
         region_codes=[t.parent.kato_code if t.parent else "" for t in current],
-        names_ru=[t.name_ru for t in current],
+        names_en=[t.name_en for t in current],
         population=totals,
         urban_share=urban,
         pk_before=np.asarray([before.get(t.kato_code, t.pk) for t in current]),

@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 from django.db import models
 
+from qorgau.lib import phrases
 from qorgau.registry import models as rm
 from qorgau.registry.intake import RegisterRecordDraft, register_records_store
 from qorgau.registry.legal import legal_rule
+from qorgau.registry.names import name_indexes
 from qorgau.registry.risk import instrument_load, reassess_by, risk_score
 from qorgau.registry.services import _add_months
 from qorgau.synth import identities as idt
@@ -27,11 +29,6 @@ from qorgau.synth.rows import ALMATY, DistrictFrame, Ids, as_dates, as_datetimes
 from qorgau.synth.sampling import REGISTERS, RISK_ITEMS, Block
 
 SOURCE = "synth"
-REFUSAL_REASONS = (
-    "Стороны примирились",
-    "Потерпевшая отказалась от заявления",
-    "Состав правонарушения не установлен",
-)
 
 
 @dataclass
@@ -147,6 +144,7 @@ class BlockWriter:
             surname_token=tokens[0],
             first_name_token=tokens[1],
             patronymic_token=tokens[2],
+            **name_indexes(surname=surname, first_name=first),
             sex=sex,
             birth_date=birth,
             birth_year=birth.year,
@@ -192,7 +190,7 @@ class BlockWriter:
                     criminal_case=bool(inc["criminal"][i]),
                     referred=flags[i, 0] < 0.3,
                     refused=bool(refused[i]),
-                    refusal_reason=REFUSAL_REASONS[i % 3] if refused[i] else "",
+                    refusal_reason=phrases.REFUSAL_REASONS[i % 3] if refused[i] else "",
                     erdr_number=f"{block.year % 100:02d}{pks[i]:010d}"
                     if inc["criminal"][i]
                     else "",
@@ -257,7 +255,7 @@ class BlockWriter:
                     prohibitions=sorted(prohibitions[: 1 + (i % 4)]),
                     legal_basis=term.basis,
                     revoked_on=revoked[i] if o["revoked"][i] else None,
-                    revocation_reason="По заявлению потерпевшей" if o["revoked"][i] else "",
+                    revocation_reason=phrases.REVOKED_ON_REQUEST if o["revoked"][i] else "",
                     source=SOURCE,
                 )
             )
@@ -279,7 +277,7 @@ class BlockWriter:
                 dict(
                     order_id=int(pks[i]),
                     occurred_on=days[j],
-                    description="Посещение потерпевшей вопреки предписанию",
+                    description=phrases.ORDER_BREACH,
                     sanction={"detention": "arrest"}.get(sanction[j], sanction[j]),
                     article=legal_rule("protective_order.violation_article", days[j]).value,
                 )
@@ -318,7 +316,7 @@ class BlockWriter:
         for i in range(m):
             term = legal_rule("requirement.term_months", decided[i])
             ends = _add_months(decided[i], int(r["term"][i])) - dt.timedelta(days=1)
-            name = self.frame.names_ru[inc["district"][r["incident"][i]]]
+            name = self.frame.names_en[inc["district"][r["incident"][i]]]
             rows.append(
                 dict(
                     pk=int(pks[i]),
@@ -326,7 +324,7 @@ class BlockWriter:
                     incident_id=int(incidents[r["incident"][i]]),
                     district_id=int(district[i]),
                     offender_id=int(offenders[owner[i]]),
-                    court=f"Специализированный административный суд ({name})",
+                    court=phrases.COURT.format(district=name),
                     decided_on=decided[i],
                     starts_on=decided[i],
                     term_months=int(r["term"][i]),
@@ -348,7 +346,7 @@ class BlockWriter:
                         requirement_id=int(pks[i]),
                         occurred_on=day,
                         condition=conditions[int(r["violation_condition"][i] * len(conditions))],
-                        description="Нарушение особых требований",
+                        description=phrases.REQUIREMENT_BREACH,
                         sanction="fine",
                     )
                 )
@@ -420,9 +418,7 @@ class BlockWriter:
                     score=score,
                     computed_level=computed,
                     level=level,
-                    override_reason="Опасения специалиста по итогам беседы"
-                    if level != computed
-                    else "",
+                    override_reason=phrases.RISK_RAISED if level != computed else "",
                     assessed_at=assessed[i],
                     next_due=reassess_by(instrument, level, day),
                 )

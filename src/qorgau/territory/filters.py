@@ -20,7 +20,9 @@ class TerritoryFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Level"))
-    parent = django_filters.NumberFilter(field_name="parent_id", label=_("Part of"))
+    parent = django_filters.NumberFilter(
+        field_name="parent_id", label=_("Part of"), min_value=1, max_value=2**63 - 1
+    )
     on = django_filters.DateFilter(
         method="valid_on", label=_("As of"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -104,7 +104,20 @@ def territory_scope_ids(territory: Territory) -> set[int]:
     (then under East Kazakhstan) belongs to today's Abai Region, because its district's only
     successor lies inside Abai; the old East Kazakhstan as a whole does not, since part of it
     went elsewhere.
+
+    Kept on the ``territory`` instance once computed: a page asks it of the user's territory
+    for every query of personal data (the access layer), and the tree changes only with a
+    reload of the territory register, never within a request.
     """
+    cached = territory.__dict__.get("_scope_ids")
+    if cached is not None:
+        return set(cached)
+    scope = _scope_ids(territory)
+    territory.__dict__["_scope_ids"] = frozenset(scope)
+    return scope
+
+
+def _scope_ids(territory: Territory) -> set[int]:
     scope = {territory.pk}
     frontier = {territory.pk}
     while frontier:

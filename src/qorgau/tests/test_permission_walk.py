@@ -48,6 +48,8 @@ _TRIAGE = (r.TRIAGE_CITIZEN_REPORTS,)
 # the importer: police extracts, or the records of a register the user's organisation keeps
 # (the walk's agency officer sits in a health organisation, so its health permission applies)
 _IMPORT = (r.IMPORT_RECORDS, *r.IMPORT_REGISTER_PERMISSIONS.values())
+# setting up organisations, bodies, providers and help entries: the administrator
+_SETUP = (r.SET_UP_ORGANISATIONS,)
 
 EXPECTED: dict[str, Rule] = {
     "web:home": SIGNED_IN,
@@ -62,6 +64,10 @@ EXPECTED: dict[str, Rule] = {
     "accounts:user_create": (r.MANAGE_USERS,),
     "accounts:user_detail": (r.MANAGE_USERS,),
     "accounts:user_edit": (r.MANAGE_USERS,),
+    "accounts:setup": _SETUP,
+    "accounts:setup_organisation_list": _SETUP,
+    "accounts:setup_organisation_create": _SETUP,
+    "accounts:setup_organisation_edit": _SETUP,
     "territory:list": (r.VIEW_TERRITORY,),
     "territory:detail": (r.VIEW_TERRITORY,),
     "audit:list": (r.BROWSE_AUDIT,),
@@ -113,6 +119,16 @@ EXPECTED: dict[str, Rule] = {
     "v1:me": SIGNED_IN,
     "v1:user-list": (r.MANAGE_USERS,),
     "v1:user-detail": (r.MANAGE_USERS,),
+    "v1:setup-organisation-list": _SETUP,
+    "v1:setup-organisation-detail": _SETUP,
+    "v1:coordination-setup-body-list": _SETUP,
+    "v1:coordination-setup-body-detail": _SETUP,
+    "v1:coordination-setup-member-list": _SETUP,
+    "v1:coordination-setup-member-detail": _SETUP,
+    "v1:programme-setup-provider-list": _SETUP,
+    "v1:programme-setup-provider-detail": _SETUP,
+    "v1:citizens-setup-service-list": _SETUP,
+    "v1:citizens-setup-service-detail": _SETUP,
     "v1:territory-list": (r.VIEW_TERRITORY,),
     "v1:territory-detail": (r.VIEW_TERRITORY,),
     "v1:audit-list": (r.BROWSE_AUDIT,),
@@ -197,6 +213,9 @@ EXPECTED: dict[str, Rule] = {
     "programs:evaluation": _PROGRAMMES,
     "programs:evaluation_chart": _PROGRAMMES,
     "programs:evaluation_csv": _PROGRAMMES,
+    "programs:setup_provider_list": _SETUP,
+    "programs:setup_provider_create": _SETUP,
+    "programs:setup_provider_edit": _SETUP,
     "v1:programme-providers": _PROGRAMMES,
     "v1:programmes": _PROGRAMMES,
     "v1:programme-demand": _PROGRAMMES,
@@ -228,6 +247,11 @@ EXPECTED: dict[str, Rule] = {
     "coordination:notifications_read": SIGNED_IN,
     "coordination:calendar": _AGENCY,
     "coordination:calendar_feed": PUBLIC,  # the secret token in the address stands for the user
+    "coordination:setup_body_list": _SETUP,
+    "coordination:setup_body_create": _SETUP,
+    "coordination:setup_body_edit": _SETUP,
+    "coordination:setup_member_add": _SETUP,
+    "coordination:setup_member_edit": _SETUP,
     "v1:coordination-body-list": _AGENCY,
     "v1:coordination-meeting-list": _AGENCY,
     "v1:coordination-candidates": _KEEPER,
@@ -252,6 +276,9 @@ EXPECTED: dict[str, Rule] = {
     "budget:allocation_enter": (r.MANAGE_BUDGET,),
     "budget:execution_enter": (r.MANAGE_BUDGET,),
     "budget:upload": (r.MANAGE_BUDGET,),
+    "budget:upload_job": (r.MANAGE_BUDGET,),
+    "budget:upload_job_progress": (r.MANAGE_BUDGET,),
+    "budget:upload_job_rejects": (r.MANAGE_BUDGET,),
     "budget:upload_template": (r.MANAGE_BUDGET,),
     "budget:chart": _AGG,
     "budget:download": _AGG,
@@ -259,6 +286,7 @@ EXPECTED: dict[str, Rule] = {
     "v1:budget-allocations": _AGG,
     "v1:budget-execution": _AGG,
     "v1:budget-upload": (r.MANAGE_BUDGET,),
+    "v1:budget-upload-job": (r.MANAGE_BUDGET,),
     "v1:budget-analysis": _AGG,
     # the citizen portal: public pages, and the staff's triage, directory and vetting
     "citizens:index": PUBLIC,
@@ -278,6 +306,9 @@ EXPECTED: dict[str, Rule] = {
     "citizens:vetting_list": (r.VET_VOLUNTEERS,),
     "citizens:vetting_detail": (r.VET_VOLUNTEERS,),
     "citizens:activity_new": (r.VET_VOLUNTEERS,),
+    "citizens:setup_help_list": _SETUP,
+    "citizens:setup_help_create": _SETUP,
+    "citizens:setup_help_edit": _SETUP,
     "v1:citizens-report-submit": PUBLIC,
     "v1:citizens-report-status": PUBLIC,
     "v1:citizens-triage-queue": _TRIAGE,

@@ -8,7 +8,6 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
@@ -107,8 +106,6 @@ def test_the_audit_trail_records_the_client_behind_the_proxy(make_user, signed_i
 def test_the_portal_rate_limit_counts_each_client_behind_the_proxy():
     from qorgau.citizens.tests.helpers import post_report
     from qorgau.conftest import SEMEY
-
-    cache.clear()
 
     def through_proxy(address: str) -> Client:
         return Client(REMOTE_ADDR=PROXY, headers={"x-real-ip": address})

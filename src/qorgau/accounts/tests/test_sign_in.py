@@ -87,6 +87,23 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(
     assert client.get("/").status_code == 302  # not signed in
 
 
+def test_failures_from_elsewhere_do_not_lock_the_officer_out(make_user, settings):
+    """Lockout by user name alone let anyone lock a named officer out from anywhere."""
+    make_user(Role.NATIONAL_ANALYST, "000000000", username="askar")
+    attacker, officer = Client(REMOTE_ADDR="198.51.100.7"), Client(REMOTE_ADDR="203.0.113.5")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(attacker, "askar", "wrong-password")
+    assert _sign_in(attacker, "askar").status_code == 429
+    assert _sign_in(officer, "askar").status_code == 302
+    assert officer.get("/").status_code == 200
+
+
+def test_the_csrf_cookie_ends_with_the_browser_session(client, settings):
+    response = client.get("/accounts/login/")
+    cookie = response.cookies[settings.CSRF_COOKIE_NAME]
+    assert cookie.value and not cookie["max-age"] and not cookie["expires"]
+
+
 def test_an_idle_session_expires(make_user, client, settings):
     make_user(Role.NATIONAL_ANALYST, "000000000", username="askar")
     _sign_in(client, "askar")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,14 @@ from qorgau.conftest import ABAI, COUNTRY
 def _fast_passwords(settings: Any) -> None:
     """Argon2 is the point in production and only a cost here (users are made per test)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _inline_upload_jobs(settings: Any, tmp_path: Path) -> None:
+    """Upload jobs run inline when the transaction commits (the thread is exercised apart),
+    and store their files under a temporary VAR_DIR."""
+    settings.QORGAU_IMPORTS_IN_BACKGROUND = False
+    settings.VAR_DIR = tmp_path / "var"
 
 
 @pytest.fixture

@@ -146,7 +146,9 @@ def test_api_write_rules_and_scope(make_user, signed_in):
     assert float(table["rows"][0]["cost_per_person"]) == 3.75  # 150 / 40
 
 
-def test_api_upload_returns_row_errors(make_user, signed_in, xlsx):
+def test_api_upload_queues_a_job_that_reports_row_errors(
+    make_user, signed_in, xlsx, django_capture_on_commit_callbacks
+):
     client = signed_in(make_user(Role.FINANCE_OFFICER, COUNTRY))
     content = xlsx(
         {
@@ -159,19 +161,22 @@ def test_api_upload_returns_row_errors(make_user, signed_in, xlsx):
     )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post(
-        "/api/v1/budget/upload/",
-        {"file": SimpleUploadedFile("budget.xlsx", content)},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/budget/upload/",
+            {"file": SimpleUploadedFile("budget.xlsx", content)},
+        )
     body = response.json()
-    assert response.status_code == 200, body
-    assert body["created"] == 1
-    assert body["rejected"] == [
+    assert response.status_code == 202, body
+    assert body["status"] == "queued" and body["processed_rows"] == 0
+    job = client.get(f"/api/v1/budget/upload/{body['id']}/").json()
+    assert (job["status"], job["created"], job["rejected_rows"]) == ("done", 1, 1)
+    assert job["rejected"] == [
         {
             "sheet": "allocations",
             "row": 3,
             "column": "sub_programme",
-            "message": "Unknown sub-programme 'hotlines2'.",
+            "reason": "Unknown sub-programme 'hotlines2'.",
         }
     ]
 
@@ -201,13 +206,13 @@ def test_entry_forms_save_and_show_history(make_user, signed_in):
     assert "Training of specialists" in page and "History of revisions" in page
 
 
-def test_upload_page_lists_errors(make_user, signed_in, xlsx):
+def test_upload_page_lists_errors(make_user, signed_in, xlsx, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = signed_in(make_user(Role.FINANCE_OFFICER, COUNTRY))
     content = xlsx({"allocations": [["region", "year", "sub_programme", "approved"],
                                     [ABAI, 2024, "hotlines", -1]]})  # fmt: skip
-    page = client.post(
-        "/budget/upload/", {"file": SimpleUploadedFile("b.xlsx", content)}
-    ).content.decode()
-    assert "Cannot be negative." in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/budget/upload/", {"file": SimpleUploadedFile("b.xlsx", content)})
+    assert response.status_code == 302
+    assert "Cannot be negative." in client.get(response.url).content.decode()

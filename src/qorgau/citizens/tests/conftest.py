@@ -4,15 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from qorgau.citizens.services import Submitted, report_submit
 from qorgau.territory.models import Territory
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    cache.clear()
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def test_secretary_runs_a_conference_in_the_browser(
     )
     assert Decision.objects.get().owner == world.crisis
     page = client.get(f"/coordination/meetings/{meeting.pk}/candidates/").content.decode()
-    assert victim.label in page and "high_risk" in page
+    assert victim.label in page and "high or critical risk" in page
     response = client.post(
         f"/coordination/meetings/{meeting.pk}/candidates/",
         {"victim": victim.pk, "sharing_basis": "consent", "sharing_reference": "form 12"},

@@ -97,8 +97,8 @@ def test_a_failed_check_publishes_a_lower_bound_and_feeds_nothing():
 
 @pytest.mark.django_db
 def test_a_stratified_run_estimates_within_sex_and_age():
-    """A run may estimate within (sex, age band) groups and sum them; without the split it
-    publishes a lower bound and says why."""
+    """A run may estimate within (sex, age band) groups and sum them; histories without the
+    split are one group (as groups too small are merged), and the result says so."""
     rng = np.random.default_rng(3)
     strata: dict[tuple[int, int], dict[tuple[int, ...], int]] = {}
     for group, rates in {
@@ -124,7 +124,8 @@ def test_a_stratified_run_estimates_within_sex_and_age():
     assert (split.ci_low or 0) <= 6_000 <= (split.ci_high or 0)
     assert split.model_terms == ["groups by the first 2 covariates: 2"]
     unsplit = EstimationResult.objects.get(region_code=ALMATY_CITY)
-    assert unsplit.status == FigureStatus.LOWER_BOUND and unsplit.refusal
+    assert unsplit.model_terms != split.model_terms and not unsplit.refusal
+    assert any("one group" in warning for warning in unsplit.warnings)
 
 
 @pytest.mark.django_db

@@ -55,12 +55,13 @@ def test_every_token_field_is_found() -> None:
 
 
 def test_every_pseudonym_column_is_re_keyed() -> None:
-    """A model that stores an IIN pseudonym (or a receipt digest) is in the re-keying list."""
+    """A model that stores an IIN pseudonym (or a receipt digest, or a blind index of a name)
+    is in the re-keying list."""
     stored = {
         (model._meta.app_label, model.__name__, f.name)
         for model in apps.get_models()
         for f in model._meta.concrete_fields
-        if f.name.endswith("pseudonym") or f.name == "receipt_digest"
+        if f.name.endswith(("pseudonym", "name_index")) or f.name == "receipt_digest"
     }
     assert stored == set(PSEUDONYM_COLUMNS)
 

@@ -145,6 +145,13 @@ def test_the_matrix_names_every_page_and_endpoint() -> None:
         "api:programme-enrolment-drop-out",
         "api:programme-attendance-import",
     }  # POST-only: their access is tested in test_api
+    untested |= {
+        "setup_provider_list",
+        "setup_provider_create",
+        "setup_provider_edit",
+        "api:programme-setup-provider-list",
+        "api:programme-setup-provider-detail",
+    }  # the administrator's set-up: every role tested in tests/test_setup.py and the walk
     assert names - untested == set(ALLOWED)
 
 

@@ -128,8 +128,8 @@ def test_pages_show_the_league_table_scorecard_and_method_editor(run, make_user,
         "/rating/method/new/", {"text": text.replace("direction: -1", "direction: 1")}
     )
     assert "indicators[" in bad.content.decode() and "catalogue says lower" in bad.content.decode()
-    good = client.post("/rating/method/new/", {"text": text.replace("version: 3", "version: 4")})
-    assert good.status_code == 302 and good["Location"] == "/rating/method/default/v4/"
+    good = client.post("/rating/method/new/", {"text": text.replace("version: 4", "version: 5")})
+    assert good.status_code == 302 and good["Location"] == "/rating/method/default/v5/"
     started = client.post("/rating/start/", {"year": 2024, "level": "region", "draws": 10})
     assert started.status_code == 302
     assert client.get(f"/rating/run/{run.pk}/chart.png").status_code == 200

@@ -138,6 +138,7 @@ def test_run_out_writes_kato_codes_scores_ranks_and_one_column_per_group(tmp_pat
         "protection",
         "services",
         "harm",
+        "social",
     ]
     assert [r[0] for r in rows] == fixtures.REGIONS  # KATO codes, best first
     assert [r[2] for r in rows] == ["1", "2", "3", "4", "5"]

@@ -76,7 +76,7 @@ def test_the_scorecard_and_league_table_say_which_values_were_filled_and_why(mak
 
 
 def test_a_method_that_could_reward_a_gap_is_neither_stored_nor_run():
-    text = method_current().content.replace("version: 3", "version: 4")
+    text = method_current().content.replace("version: 4", "version: 5")
     for change, key in (
         (("{method: worst}", "{method: mean}"), "imputation"),
         (("{method: worst}", "none"), "imputation"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import numpy as np
@@ -65,20 +66,22 @@ def test_old_runs_stay_viewable_after_the_method_changes(client):
     old = rating_run(year=2024, draws=50)
     text = (
         method_current()
-        .content.replace("version: 3", "version: 4")
+        .content.replace("version: 4", "version: 5")
         .replace("{code: harm, weight: 1,", "{code: harm, weight: 3,")
     )
-    v4 = method_store(text=text, note="harm weighs more")
-    new = rating_run(year=2024, draws=50, method=v4)
-    assert (new.method_version, old.method_version) == (4, 3)
+    v5 = method_store(text=text, note="harm weighs more")
+    new = rating_run(year=2024, draws=50, method=v5)
+    assert (new.method_version, old.method_version) == (5, 4)
     assert new.method_sha256 != old.method_sha256
     old.refresh_from_db()
-    assert old.method.version == 3 and old.results.count() == 5
+    assert old.method.version == 4 and old.results.count() == 5
+    assert client.get("/rating/method/default/v4/").status_code == 200
     assert client.get("/rating/method/default/v3/").status_code == 200
     assert client.get("/rating/method/default/v2/").status_code == 200
     assert client.get("/rating/method/default/v1/").status_code == 200
     page = client.get("/rating/method/").content.decode()
-    assert "harm, weight: 3" in page  # the newest version is the one shown
+    assert "version 5" in page and "harm weighs more" in page  # the newest version is shown
+    assert re.search(r'Harm seen outside the police</th><td class="num">3(\.0)?</td>', page)
     comparison = rating_compare(old, new)
     assert comparison.common == 5 and comparison.spearman is not None
 
@@ -87,7 +90,7 @@ def test_a_version_is_never_overwritten():
     text = method_current().content
     with pytest.raises(ValueError, match="never overwritten"):
         method_store(text=text)
-    assert RatingMethod.objects.filter(name="default").count() == 3  # v1, v2 and v3 shipped
+    assert RatingMethod.objects.filter(name="default").count() == 4  # v1 to v4 shipped
 
 
 def test_a_missing_cell_is_imputed_and_flagged():

@@ -67,7 +67,7 @@ def country(hiding: dict[str, float] | None = None) -> None:
 def test_harm_is_counted_from_registers_outside_the_police():
     country()
     run = rating_run(year=2024, draws=20)
-    assert run.method_version == 3
+    assert run.method_version == 4
     assert "domestic_homicide_rate" not in run.summary["indicators"]
     abai = run.results.get(territory__kato_code=fixtures.ABAI)
     people = TerritoryPopulation.objects.filter(territory=abai.territory).order_by("-year")[0].total
@@ -137,20 +137,20 @@ def test_the_discordance_never_rewards_registering_less():
 
 
 def test_a_method_may_score_the_rating_s_own_indicators_only_in_their_direction():
-    text = method_current().content.replace("version: 3", "version: 4")
+    text = method_current().content.replace("version: 4", "version: 5")
     flipped = text.replace(
         "{code: health_violence_injuries_rate, direction: -1",
         "{code: health_violence_injuries_rate, direction: 1",
     )
     with pytest.raises(ValueError, match="lower is better for 'health_violence_injuries_rate'"):
         method_store(text=flipped)
-    assert method_store(text=text).version == 4
+    assert method_store(text=text).version == 5
     assert set(SOURCE_INDICATORS) >= {"calls_111_per_10k", "registration_discordance"}
     assert RatingMethod.objects.filter(name="default", version=2).exists()  # still viewable
 
 
 def test_social_services_records_are_counted_per_10000():
-    """Available to methods (not scored by default-v3: a record is both need and reach)."""
+    """Available to methods (not scored by default-v3 or v4: a record is both need and reach)."""
     from qorgau.rating.sources import counts_read, source_values
 
     country()

@@ -41,7 +41,7 @@ def test_hiding_incidents_never_pays_under_the_current_method_and_did_under_v2(c
         year=2024, units=units, shares=SHARES, draws=10, seed=7, histories=histories
     )
     result = stress.results
-    assert result["method"] == "default-v3" and len(result["rows"]) == 5 * 3 * 2
+    assert result["method"] == "default-v4" and len(result["rows"]) == 5 * 3 * 2
     assert result["raised_expected"] == [], result["rows"]
     assert result["rewarded_share"] <= 0.05
     assert stress.passes

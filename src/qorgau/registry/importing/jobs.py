@@ -30,7 +30,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.accounts.roles import IMPORT_RECORDS, ScopeKind
+from qorgau.accounts.access import restrict
+from qorgau.accounts.roles import IMPORT_RECORDS, IMPORT_REGISTER_PERMISSIONS
 from qorgau.lib.crypto import SEALED_CHUNK_BYTES, DecryptionError, seal_chunks, unseal_chunks
 from qorgau.registry.importing.engine import SEALED_SUFFIX, rejects_path_for, run_import
 from qorgau.registry.importing.readers import EXTENSIONS
@@ -202,9 +203,17 @@ def job_visible_to(job: ImportJob, user: Any) -> bool:
 def rejects_visible_to(job: ImportJob, user: Any) -> bool:
     """Who may download a job's rejects file: it holds the cells as typed, IINs included.
 
-    The uploader (who typed them), and users whose scope is the whole country; a regional or
-    district clerk, though allowed to see the job, does not get rows of other territories.
+    The access layer decides (:class:`ImportJob`'s policy): the uploader, who typed them, and
+    users whose scope is the whole country; a regional or district clerk, though allowed to see
+    the job, does not get rows of other territories. The permission is the one the upload
+    itself needed, so a crisis centre reads the rejects of its own register's upload.
     """
     if not job_visible_to(job, user):
         return False
-    return bool(job.created_by_id == user.pk or user.scope_kind == ScopeKind.COUNTRY)
+    permission = (
+        IMPORT_REGISTER_PERMISSIONS.get(job.register, IMPORT_RECORDS)
+        if job.kind == ImportJob.Kind.REGISTER_RECORDS
+        else IMPORT_RECORDS
+    )
+    jobs = ImportJob.objects.filter(pk=job.pk)
+    return restrict(jobs, user, permission=permission).exists()

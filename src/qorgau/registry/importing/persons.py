@@ -36,7 +36,7 @@ from qorgau.registry.importing.spec import (
 )
 from qorgau.registry.importing.store import insert_rows, select_by_keys
 from qorgau.registry.models import Person
-from qorgau.registry.services import IDENTITY_FIELDS
+from qorgau.registry.names import IDENTITY_FIELDS, name_indexes
 
 UNKNOWN_PERSON = _("No person with this record number from this source has been imported.")
 IIN_AND_RECORD_DIFFER = _("The IIN and the person record number name different persons.")
@@ -287,6 +287,8 @@ class PersonsSpec(KindSpec):
         names = (
             "iin_pseudonym",
             *(f"{name}_token" for name in IDENTITY_FIELDS),
+            "surname_index",
+            "first_name_index",
             "sex",
             "birth_date",
             "birth_year",
@@ -306,6 +308,9 @@ class PersonsSpec(KindSpec):
             (
                 row.values["iin"].pseudonym if row.values["iin"] else None,
                 *(token(row.values[name]) for name in IDENTITY_FIELDS),
+                *name_indexes(
+                    surname=row.values["surname"] or "", first_name=row.values["first_name"] or ""
+                ).values(),
                 row.values["sex"],
                 row.values["birth_date"],
                 row.values["birth_year"],

@@ -168,6 +168,8 @@ class PersonBook:
             "patronymic_token",
             "phone_token",
             "address_token",
+            "surname_index",
+            "first_name_index",
             "sex",
             "birth_date",
             "birth_year",
@@ -186,6 +188,8 @@ class PersonBook:
                 "",
                 "",
                 "",
+                "",
+                "",  # no name: no blind index either
                 "",
                 person.iin.facts.sex if person.iin else "U",
                 person.birth_date,

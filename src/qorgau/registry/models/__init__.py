@@ -16,10 +16,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.accounts.access import personal_data
-from qorgau.accounts.roles import VIEW_PERSONAL_DATA
+from qorgau.accounts.access import personal_data, personal_data_of
+from qorgau.accounts.roles import IMPORT_RECORDS, VIEW_PERSONAL_DATA
+from qorgau.lib import phrases
 from qorgau.registry import choices as c
 from qorgau.territory.models import Territory
 
@@ -56,6 +58,7 @@ def _source_unique(name: str) -> models.UniqueConstraint:
 @personal_data(
     view_permission=VIEW_PERSONAL_DATA,
     territory=("home_district", "participations__incident__district"),
+    unplaced_creator="created_by",
 )
 class Person(SourceRecord):
     """A victim, offender or protected person. Identity fields are encrypted tokens."""
@@ -69,6 +72,11 @@ class Person(SourceRecord):
     patronymic_token = models.TextField(blank=True, default="")
     phone_token = models.TextField(blank=True, default="")
     address_token = models.TextField(blank=True, default="")
+    # Blind indexes of the names (``registry.names``): keyed digests that a search by an exact
+    # name can compute again, never the names; re-keyed with the IIN pseudonyms. Empty in the
+    # database too, for the bulk inserts that name no columns for a person without a name.
+    surname_index = models.CharField(max_length=64, blank=True, default="", db_default="")
+    first_name_index = models.CharField(max_length=64, blank=True, default="", db_default="")
     sex = models.CharField(_("sex"), max_length=1, choices=c.Sex.choices, default=c.Sex.UNKNOWN)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
@@ -93,6 +101,10 @@ class Person(SourceRecord):
         constraints = [
             _source_unique("person"),
             models.UniqueConstraint(fields=["iin_pseudonym"], name="person_iin_unique"),
+        ]
+        # A search by surname, or by surname and first name (``registry.names``).
+        indexes = [
+            models.Index(fields=["surname_index", "first_name_index"], name="person_name_index")
         ]
 
     def __str__(self) -> str:
@@ -216,6 +228,7 @@ class Incident(SourceRecord):
         ]
 
 
+@personal_data_of(Incident, via="incident")
 class IncidentParticipant(models.Model):
     incident = models.ForeignKey(
         Incident,
@@ -339,6 +352,7 @@ class ProtectiveOrder(SourceRecord):
         return OrderStatus.ACTIVE
 
 
+@personal_data_of(ProtectiveOrder, via="order")
 class OrderExtension(models.Model):
     order = models.ForeignKey(ProtectiveOrder, on_delete=models.CASCADE, related_name="extensions")
     decided_on = models.DateField(_("decided on"))
@@ -354,6 +368,7 @@ class OrderExtension(models.Model):
         return f"{self.order} → {self.new_end}"
 
 
+@personal_data_of(ProtectiveOrder, via="order")
 class OrderCheckIn(models.Model):
     """A police check of compliance with an order (at least every 7 days by law)."""
 
@@ -374,6 +389,7 @@ class OrderCheckIn(models.Model):
         return f"{self.order} {self.checked_on}"
 
 
+@personal_data_of(ProtectiveOrder, via="order")
 class OrderViolation(models.Model):
     order = models.ForeignKey(ProtectiveOrder, on_delete=models.CASCADE, related_name="violations")
     occurred_on = models.DateField(_("occurred on"), db_index=True)
@@ -451,10 +467,21 @@ class BehaviourRequirement(SourceRecord):
         return reverse("registry:requirement_detail", args=[self.pk])
 
     @property
+    def court_name(self) -> str:
+        """The court as entered. The synthetic country names a requirement's court after its
+        district in English (:data:`qorgau.lib.phrases.COURT`); that one is shown in the
+        reader's language, with the district's name in it."""
+        prefix = phrases.COURT.split("{", 1)[0]
+        if self.source != "synth" or not self.court.startswith(prefix):
+            return self.court
+        return gettext(phrases.COURT).format(district=self.district.name)
+
+    @property
     def obliges_programme(self) -> bool:
         return c.RequirementCondition.ATTEND_PSYCHOCORRECTION in self.conditions
 
 
+@personal_data_of(BehaviourRequirement, via="requirement")
 class RequirementExtension(models.Model):
     requirement = models.ForeignKey(
         BehaviourRequirement, on_delete=models.CASCADE, related_name="extensions"
@@ -472,6 +499,7 @@ class RequirementExtension(models.Model):
         return f"{self.requirement} → {self.new_end}"
 
 
+@personal_data_of(BehaviourRequirement, via="requirement")
 class RequirementViolation(models.Model):
     requirement = models.ForeignKey(
         BehaviourRequirement, on_delete=models.CASCADE, related_name="violations"
@@ -591,6 +619,7 @@ class RiskAssessment(models.Model):
         return reverse("registry:person_detail", args=[self.victim_id])
 
 
+@personal_data(view_permission=IMPORT_RECORDS, owner=("created_by",))
 class ImportJob(models.Model):
     """One upload of a register extract, processed row by row with progress and rejects."""
 
@@ -655,6 +684,7 @@ class ImportJob(models.Model):
 
 
 from qorgau.registry.models.register_records import Register, RegisterRecord  # noqa: E402
+from qorgau.registry.models.returns import SocialReturn  # noqa: E402
 
 __all__ = [
     "BehaviourRequirement",
@@ -673,5 +703,6 @@ __all__ = [
     "RequirementExtension",
     "RequirementViolation",
     "RiskAssessment",
+    "SocialReturn",
     "SourceRecord",
 ]

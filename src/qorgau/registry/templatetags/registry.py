@@ -1,4 +1,4 @@
-"""Links from registry lists to records, carrying the audit flow token."""
+"""Links from registry lists to records, carrying the audit flow token, and the names shown."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 from django import template
 from django.db import models
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from qorgau.audit.services import flow_token
 from qorgau.registry.models import (
@@ -62,3 +64,21 @@ def order_status(order: ProtectiveOrder) -> Any:
     from django.utils import timezone
 
     return order.status_on(timezone.localdate())
+
+
+@register.simple_tag
+def person_name(person: Person | None, names: dict[int, Any] | None) -> SafeString | str:
+    """The person's name beside the label when the page decrypted it for the user (the
+    view's audited ``person_identities``), else the pseudonymous label alone."""
+    if person is None:
+        return "—"
+    identity = (names or {}).get(person.pk)
+    if identity is None or not identity.full_name:
+        return person.label
+    return format_html('{} <span class="muted">{}</span>', identity.full_name, person.label)
+
+
+@register.filter
+def identity_of(names: dict[int, Any] | None, person: Person) -> Any:
+    """The decrypted identity of ``person`` on this page, if the user may see it."""
+    return (names or {}).get(person.pk)

@@ -6,13 +6,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from qorgau.latency import mse
 from qorgau.latency.evaluation import DESIGNS, EVALUATED, evaluate
 from qorgau.latency.export import run_csv_write
 from qorgau.latency.models import RunStatus
-from qorgau.latency.services import NATIONAL, RUN_METHODS, estimation_run
+from qorgau.latency.services import (
+    DEFAULT_RUN_METHOD,
+    NATIONAL,
+    RUN_METHODS,
+    estimation_run,
+)
 from qorgau.latency.survey import SurveyRate
 from qorgau.latency.tables import TableError, read_capture_csv
 
@@ -79,12 +87,23 @@ class Command(BaseCommand):
         check.add_argument("--seed", type=int, default=0)
         check.add_argument("--out", type=Path, help="also write the table to this CSV file")
         one.add_argument("--selection", choices=mse.METHODS, default="stepwise")
-        all_.add_argument("--selection", choices=RUN_METHODS, default="stepwise")
+        all_.add_argument("--selection", choices=RUN_METHODS, default=DEFAULT_RUN_METHOD)
         for command in (one, all_):
             command.add_argument("--bootstrap", type=int, default=0, metavar="B")
             command.add_argument("--seed", type=int, default=0)
+        for command in (one, all_, check):
+            command.add_argument(
+                "--language",
+                choices=[code for code, _name in settings.LANGUAGES],
+                default=settings.LANGUAGE_CODE,
+                help="language of the messages and reasons",
+            )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options["language"]):
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
         if options["operation"] == "evaluate":
             self._evaluate(options)
             return
@@ -108,7 +127,10 @@ class Command(BaseCommand):
                 seed=options["seed"],
             )
         except mse.EstimationRefused as exc:
-            raise CommandError(f"{options['file']}: no estimate: {exc.reason}") from exc
+            raise CommandError(
+                _("%(file)s: no estimate: %(reason)s")
+                % {"file": options["file"], "reason": exc.reason}
+            ) from exc
         options["out"].write_text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
         self.stdout.write(
             f"{result.method} ({result.selection}): {result.estimate:,.1f} "

@@ -1,0 +1,147 @@
+"""Setting up an installation: organisations, within the acting administrator's territory.
+
+A fresh installation has territories and accounts but none of the bodies the work needs. A
+region's (or district's, or the country's) administrator creates them here; the parts above
+(coordinating bodies, programme providers, the help directory) use the helpers below, so that
+one rule decides where an administrator may set something up: the access layer's
+:func:`~qorgau.accounts.access.can_place_in_scope`. Every change is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.access import can_place_in_scope
+from qorgau.accounts.models import Organisation
+from qorgau.accounts.roles import SET_UP_ORGANISATIONS, ScopeKind
+from qorgau.audit.models import AuditAction
+from qorgau.audit.services import audit_record
+from qorgau.territory.models import Level, Territory
+from qorgau.territory.services import territory_scope_ids
+
+M = TypeVar("M", bound=models.Model)
+
+NOT_AN_ADMINISTRATOR = _("Only a system administrator sets up organisations and bodies.")
+OUTSIDE_TERRITORY = _("Choose a territory within your own scope.")
+NATIONAL_NEEDS_COUNTRY = _("Only an administrator of the whole country sets up national entries.")
+TERRITORY_CLOSED = _("This territory no longer exists.")
+
+
+def setup_allowed(actor: Any) -> bool:
+    return bool(actor.is_authenticated and actor.has_perm(SET_UP_ORGANISATIONS))
+
+
+def setup_require(actor: Any, territory: Territory | None) -> None:
+    """Refuse unless ``actor`` sets up and ``territory`` lies in its scope (``None``: the
+    whole country, which only a country-wide administrator may set up)."""
+    if not setup_allowed(actor):
+        raise PermissionDenied(NOT_AN_ADMINISTRATOR)
+    if territory is None:
+        if not can_place_in_scope(actor, None, None):
+            raise PermissionDenied(NATIONAL_NEEDS_COUNTRY)
+        return
+    if not can_place_in_scope(actor, territory.pk, None):
+        raise PermissionDenied(OUTSIDE_TERRITORY)
+
+
+def setup_scope_ids(actor: Any) -> set[int] | None:
+    """The territory ids an administrator's lists show; ``None`` for the whole country."""
+    if actor.is_superuser or actor.scope_kind == ScopeKind.COUNTRY:
+        return None
+    if actor.territory is None:
+        return set()
+    return territory_scope_ids(actor.territory)
+
+
+def setup_filter(queryset: models.QuerySet[M], actor: Any, field: str) -> models.QuerySet[M]:
+    """The rows of ``queryset`` whose ``field`` (a territory) lies in the actor's scope."""
+    ids = setup_scope_ids(actor)
+    return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
+
+
+def setup_territories(actor: Any, *, levels: tuple[int, ...] = (1, 2)) -> Any:
+    """Today's regions and districts (``levels``) an administrator may set something up in."""
+    territories = Territory.objects.current().filter(level__in=levels)
+    ids = setup_scope_ids(actor)
+    return territories if ids is None else territories.filter(pk__in=ids)
+
+
+def setup_save(
+    obj: M,
+    *,
+    actor: Any,
+    request: HttpRequest | None,
+    action: AuditAction,
+    details: dict[str, Any],
+) -> M:
+    """Validate (field errors for the form or API), save and audit one set-up row."""
+    obj.full_clean()
+    obj.save()
+    audit_record(action=action, request=request, actor=actor, target=obj, details=details)
+    return obj
+
+
+def changed_fields(obj: models.Model, changes: dict[str, Any]) -> list[str]:
+    """Apply ``changes`` to ``obj``; the names of the fields whose value differs."""
+    changed = sorted(name for name, value in changes.items() if getattr(obj, name) != value)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    return changed
+
+
+def _require_current(territory: Territory) -> None:
+    if not territory.is_current or territory.level == Level.COUNTRY:
+        raise ValidationError({"territory": TERRITORY_CLOSED})
+
+
+ORGANISATION_FIELDS = frozenset({"name", "kind", "territory", "is_active"})
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+    name: str,
+    kind: str,
+    territory: Territory,
+    is_active: bool = True,
+) -> Organisation:
+    """Create an organisation (a centre, provider or agency) in the actor's territory."""
+    setup_require(actor, territory)
+    _require_current(territory)
+    organisation = Organisation(name=name.strip(), kind=kind, territory=territory)
+    organisation.is_active = is_active
+    details = {"name": organisation.name, "kind": kind, "territory": territory.kato_code}
+    return setup_save(
+        organisation, actor=actor, request=request, action=AuditAction.CREATE, details=details
+    )
+
+
+@transaction.atomic
+def organisation_update(
+    *, actor: Any, request: HttpRequest | None = None, organisation: Organisation, **changes: Any
+) -> Organisation:
+    """Rename, re-kind, move or deactivate an organisation; old and new place in scope."""
+    unknown = set(changes) - ORGANISATION_FIELDS
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(unknown))
+    setup_require(actor, organisation.territory)
+    if "name" in changes:
+        changes["name"] = str(changes["name"]).strip()
+    changed = changed_fields(organisation, changes)
+    setup_require(actor, organisation.territory)
+    if "territory" in changed:
+        _require_current(organisation.territory)
+    return setup_save(
+        organisation,
+        actor=actor,
+        request=request,
+        action=AuditAction.CHANGE,
+        details={"fields": changed},
+    )

@@ -1,0 +1,166 @@
+"""Setup pages of coordinating bodies and their members (administrators)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qorgau.accounts.http import AuthenticatedHttpRequest
+from qorgau.accounts.models import Organisation
+from qorgau.accounts.setup_services import setup_filter, setup_territories
+from qorgau.accounts.setup_views import (
+    SetupRow,
+    setup_errors,
+    setup_form,
+    setup_list,
+    setup_page,
+    setup_saved,
+)
+from qorgau.coordination.models import CoordinatingBody, MemberRole, Membership
+from qorgau.coordination.setup_services import (
+    body_create,
+    body_update,
+    member_add,
+    member_update,
+)
+from qorgau.territory.models import Territory
+from qorgau.territory.services import territory_scope_ids
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class BodyForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=300)
+    territory = forms.ModelChoiceField(
+        label=gettext_lazy("Territory"),
+        queryset=Territory.objects.none(),
+        help_text=gettext_lazy("The region or district of the akimat."),
+    )
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["territory"].queryset = setup_territories(actor)  # type: ignore[attr-defined]
+
+
+class MemberAddForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Agency"), queryset=Organisation.objects.none()
+    )
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=MemberRole.choices)
+    joined_on = forms.DateField(label=gettext_lazy("Member since"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, body: CoordinatingBody, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agencies = Organisation.objects.filter(
+            territory_id__in=territory_scope_ids(body.territory), is_active=True
+        ).exclude(pk__in=body.members.values("organisation_id"))
+        self.fields["organisation"].queryset = agencies  # type: ignore[attr-defined]
+
+
+class MemberEditForm(forms.Form):
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=MemberRole.choices)
+    joined_on = forms.DateField(label=gettext_lazy("Member since"), widget=DATE)
+    left_on = forms.DateField(label=gettext_lazy("Member until"), required=False, widget=DATE)
+
+
+def _bodies(request: AuthenticatedHttpRequest) -> Any:
+    queryset = CoordinatingBody.objects.select_related("territory")
+    return setup_filter(queryset, request.user, "territory_id")
+
+
+def _body_row(body: CoordinatingBody) -> SetupRow:
+    return SetupRow(
+        [body.name, body.territory.name, _("yes") if body.is_active else _("no")],
+        reverse("coordination:setup_body_edit", args=[body.pk]),
+    )
+
+
+@setup_page
+def body_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return setup_list(
+        request,
+        title=_("Coordinating bodies"),
+        columns=[_("Name"), _("Territory"), _("Active")],
+        rows=_bodies(request),
+        create_url=reverse("coordination:setup_body_create"),
+        row=_body_row,
+    )
+
+
+@setup_page
+def body_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = BodyForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            body = body_create(actor=request.user, request=request, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            setup_errors(form, exc)
+        else:
+            return redirect("coordination:setup_body_edit", pk=body.pk)
+    back = reverse("coordination:setup_body_list")
+    return setup_form(request, form, title=_("New coordinating body"), back=back)
+
+
+@setup_page
+def body_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    body = get_object_or_404(_bodies(request), pk=pk)
+    initial = {name: getattr(body, name) for name in BodyForm.base_fields}
+    form = BodyForm(request.POST or None, actor=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            body_update(actor=request.user, request=request, body=body, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            setup_errors(form, exc)
+        else:
+            return setup_saved(request, "coordination:setup_body_list")
+    members = body.members.select_related("organisation")
+    context = {
+        "form": form,
+        "title": body.name,
+        "back": reverse("coordination:setup_body_list"),
+        "body": body,
+        "members": members,
+    }
+    return render(request, "coordination/setup/body.html", context)
+
+
+@setup_page
+def member_add_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    body = get_object_or_404(_bodies(request), pk=pk)
+    form = MemberAddForm(request.POST or None, body=body)
+    back = reverse("coordination:setup_body_edit", args=[body.pk])
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_add(actor=request.user, request=request, body=body, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            setup_errors(form, exc)
+        else:
+            return redirect(back)
+    return setup_form(request, form, title=_("New member agency"), back=back)
+
+
+@setup_page
+def member_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    memberships = Membership.objects.filter(body__in=_bodies(request)).select_related("body")
+    membership = get_object_or_404(memberships, pk=pk)
+    initial = {name: getattr(membership, name) for name in MemberEditForm.base_fields}
+    form = MemberEditForm(request.POST or None, initial=initial)
+    back = reverse("coordination:setup_body_edit", args=[membership.body_id])
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_update(
+                actor=request.user, request=request, membership=membership, **form.cleaned_data
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            setup_errors(form, exc)
+        else:
+            return redirect(back)
+    return setup_form(request, form, title=str(membership), back=back)
