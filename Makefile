@@ -11,14 +11,15 @@ DEMO_ENV := QORGAU_DEMO=true QORGAU_REQUIRE_2FA=false
 # database open when pytest drops it.
 TEST_ENV := QORGAU_DB_CONN_MAX_AGE=0
 
-.PHONY: install messages demo serve test test-sqlite test-postgres lint format bench makemessages clean audit
+.PHONY: install messages demo demo-data demo-reset serve test test-sqlite test-postgres lint format bench makemessages clean audit
 
 install: $(STAMP) $(MO_FILES)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "== Installing Qorgau and its dependencies into $(VENV): several minutes on the first run"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
 # Compiled catalogues are build output (not committed); msgfmt comes with GNU gettext.
@@ -27,20 +28,38 @@ src/qorgau/locale/%/LC_MESSAGES/django.mo: src/qorgau/locale/%/LC_MESSAGES/djang
 
 messages: $(MO_FILES)
 
+# The demo data are generated once (about six minutes) and kept: DEMO_STAMP records that the
+# whole chain finished; `make demo-reset` generates them again (e.g. to move the demo to today).
+DEMO_STAMP := var/.demo-data-ready
+
 demo: install
 	mkdir -p var
 	$(DEMO_ENV) $(BIN)/qorgau migrate --no-input
+	@if [ -f $(DEMO_STAMP) ]; then \
+		echo "== Demo data generated on $$(cat $(DEMO_STAMP)) are kept; make demo-reset regenerates them"; \
+	else \
+		$(MAKE) --no-print-directory demo-data; \
+	fi
+	$(DEMO_ENV) $(BIN)/qorgau demo_accounts
+	@echo ""
+	@echo "  Qorgau is starting at http://127.0.0.1:8000  (Ctrl+C stops it)"
+	@echo ""
+	$(DEMO_ENV) $(BIN)/qorgau runserver 127.0.0.1:8000
+
+demo-data: install
+	@echo "== Generating the demo data: synthetic country, linkage, estimates, indicators (about six minutes)"
+	rm -f $(DEMO_STAMP)
 	$(DEMO_ENV) $(BIN)/qorgau synth --clear --years 2024-$$(date +%Y) --scale 0.02 --seed 1
 	$(DEMO_ENV) $(BIN)/qorgau linkage run
 	$(DEMO_ENV) $(BIN)/qorgau latency estimate
 	$(DEMO_ENV) $(BIN)/qorgau indicators compute
 	$(DEMO_ENV) $(BIN)/qorgau rating run --year $$(( $$(date +%Y) - 1 )) --level region
 	$(DEMO_ENV) $(BIN)/qorgau programmes evaluate --all
-	$(DEMO_ENV) $(BIN)/qorgau demo_accounts
-	@echo ""
-	@echo "  Qorgau is starting at http://127.0.0.1:8000  (Ctrl+C stops it)"
-	@echo ""
-	$(DEMO_ENV) $(BIN)/qorgau runserver 127.0.0.1:8000
+	date +%F > $(DEMO_STAMP)
+
+demo-reset: install
+	rm -f $(DEMO_STAMP)
+	$(MAKE) --no-print-directory demo
 
 test: install test-sqlite test-postgres
 

@@ -199,7 +199,31 @@ def run(scale: float = 0.05) -> list[tuple[str, str, str, str]]:
             f"{page / baseline:.2f}×",
         )
     )
+    results.append(_open_data_row())
     return results
+
+
+def _open_data_row() -> tuple[str, str, str, str]:
+    """The cached public release (``release_store``) against protecting it afresh."""
+    from django.core.cache import cache
+
+    from qorgau.monitoring import selectors
+    from qorgau.monitoring.export import export_rows
+    from qorgau.monitoring.release_store import public_release_rows
+    from qorgau.territory.models import Level
+
+    period = selectors.latest_year()
+    assert period is not None
+    cache.clear()
+    public_release_rows(Level.REGION, period)
+    cached = _timed(lambda: public_release_rows(Level.REGION, period), repeat=9)
+    fresh = _timed(lambda: export_rows(level=Level.REGION, period=period, public=True), repeat=3)
+    return (
+        f"monitoring: public release by region, {period.code} (cached, as the open-data page)",
+        f"{cached * 1000:.0f} ms",
+        f"protected afresh {fresh * 1000:.0f} ms",
+        f"{cached / fresh:.3f}×",
+    )
 
 
 def _settle_after_complete_run() -> None:

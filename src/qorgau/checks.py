@@ -63,10 +63,17 @@ def production_problems(config: Mapping[str, Any]) -> list[str]:
 
 
 def refuse_unsafe_production(config: Mapping[str, Any]) -> None:
+    """Stop start-up with every problem at once, so one restart fixes them all.
+
+    Raised while the settings load, before Django (and gettext) is set up: the message is
+    English only. ``qorgau.manage.load_settings_or_exit`` prints it without a traceback.
+    """
     problems = production_problems(config)
     if problems:
         lines = "\n  - ".join(problems)
         raise ImproperlyConfigured(
             f"Qorgau refuses to start in production (QORGAU_ENV=production):\n  - {lines}\n"
+            "Set them in the environment or in the .env file of the project root; "
+            "`QORGAU_ENV=development qorgau generate_keys` prints fresh secrets in .env format. "
             "See .env.example and README.md, section Configuration."
         )

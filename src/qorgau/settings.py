@@ -291,6 +291,10 @@ SPECTACULAR_SETTINGS = {
         "TerritoryKindEnum": "qorgau.territory.models.Kind",
         "OffenceKindEnum": "qorgau.registry.choices.OffenceKind",
         "ImportKindEnum": "qorgau.registry.models.ImportJob.Kind",
+        "OrganisationKindEnum": "qorgau.accounts.models.OrganisationKind",
+        "ServiceKindEnum": "qorgau.citizens.models.ServiceKind",
+        "MemberRoleEnum": "qorgau.coordination.models.MemberRole",
+        "UserRoleEnum": "qorgau.accounts.roles.Role",
         # Import and budget-upload jobs share one set of states.
         "JobStatusEnum": "qorgau.registry.models.ImportJob.Status",
     },

@@ -1,6 +1,9 @@
-import os
+"""The WSGI application; a refused configuration stops the server with one clean message."""
 
-from django.core.wsgi import get_wsgi_application
+from qorgau.manage import load_settings_or_exit
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qorgau.settings")
+load_settings_or_exit()
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402 - after the settings check
+
 application = get_wsgi_application()

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from qorgau.accounts.models import Organisation, OrganisationKind, User
 from qorgau.accounts.roles import Role
-from qorgau.accounts.setup_services import organisation_create, organisation_update
+from qorgau.accounts.setup_services import Names, organisation_create, organisation_update
 from qorgau.territory.models import Territory
 
 DEMO_PASSWORD = "qorgau-demo"  # noqa: S105  (printed on the console by `make demo`)
@@ -34,6 +34,22 @@ DEMO_ORGANISATIONS = [
     ("Family psychological support centre, Semey (demo)", OrganisationKind.PROGRAM_PROVIDER, SEMEY),
     ("City polyclinic No. 1, Semey (demo)", OrganisationKind.HEALTH, SEMEY),
 ]
+
+# the demo organisations' names in Kazakh and Russian (the English one is the name as entered)
+DEMO_NAMES = {
+    DEMO_ORGANISATIONS[0][0]: (
+        "«Qorgau-Semey» дағдарыс орталығы (демо)",
+        "Кризисный центр «Qorgau-Semey» (демо)",
+    ),
+    DEMO_ORGANISATIONS[1][0]: (
+        "Семей қаласының отбасына психологиялық қолдау көрсету орталығы (демо)",
+        "Центр психологической поддержки семьи, Семей (демо)",
+    ),
+    DEMO_ORGANISATIONS[2][0]: (
+        "Семей қаласының №1 қалалық емханасы (демо)",
+        "Городская поликлиника № 1, Семей (демо)",
+    ),
+}
 
 DEMO_ACCOUNTS = [
     DemoAccount("admin", Role.ADMINISTRATOR, COUNTRY, first_name="Aigerim", last_name="Sadykova"),
@@ -113,13 +129,21 @@ def _account(account: DemoAccount, organisations: dict[str, Organisation]) -> Us
     return user
 
 
+def demo_names(name: str, kk: str, ru: str) -> Names:
+    """A demo row's names in the three languages, entered as an administrator would."""
+    return {"name_kk": kk, "name_ru": ru, "name_en": name}
+
+
 def _organisation(actor: User, name: str, kind: str, code: str) -> Organisation:
     """The demo organisation, set up as an administrator would (created, or reset)."""
     territory = Territory.objects.by_code(code)
+    names = demo_names(name, *DEMO_NAMES[name])
     existing = Organisation.objects.filter(name=name, territory=territory).first()
     if existing is None:
-        return organisation_create(actor=actor, name=name, kind=kind, territory=territory)
-    return organisation_update(actor=actor, organisation=existing, kind=kind, is_active=True)
+        return organisation_create(actor=actor, name=name, kind=kind, territory=territory, **names)
+    return organisation_update(
+        actor=actor, organisation=existing, kind=kind, is_active=True, **names
+    )
 
 
 @transaction.atomic

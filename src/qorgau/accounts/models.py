@@ -15,6 +15,7 @@ from qorgau.accounts.roles import (
     Role,
     ScopeKind,
 )
+from qorgau.lib.languages import in_language
 from qorgau.territory.models import Level, Territory
 
 
@@ -38,6 +39,9 @@ class Organisation(models.Model):
     """A centre or provider whose staff see only their own clients or participants."""
 
     name = models.CharField(_("name"), max_length=300)
+    name_kk = models.CharField(_("name in Kazakh"), max_length=300, blank=True, default="")
+    name_ru = models.CharField(_("name in Russian"), max_length=300, blank=True, default="")
+    name_en = models.CharField(_("name in English"), max_length=300, blank=True, default="")
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
     territory = models.ForeignKey(
         Territory,
@@ -56,7 +60,12 @@ class Organisation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language, else as entered (``name`` stays the key)."""
+        return in_language(self, "name")
 
 
 @personal_data(

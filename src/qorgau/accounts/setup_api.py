@@ -74,10 +74,21 @@ class SetupDetailApi(generics.RetrieveUpdateAPIView[M], Generic[M]):
 
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
     territory = territory_field()
+    display_name = serializers.CharField(read_only=True)
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "kind", "territory", "is_active"]
+        fields = [
+            "id",
+            "name",
+            "name_kk",
+            "name_ru",
+            "name_en",
+            "display_name",
+            "kind",
+            "territory",
+            "is_active",
+        ]
         validators: list[Any] = []  # the service validates, with the model's own messages
 
 

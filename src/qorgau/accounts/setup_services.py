@@ -9,7 +9,7 @@ one rule decides where an administrator may set something up: the access layer's
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -50,7 +50,10 @@ def setup_require(actor: Any, territory: Territory | None) -> None:
 
 
 def setup_scope_ids(actor: Any) -> set[int] | None:
-    """The territory ids an administrator's lists show; ``None`` for the whole country."""
+    """The territory ids an administrator's lists show; ``None`` for the whole country
+    (none for a caller that is not signed in, as the API schema's generator is)."""
+    if not getattr(actor, "is_authenticated", False):
+        return set()
     if actor.is_superuser or actor.scope_kind == ScopeKind.COUNTRY:
         return None
     if actor.territory is None:
@@ -59,7 +62,10 @@ def setup_scope_ids(actor: Any) -> set[int] | None:
 
 
 def setup_filter(queryset: models.QuerySet[M], actor: Any, field: str) -> models.QuerySet[M]:
-    """The rows of ``queryset`` whose ``field`` (a territory) lies in the actor's scope."""
+    """The rows of ``queryset`` whose ``field`` (a territory) lies in the actor's scope
+    (nothing for a caller that is not signed in, as the API schema's generator is)."""
+    if not getattr(actor, "is_authenticated", False):
+        return queryset.none()
     ids = setup_scope_ids(actor)
     return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
 
@@ -99,7 +105,30 @@ def _require_current(territory: Territory) -> None:
         raise ValidationError({"territory": TERRITORY_CLOSED})
 
 
-ORGANISATION_FIELDS = frozenset({"name", "kind", "territory", "is_active"})
+NAMES_IN_LANGUAGES = ("name_kk", "name_ru", "name_en")
+
+
+class Names(TypedDict):
+    """A row's optional names in the three languages (the setup forms' optional fields)."""
+
+    name_kk: str
+    name_ru: str
+    name_en: str
+
+
+ORGANISATION_FIELDS = frozenset({"name", "kind", "territory", "is_active", *NAMES_IN_LANGUAGES})
+
+
+def names_stripped(changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` with the name and its translations stripped of surrounding blanks.
+
+    The name as entered is the key a row is found by; the translations are optional and only
+    shown, so an empty one falls back to the name as entered.
+    """
+    return {
+        key: str(value or "").strip() if key == "name" or key in NAMES_IN_LANGUAGES else value
+        for key, value in changes.items()
+    }
 
 
 @transaction.atomic
@@ -111,11 +140,20 @@ def organisation_create(
     kind: str,
     territory: Territory,
     is_active: bool = True,
+    name_kk: str = "",
+    name_ru: str = "",
+    name_en: str = "",
 ) -> Organisation:
-    """Create an organisation (a centre, provider or agency) in the actor's territory."""
+    """Create an organisation (a centre, provider or agency) in the actor's territory.
+
+    ``name_kk/_ru/_en`` are its optional names in the three languages, shown to readers of
+    that language instead of the name as entered.
+    """
     setup_require(actor, territory)
     _require_current(territory)
-    organisation = Organisation(name=name.strip(), kind=kind, territory=territory)
+    names = names_stripped({"name": name, "name_kk": name_kk, "name_ru": name_ru})
+    organisation = Organisation(kind=kind, territory=territory, **names)
+    organisation.name_en = name_en.strip()
     organisation.is_active = is_active
     details = {"name": organisation.name, "kind": kind, "territory": territory.kato_code}
     return setup_save(
@@ -132,9 +170,7 @@ def organisation_update(
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(unknown))
     setup_require(actor, organisation.territory)
-    if "name" in changes:
-        changes["name"] = str(changes["name"]).strip()
-    changed = changed_fields(organisation, changes)
+    changed = changed_fields(organisation, names_stripped(changes))
     setup_require(actor, organisation.territory)
     if "territory" in changed:
         _require_current(organisation.territory)

@@ -96,6 +96,21 @@ def setup_errors(form: forms.BaseForm, exc: ValidationError | PermissionDenied) 
         form.add_error(None, str(exc) or _("You may not do this."))
 
 
+def setup_submitted(
+    request: AuthenticatedHttpRequest, form: forms.BaseForm, save: Callable[[dict[str, Any]], Any]
+) -> Any:
+    """What ``save`` returned (``True`` for ``None``) when the form was posted, valid and
+    accepted by the service; otherwise ``None``, the refusal shown on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        saved = save(form.cleaned_data)
+    except (ValidationError, PermissionDenied) as exc:
+        setup_errors(form, exc)
+        return None
+    return True if saved is None else saved
+
+
 def setup_saved(request: AuthenticatedHttpRequest, url_name: str) -> HttpResponse:
     messages.success(request, _("The changes were saved."))
     return redirect(url_name)
@@ -109,8 +124,21 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 # --- Organisations ------------------------------------------------------------------------------
 
 
+# the optional names in the three languages, shown instead of the name as entered
+NAME_HELP = gettext_lazy("Optional: shown to readers of this language instead of the name.")
+
+
 class OrganisationForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=300)
+    name_kk = forms.CharField(
+        label=gettext_lazy("Name in Kazakh"), max_length=300, required=False, help_text=NAME_HELP
+    )
+    name_ru = forms.CharField(
+        label=gettext_lazy("Name in Russian"), max_length=300, required=False, help_text=NAME_HELP
+    )
+    name_en = forms.CharField(
+        label=gettext_lazy("Name in English"), max_length=300, required=False, help_text=NAME_HELP
+    )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=OrganisationKind.choices)
     territory = forms.ModelChoiceField(
         label=gettext_lazy("Territory"),
@@ -132,7 +160,7 @@ def _organisations(request: AuthenticatedHttpRequest) -> Any:
 def _organisation_row(organisation: Organisation) -> SetupRow:
     return SetupRow(
         [
-            organisation.name,
+            organisation.display_name,
             organisation.get_kind_display(),
             organisation.territory.name,
             _("yes") if organisation.is_active else _("no"),
@@ -156,13 +184,11 @@ def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @setup_page
 def organisation_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation_create(actor=request.user, request=request, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            setup_errors(form, exc)
-        else:
-            return setup_saved(request, "accounts:setup_organisation_list")
+    saved = setup_submitted(
+        request, form, lambda data: organisation_create(actor=request.user, request=request, **data)
+    )
+    if saved:
+        return setup_saved(request, "accounts:setup_organisation_list")
     back = reverse("accounts:setup_organisation_list")
     return setup_form(request, form, title=_("New organisation"), back=back)
 
@@ -172,17 +198,14 @@ def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     organisation = get_object_or_404(_organisations(request), pk=pk)
     initial = {name: getattr(organisation, name) for name in OrganisationForm.base_fields}
     form = OrganisationForm(request.POST or None, actor=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation_update(
-                actor=request.user,
-                request=request,
-                organisation=organisation,
-                **form.cleaned_data,
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            setup_errors(form, exc)
-        else:
-            return setup_saved(request, "accounts:setup_organisation_list")
+    saved = setup_submitted(
+        request,
+        form,
+        lambda data: organisation_update(
+            actor=request.user, request=request, organisation=organisation, **data
+        ),
+    )
+    if saved:
+        return setup_saved(request, "accounts:setup_organisation_list")
     back = reverse("accounts:setup_organisation_list")
-    return setup_form(request, form, title=organisation.name, back=back)
+    return setup_form(request, form, title=organisation.display_name, back=back)

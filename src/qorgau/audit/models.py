@@ -123,3 +123,44 @@ class AuditChainHead(models.Model):
         return hmac.new(
             key, f"head:{self.length}:{self.last_seal}".encode(), hashlib.sha256
         ).hexdigest()
+
+
+class ChainVerification(models.Model):
+    """The outcome of a walk of the whole chain (``audit_chain_verify``), kept so that the
+    chain page shows the last result at once instead of re-computing every seal on each visit;
+    a button and ``qorgau audit verify`` walk it again."""
+
+    checked_at = models.DateTimeField(_("verified at"))
+    intact = models.BooleanField(_("intact"))
+    entries_checked = models.PositiveBigIntegerField(_("entries verified"))
+    first_broken_position = models.PositiveBigIntegerField(null=True, blank=True)
+    problem = models.TextField(blank=True, default="")
+    anchors_checked = models.PositiveIntegerField(default=0)
+    # HMAC with a key derived from the audit key: whoever can write this table cannot store
+    # an "intact" the chain never earned (an unsealed row is ignored and the chain re-walked).
+    seal = models.CharField(max_length=64, default="")
+
+    class Meta:
+        verbose_name = _("audit chain verification")
+        verbose_name_plural = _("audit chain verifications")
+        ordering = ["-checked_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.checked_at:%Y-%m-%d %H:%M} ({'intact' if self.intact else 'broken'})"
+
+    def compute_seal(self) -> str:
+        key = hmac.new(
+            settings.QORGAU_AUDIT_KEY.encode(), b"qorgau.audit.verification", hashlib.sha256
+        ).digest()
+        content = [
+            self.checked_at.isoformat(),
+            self.intact,
+            self.entries_checked,
+            self.first_broken_position,
+            self.problem,
+            self.anchors_checked,
+        ]
+        return hmac.new(key, json.dumps(content).encode(), hashlib.sha256).hexdigest()
+
+    def is_sealed(self) -> bool:
+        return bool(self.seal) and hmac.compare_digest(self.seal, self.compute_seal())

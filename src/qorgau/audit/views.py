@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from qorgau.audit.filters import AuditEntryFilterSet
 from qorgau.audit.forms import AccessReasonForm
@@ -12,9 +13,9 @@ from qorgau.audit.models import AuditAction, AuditEntry
 from qorgau.audit.services import (
     access_reason,
     access_reason_grant,
-    audit_chain_verify,
     audit_record,
 )
+from qorgau.audit.verification import chain_last_verification, chain_verify_now, entries_since
 
 PAGE_SIZE = 50
 
@@ -35,8 +36,19 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("audit.browse_audit", raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def chain_status(request: HttpRequest) -> HttpResponse:
-    return render(request, "audit/chain_status.html", {"report": audit_chain_verify()})
+    """The last stored verification of the chain (``audit.verification``); the button posts
+    here to walk the whole chain again, since walking it on every visit grows with the trail."""
+    if request.method == "POST":
+        chain_verify_now()
+        return redirect(request.path)
+    report = chain_last_verification()
+    return render(
+        request,
+        "audit/chain_status.html",
+        {"report": report, "entries_since": entries_since(report)},
+    )
 
 
 def ask_access_reason(request: HttpRequest, obj: models.Model) -> HttpResponse | None:

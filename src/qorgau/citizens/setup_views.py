@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -16,11 +15,11 @@ from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.accounts.setup_services import setup_filter, setup_scope_ids, setup_territories
 from qorgau.accounts.setup_views import (
     SetupRow,
-    setup_errors,
     setup_form,
     setup_list,
     setup_page,
     setup_saved,
+    setup_submitted,
 )
 from qorgau.citizens.models import HelpService
 from qorgau.citizens.setup_services import HELP_FIELDS, help_entry_create, help_entry_update
@@ -75,13 +74,11 @@ def help_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @setup_page
 def help_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = HelpEntryForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            help_entry_create(actor=request.user, request=request, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            setup_errors(form, exc)
-        else:
-            return setup_saved(request, "citizens:setup_help_list")
+    saved = setup_submitted(
+        request, form, lambda data: help_entry_create(actor=request.user, request=request, **data)
+    )
+    if saved:
+        return setup_saved(request, "citizens:setup_help_list")
     back = reverse("citizens:setup_help_list")
     return setup_form(request, form, title=_("New help service"), back=back)
 
@@ -91,12 +88,12 @@ def help_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(_entries(request), pk=pk)
     initial = model_to_dict(entry, fields=list(HELP_FIELDS))
     form = HelpEntryForm(request.POST or None, actor=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            help_entry_update(actor=request.user, request=request, entry=entry, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            setup_errors(form, exc)
-        else:
-            return setup_saved(request, "citizens:setup_help_list")
+    saved = setup_submitted(
+        request,
+        form,
+        lambda data: help_entry_update(actor=request.user, request=request, entry=entry, **data),
+    )
+    if saved:
+        return setup_saved(request, "citizens:setup_help_list")
     back = reverse("citizens:setup_help_list")
     return setup_form(request, form, title=entry.name, back=back)

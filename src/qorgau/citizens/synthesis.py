@@ -38,9 +38,11 @@ from qorgau.citizens.services import receipt_digest, receipt_new
 from qorgau.lib import phrases
 from qorgau.lib.crypto import encrypt_text
 from qorgau.registry.models import Incident
+from qorgau.synth.phones import mobile_number
 from qorgau.territory.models import Territory, TerritoryPopulation
 
 SOURCE = "synth"
+PHONE_STREAM = 7  # the directory's numbers come from their own stream of the seed
 RATE_PER_100K = 20.0
 
 _ACCOUNTS = [
@@ -70,7 +72,8 @@ def synthesise(*, seed: int, progress: Callable[[str], Any] | None = None) -> di
     districts, population = _district_weights()
     counts = rng.poisson(population * RATE_PER_100K / 100_000)
     regions = list(Territory.objects.current().regions())
-    services_made = _directory(regions)
+    # a generator of its own, so that the numbers leave the rest of the data unchanged
+    services_made = _directory(regions, np.random.default_rng([seed, PHONE_STREAM]))
     by_region_service: dict[int, list[HelpService]] = {}
     for service in services_made:
         by_region_service.setdefault(service.region_id or 0, []).append(service)
@@ -212,7 +215,8 @@ def _named(
     }
 
 
-def _directory(regions: list[Territory]) -> list[HelpService]:
+def _directory(regions: list[Territory], phones: np.random.Generator) -> list[HelpService]:
+    """The national hotlines and each region's services, with plausible varied numbers."""
     rows = [
         HelpService(
             kind=ServiceKind.HOTLINE,
@@ -235,7 +239,7 @@ def _directory(regions: list[Territory]) -> list[HelpService]:
                 HelpService(
                     kind=kind,
                     region=region,
-                    phone="+7 700 000 00 00",
+                    phone=mobile_number(phones),
                     hours=hours,
                     languages=languages,
                     source=SOURCE,

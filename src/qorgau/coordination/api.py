@@ -101,6 +101,9 @@ class _OutcomeField(serializers.CharField):
 
 class CoordinationMemberSerializer(serializers.ModelSerializer[Membership]):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    organisation_display_name = serializers.CharField(
+        source="organisation.display_name", read_only=True
+    )
     organisation_kind = serializers.CharField(source="organisation.kind", read_only=True)
 
     class Meta:
@@ -108,6 +111,7 @@ class CoordinationMemberSerializer(serializers.ModelSerializer[Membership]):
         fields = [
             "organisation",
             "organisation_name",
+            "organisation_display_name",
             "organisation_kind",
             "role",
             "joined_on",
@@ -120,7 +124,7 @@ class CoordinatingBodySerializer(serializers.ModelSerializer[CoordinatingBody]):
 
     class Meta:
         model = CoordinatingBody
-        fields = ["id", "name", "territory", "is_active", "members"]
+        fields = ["id", "name", "display_name", "territory", "is_active", "members"]
 
 
 class CoordinationMeetingSerializer(serializers.ModelSerializer[Meeting]):

@@ -48,7 +48,7 @@ def ics_render(meetings: Iterable[Meeting], *, host: str, name: str) -> str:
             f"DTSTAMP:{now}",
             f"DTSTART:{_stamp(meeting.planned_at)}",
             f"DTEND:{_stamp(end)}",
-            f"SUMMARY:{_escape(f'{meeting.body.name}: {meeting.get_kind_display()}')}",
+            f"SUMMARY:{_escape(f'{meeting.body.display_name}: {meeting.get_kind_display()}')}",
             f"LOCATION:{_escape(meeting.place)}",
             # The agenda of a case conference names no one: cases are listed by reference.
             f"DESCRIPTION:{_escape(meeting.agenda)}",

@@ -35,6 +35,9 @@ class CoordinatingBody(models.Model):
     """The coordinating body for family, children and youth affairs of an akimat."""
 
     name = models.CharField(_("name"), max_length=300)
+    name_kk = models.CharField(_("name in Kazakh"), max_length=300, blank=True, default="")
+    name_ru = models.CharField(_("name in Russian"), max_length=300, blank=True, default="")
+    name_en = models.CharField(_("name in English"), max_length=300, blank=True, default="")
     territory = models.ForeignKey(
         Territory,
         verbose_name=_("territory"),
@@ -59,10 +62,15 @@ class CoordinatingBody(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     def get_absolute_url(self) -> str:
         return reverse("coordination:body_detail", args=[self.pk])
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language, else as entered (``name`` stays the key)."""
+        return in_language(self, "name")
 
 
 class MemberRole(models.TextChoices):

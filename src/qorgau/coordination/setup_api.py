@@ -21,10 +21,20 @@ from qorgau.coordination.setup_services import (
 
 class BodySetupSerializer(serializers.ModelSerializer[CoordinatingBody]):
     territory = territory_field()
+    display_name = serializers.CharField(read_only=True)
 
     class Meta:
         model = CoordinatingBody
-        fields = ["id", "name", "territory", "is_active"]
+        fields = [
+            "id",
+            "name",
+            "name_kk",
+            "name_ru",
+            "name_en",
+            "display_name",
+            "territory",
+            "is_active",
+        ]
         validators: list[Any] = []  # the service validates
 
 
@@ -80,6 +90,8 @@ class MemberSetupListApi(SetupListApi[Membership]):
         return get_object_or_404(_bodies(self.request), pk=self.kwargs["pk"])
 
     def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no body
+            return Membership.objects.none()
         return Membership.objects.filter(body=self.body()).select_related("organisation")
 
     def service_create(self, data: dict[str, Any]) -> Membership:

@@ -17,8 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from qorgau.accounts.access import can_place_in_scope
 from qorgau.accounts.models import Organisation
 from qorgau.accounts.setup_services import (
+    NAMES_IN_LANGUAGES,
     OUTSIDE_TERRITORY,
     changed_fields,
+    names_stripped,
     setup_require,
     setup_save,
 )
@@ -29,7 +31,7 @@ from qorgau.territory.services import territory_scope_ids
 
 MEMBER_ELSEWHERE = _("The agency must work in the body's territory.")
 MEMBER_TWICE = _("This agency is already a member of the body.")
-BODY_FIELDS = frozenset({"name", "territory", "is_active"})
+BODY_FIELDS = frozenset({"name", "territory", "is_active", *NAMES_IN_LANGUAGES})
 MEMBER_FIELDS = frozenset({"role", "joined_on", "left_on"})
 
 
@@ -41,10 +43,19 @@ def body_create(
     name: str,
     territory: Territory,
     is_active: bool = True,
+    name_kk: str = "",
+    name_ru: str = "",
+    name_en: str = "",
 ) -> CoordinatingBody:
-    """Create the coordinating body of an akimat in the actor's territory."""
+    """Create the coordinating body of an akimat in the actor's territory.
+
+    ``name_kk/_ru/_en`` are its optional names in the three languages, shown to readers of
+    that language instead of the name as entered.
+    """
     setup_require(actor, territory)
-    body = CoordinatingBody(name=name.strip(), territory=territory, is_active=is_active)
+    names = names_stripped({"name": name, "name_kk": name_kk, "name_ru": name_ru})
+    body = CoordinatingBody(territory=territory, is_active=is_active, **names)
+    body.name_en = name_en.strip()
     details = {"name": body.name, "territory": territory.kato_code}
     return setup_save(
         body, actor=actor, request=request, action=AuditAction.CREATE, details=details
@@ -58,7 +69,7 @@ def body_update(
     """Rename, move or close a body; its old and new territory both in the actor's scope."""
     _known(changes, BODY_FIELDS)
     setup_require(actor, body.territory)
-    changed = changed_fields(body, changes)
+    changed = changed_fields(body, names_stripped(changes))
     setup_require(actor, body.territory)
     return setup_save(
         body, actor=actor, request=request, action=AuditAction.CHANGE, details={"fields": changed}

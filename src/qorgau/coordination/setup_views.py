@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,12 +15,13 @@ from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.accounts.models import Organisation
 from qorgau.accounts.setup_services import setup_filter, setup_territories
 from qorgau.accounts.setup_views import (
+    NAME_HELP,
     SetupRow,
-    setup_errors,
     setup_form,
     setup_list,
     setup_page,
     setup_saved,
+    setup_submitted,
 )
 from qorgau.coordination.models import CoordinatingBody, MemberRole, Membership
 from qorgau.coordination.setup_services import (
@@ -38,6 +38,15 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class BodyForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=300)
+    name_kk = forms.CharField(
+        label=gettext_lazy("Name in Kazakh"), max_length=300, required=False, help_text=NAME_HELP
+    )
+    name_ru = forms.CharField(
+        label=gettext_lazy("Name in Russian"), max_length=300, required=False, help_text=NAME_HELP
+    )
+    name_en = forms.CharField(
+        label=gettext_lazy("Name in English"), max_length=300, required=False, help_text=NAME_HELP
+    )
     territory = forms.ModelChoiceField(
         label=gettext_lazy("Territory"),
         queryset=Territory.objects.none(),
@@ -78,7 +87,7 @@ def _bodies(request: AuthenticatedHttpRequest) -> Any:
 
 def _body_row(body: CoordinatingBody) -> SetupRow:
     return SetupRow(
-        [body.name, body.territory.name, _("yes") if body.is_active else _("no")],
+        [body.display_name, body.territory.name, _("yes") if body.is_active else _("no")],
         reverse("coordination:setup_body_edit", args=[body.pk]),
     )
 
@@ -98,13 +107,11 @@ def body_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @setup_page
 def body_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = BodyForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            body = body_create(actor=request.user, request=request, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            setup_errors(form, exc)
-        else:
-            return redirect("coordination:setup_body_edit", pk=body.pk)
+    body = setup_submitted(
+        request, form, lambda data: body_create(actor=request.user, request=request, **data)
+    )
+    if body:
+        return redirect("coordination:setup_body_edit", pk=body.pk)
     back = reverse("coordination:setup_body_list")
     return setup_form(request, form, title=_("New coordinating body"), back=back)
 
@@ -114,17 +121,17 @@ def body_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     body = get_object_or_404(_bodies(request), pk=pk)
     initial = {name: getattr(body, name) for name in BodyForm.base_fields}
     form = BodyForm(request.POST or None, actor=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            body_update(actor=request.user, request=request, body=body, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            setup_errors(form, exc)
-        else:
-            return setup_saved(request, "coordination:setup_body_list")
+    saved = setup_submitted(
+        request,
+        form,
+        lambda data: body_update(actor=request.user, request=request, body=body, **data),
+    )
+    if saved:
+        return setup_saved(request, "coordination:setup_body_list")
     members = body.members.select_related("organisation")
     context = {
         "form": form,
-        "title": body.name,
+        "title": body.display_name,
         "back": reverse("coordination:setup_body_list"),
         "body": body,
         "members": members,
@@ -137,13 +144,13 @@ def member_add_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     body = get_object_or_404(_bodies(request), pk=pk)
     form = MemberAddForm(request.POST or None, body=body)
     back = reverse("coordination:setup_body_edit", args=[body.pk])
-    if request.method == "POST" and form.is_valid():
-        try:
-            member_add(actor=request.user, request=request, body=body, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            setup_errors(form, exc)
-        else:
-            return redirect(back)
+    saved = setup_submitted(
+        request,
+        form,
+        lambda data: member_add(actor=request.user, request=request, body=body, **data),
+    )
+    if saved:
+        return redirect(back)
     return setup_form(request, form, title=_("New member agency"), back=back)
 
 
@@ -154,13 +161,13 @@ def member_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     initial = {name: getattr(membership, name) for name in MemberEditForm.base_fields}
     form = MemberEditForm(request.POST or None, initial=initial)
     back = reverse("coordination:setup_body_edit", args=[membership.body_id])
-    if request.method == "POST" and form.is_valid():
-        try:
-            member_update(
-                actor=request.user, request=request, membership=membership, **form.cleaned_data
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            setup_errors(form, exc)
-        else:
-            return redirect(back)
+    saved = setup_submitted(
+        request,
+        form,
+        lambda data: member_update(
+            actor=request.user, request=request, membership=membership, **data
+        ),
+    )
+    if saved:
+        return redirect(back)
     return setup_form(request, form, title=str(membership), back=back)

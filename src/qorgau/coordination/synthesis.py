@@ -38,12 +38,14 @@ from qorgau.coordination.models import (
 from qorgau.coordination.selectors import HIGH_LEVELS
 from qorgau.lib import phrases
 from qorgau.registry.models import RiskAssessment
+from qorgau.synth.agency_names import regional_names
 from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
 
 SOURCE = "synth"
 MONTHS = 24
 SHARE_DISCUSSED = 0.6
+BODY = "Coordinating body for family, children and youth affairs"
 AGENCIES: dict[str, str] = {
     OrganisationKind.POLICE: "Police department",
     OrganisationKind.HEALTH: "Health department",
@@ -100,14 +102,17 @@ def synthesise(*, seed: int, progress: Callable[[str], Any] | None = None) -> di
             progress(f"coordination: {region.name_en}")
         agencies = {
             kind: Organisation.objects.get_or_create(
-                name=f"{label}, {region.name_en}", territory=region, defaults={"kind": kind}
+                name=f"{label}, {region.name_en}",
+                territory=region,
+                defaults={"kind": kind, **regional_names(label, region)},
             )[0]
             for kind, label in AGENCIES.items()
         }
         body = CoordinatingBody.objects.create(
-            name=f"Coordinating body for family, children and youth affairs, {region.name_en}",
+            name=f"{BODY}, {region.name_en}",
             territory=region,
             source=SOURCE,
+            **regional_names(BODY, region),
         )
         Membership.objects.bulk_create(
             Membership(body=body, organisation=o, joined_on=today - dt.timedelta(days=800))

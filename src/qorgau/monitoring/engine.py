@@ -57,6 +57,7 @@ from qorgau.monitoring.models import (
     IndicatorValue,
 )
 from qorgau.monitoring.periods import Period, period_parse
+from qorgau.monitoring.population import population_scale
 from qorgau.monitoring.reading import array_literal, plain_rows
 from qorgau.monitoring.recount import recount_noted, recount_settle
 from qorgau.territory.models import Territory, TerritoryPopulation
@@ -420,7 +421,12 @@ def _distinct_counts(cell: np.ndarray, person: np.ndarray, size: int) -> np.ndar
 
 def _population(sex: str | None) -> Callable[[int, int], float | None]:
     """Population of a territory version in a year: the nearest year published, or the sum of
-    its successors' for a version that ended before any figure (the 2022 reform)."""
+    its successors' for a version that ended before any figure (the 2022 reform).
+
+    Scaled by ``population_scale()`` (1 but for a synthetic sample), so that a rate compares
+    the records with the population they stand for.
+    """
+    scale = population_scale()
     table: dict[int, dict[int, float]] = defaultdict(dict)
     for territory, year_, total, females in TerritoryPopulation.objects.values_list(
         "territory_id", "year", "total", "females"
@@ -429,7 +435,7 @@ def _population(sex: str | None) -> Callable[[int, int], float | None]:
             sex
         ]
         if value is not None:
-            table[territory][year_] = float(value)
+            table[territory][year_] = float(value) * scale
     successors: dict[int, list[int]] = defaultdict(list)
     from qorgau.territory.models import TerritorySuccession
 

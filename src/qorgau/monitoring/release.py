@@ -36,7 +36,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -127,24 +127,52 @@ def term_definition(term: Term) -> str:
 
 @dataclass
 class _Atoms:
-    """Month by district figures of each (indicator, breakdown), to name a cell's content."""
+    """Month by district figures of each (indicator, breakdown), to name a cell's content.
+
+    A region's or the country's atoms are those of its districts, so each (indicator,
+    breakdown, side) is indexed once by district (``_by_district``) and a cell's atoms are
+    concatenated from its districts' lists, instead of probing every district and month of
+    the territory for every cell: the same atoms in the same order, in a fraction of the time.
+    """
 
     figures: dict[tuple[str, str], dict[tuple[int, str], tuple[float, float | None]]]
     districts_under: dict[int, frozenset[int]]
+    _index: dict[tuple[str, str, tuple[str, ...], int], dict[int, list[Atom]]] = field(
+        default_factory=dict
+    )
 
     def of(
         self, indicator: str, breakdown: str, territory: int, months: list[str], side: int
     ) -> list[Atom]:
-        own = self.figures.get((indicator, breakdown), {})
-        total = self.figures.get((indicator, ""), {})
+        by_district = self._by_district(indicator, breakdown, tuple(months), side)
+        under = self.districts_under.get(territory, frozenset({territory}))
         atoms: list[Atom] = []
-        for district in sorted(self.districts_under.get(territory, frozenset({territory}))):
-            for month in months:
-                value = own.get((district, month), (0.0, None))[side]
-                if value:
-                    same = value == total.get((district, month), (0.0, None))[side]
-                    atoms.append((district, month, "" if same else breakdown))
+        for district in sorted(under.intersection(by_district)):
+            atoms.extend(by_district[district])
         return atoms
+
+    def _by_district(
+        self, indicator: str, breakdown: str, months: tuple[str, ...], side: int
+    ) -> dict[int, list[Atom]]:
+        """The non-zero atoms of each district, in the order of ``months``."""
+        key = (indicator, breakdown, months, side)
+        if key not in self._index:
+            own = self.figures.get((indicator, breakdown), {})
+            total = self.figures.get((indicator, ""), {})
+            place = {month: number for number, month in enumerate(months)}
+            found: list[tuple[int, int, Atom]] = []
+            for (district, month), figures in own.items():
+                value = figures[side]
+                if value and month in place:
+                    same = value == total.get((district, month), (0.0, None))[side]
+                    found.append(
+                        (district, place[month], (district, month, "" if same else breakdown))
+                    )
+            index: dict[int, list[Atom]] = {}
+            for district, _place, atom in sorted(found, key=lambda item: item[:2]):
+                index.setdefault(district, []).append(atom)
+            self._index[key] = index
+        return self._index[key]
 
 
 def _districts_under() -> dict[int, frozenset[int]]:

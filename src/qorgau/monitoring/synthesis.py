@@ -33,6 +33,7 @@ from qorgau.accounts.models import Organisation, OrganisationKind
 from qorgau.monitoring.aggregates import forms_load
 from qorgau.monitoring.models import AggregateFigure, AggregateReport, ReportStatus
 from qorgau.registry.models import Incident, RegisterRecord
+from qorgau.synth.agency_names import regional_names
 from qorgau.territory.models import Level, Territory, TerritoryPopulation
 
 SOURCE = "synth"
@@ -190,7 +191,9 @@ def synthesise(*, seed: int, progress: Callable[[str], Any] | None = None) -> di
     centres = {
         form: {
             region.pk: Organisation.objects.get_or_create(
-                name=f"{label}, {region.name_en}", territory=region, defaults={"kind": kind}
+                name=f"{label}, {region.name_en}",
+                territory=region,
+                defaults={"kind": kind, **regional_names(label, region)},
             )[0].pk
             for region in regions
         }

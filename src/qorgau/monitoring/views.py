@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -26,10 +29,12 @@ from qorgau.monitoring.release import (
     MIN_DENOMINATOR,
     may_see_exact,
 )
+from qorgau.monitoring.release_store import public_release_rows
 from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
 
 DEFAULT_INDICATOR = "incidents_rate"
+PUBLIC_PAGE_ROWS = 200  # rows of the open-data table per page (the files hold every row)
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
@@ -203,7 +208,11 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
     level = Level.DISTRICT if request.GET.get("level") == "district" else Level.REGION
     codes = request.GET.getlist("indicator") or None
     exact = may_see_exact(request.user)
-    rows = export_rows(level=level, period=period, public=not exact, indicators=codes)
+    rows = (
+        public_release_rows(level, period)
+        if not exact and codes is None
+        else export_rows(level=level, period=period, public=not exact, indicators=codes)
+    )
     if exact:
         audit_record(
             action=AuditAction.EXPORT,
@@ -220,10 +229,11 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def public_statistics(request: HttpRequest) -> HttpResponse:
     """Open data for anyone: the public release, every count perturbed and small ones banded
-    (``monitoring.release``)."""
+    (``monitoring.release``). The page shows the rows a page at a time; the files keep every
+    row. Both read the cached release (``monitoring.release_store``)."""
     period = _period(request)
     fmt = request.GET.get("format", "")
-    rows = export_rows(level=Level.REGION, period=period, public=True) if period else []
+    rows = public_release_rows(Level.REGION, period) if period else []
     if fmt in ("csv", "json", "xlsx") and period:
         response = HttpResponse(render_table(rows, fmt), content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = (
@@ -235,7 +245,8 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
         "monitoring/public.html",
         {
             "period": period,
-            "rows": rows[:400],
+            "page_obj": Paginator(rows, PUBLIC_PAGE_ROWS).get_page(request.GET.get("page")),
+            "query": urlencode({"period": period.code}) if period else "",
             "catalogue": catalogue_load(),
             "max_perturbation": MAX_PERTURBATION,
             "min_denominator": MIN_DENOMINATOR,

@@ -70,6 +70,7 @@ def _fake(view: Any) -> bool:
 
 class ProgrammeProviderSerializer(serializers.ModelSerializer[Provider]):
     name = serializers.CharField(source="organisation.name", read_only=True)
+    display_name = serializers.CharField(source="organisation.display_name", read_only=True)
     region = serializers.CharField(source="region.kato_code", read_only=True)
 
     class Meta:
@@ -77,6 +78,7 @@ class ProgrammeProviderSerializer(serializers.ModelSerializer[Provider]):
         fields = [
             "id",
             "name",
+            "display_name",
             "region",
             "ownership",
             "accreditation",

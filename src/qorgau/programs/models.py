@@ -67,7 +67,7 @@ class Provider(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.organisation.name
+        return self.organisation.display_name
 
     def get_absolute_url(self) -> str:
         return reverse("programs:provider_detail", args=[self.pk])

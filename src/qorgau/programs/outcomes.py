@@ -135,7 +135,7 @@ def cohort_frame(
             provider = enrolment.programme.provider
             if provider_ids is not None and provider.pk not in provider_ids:
                 continue
-            provider_name = provider.organisation.name
+            provider_name = provider.organisation.display_name
         else:
             group, origin, provider_name = "not_attended", req["starts_on"] + lag, ""
             if region_ids is not None and req["district__parent_id"] not in region_ids:

@@ -26,7 +26,7 @@ from qorgau.programs.models import (
 )
 from qorgau.registry import choices as c
 from qorgau.registry.models import BehaviourRequirement
-from qorgau.territory.models import Level, Territory
+from qorgau.territory.models import Level, Territory, TerritorySuccession
 from qorgau.territory.services import territory_scope_ids
 
 CONDITION = c.RequirementCondition.ATTEND_PSYCHOCORRECTION
@@ -152,36 +152,109 @@ class RegionDemand:
 def demand_by_region(
     *, on: dt.date, regions: QuerySet[Territory] | None = None
 ) -> list[RegionDemand]:
-    """Obliged offenders in force, waiting lists, enrolments and places per current region."""
+    """Obliged offenders in force, waiting lists, enrolments and places per current region.
+
+    Counted per district in four grouped queries and summed over each region's scope (its
+    units and the older versions wholly inside it, as ``territory_scope_ids``), instead of a
+    dozen queries per region: the page lists every region of the country.
+    """
     regions = regions if regions is not None else Territory.objects.current().regions()
-    rows = []
-    for region in regions.order_by("kato_code"):
-        obliged = obliged_requirements(region=region).filter(starts_on__lte=on, ends_on__gte=on)
-        listed = Enrolment.objects.filter(requirement__in=obliged.values("pk"))
-        counts = listed.aggregate(
-            waiting=Count("pk", filter=Q(status=EnrolmentStatus.WAITING)),
-            enrolled=Count("pk", filter=Q(status=EnrolmentStatus.ENROLLED)),
-            through=Count("pk", filter=Q(status=EnrolmentStatus.COMPLETED)),
-        )
-        total = obliged.count()
-        capacity = Programme.objects.filter(
-            provider__region=region,
+    ordered = list(regions.order_by("kato_code"))
+    scopes = _scopes(ordered)
+    in_force = obliged_requirements().filter(starts_on__lte=on, ends_on__gte=on)
+    obliged = _by_district(in_force)
+    unlisted = _by_district(in_force.exclude(Exists(_listed())))
+    statuses = _statuses_by_district(in_force)
+    places = dict(
+        Programme.objects.filter(
+            provider__region__in=ordered,
             is_active=True,
             accreditation=Accreditation.ACCREDITED,
             provider__accreditation=Accreditation.ACCREDITED,
-        ).aggregate(places=Sum("capacity"))["places"]
-        unlisted = candidates(region=region, on=on).count()
-        rows.append(
-            RegionDemand(
-                region=region,
-                obliged=total,
-                waiting=counts["waiting"],
-                enrolled=counts["enrolled"],
-                unlisted=unlisted,
-                capacity=capacity or 0,
-            )
         )
-    return rows
+        .values_list("provider__region_id")
+        .annotate(places=Sum("capacity"))
+    )
+    return [
+        RegionDemand(
+            region=region,
+            obliged=_total(obliged, scopes[region.pk]),
+            waiting=_total(statuses[EnrolmentStatus.WAITING], scopes[region.pk]),
+            enrolled=_total(statuses[EnrolmentStatus.ENROLLED], scopes[region.pk]),
+            unlisted=_total(unlisted, scopes[region.pk]),
+            capacity=places.get(region.pk) or 0,
+        )
+        for region in ordered
+    ]
+
+
+def _listed() -> QuerySet[Enrolment]:
+    """An enrolment that keeps a requirement off the candidates (any but a dropped-out one)."""
+    return Enrolment.objects.filter(requirement=OuterRef("pk")).exclude(
+        status=EnrolmentStatus.DROPPED_OUT
+    )
+
+
+def _by_district(requirements: QuerySet[BehaviourRequirement]) -> dict[int, int]:
+    grouped = requirements.order_by().values_list("district_id").annotate(n=Count("pk"))
+    return dict(grouped)
+
+
+def _statuses_by_district(
+    requirements: QuerySet[BehaviourRequirement],
+) -> dict[str, dict[int, int]]:
+    """Waiting and enrolled listings of the requirements, by the requirement's district."""
+    grouped = (
+        Enrolment.objects.filter(
+            requirement__in=requirements.values("pk"),
+            status__in=[EnrolmentStatus.WAITING, EnrolmentStatus.ENROLLED],
+        )
+        .order_by()
+        .values_list("status", "requirement__district_id")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[str, dict[int, int]] = {
+        EnrolmentStatus.WAITING: {},
+        EnrolmentStatus.ENROLLED: {},
+    }
+    for status, district, n in grouped:
+        counts[status][district] = n
+    return counts
+
+
+def _total(counts: dict[int, int], scope: frozenset[int]) -> int:
+    return sum(n for district, n in counts.items() if district in scope)
+
+
+def _scopes(regions: list[Territory]) -> dict[int, frozenset[int]]:
+    """``territory_scope_ids`` of every region from one read of the tree and successions."""
+    children: dict[int, set[int]] = {}
+    for pk, parent in Territory.objects.values_list("pk", "parent_id"):
+        if parent is not None:
+            children.setdefault(parent, set()).add(pk)
+    successors_of: dict[int, set[int]] = {}
+    for predecessor, successor in TerritorySuccession.objects.values_list(
+        "predecessor_id", "successor_id"
+    ):
+        successors_of.setdefault(predecessor, set()).add(successor)
+    return {region.pk: _scope(region.pk, children, successors_of) for region in regions}
+
+
+def _scope(
+    root: int, children: dict[int, set[int]], successors_of: dict[int, set[int]]
+) -> frozenset[int]:
+    scope, frontier = {root}, {root}
+    while frontier:
+        frontier = {child for pk in frontier for child in children.get(pk, ())} - scope
+        scope |= frontier
+    changed = True
+    while changed:
+        changed = False
+        for predecessor, successors in successors_of.items():
+            if predecessor not in scope and successors <= scope:
+                scope.add(predecessor)
+                changed = True
+    return frozenset(scope)
 
 
 def demand_regions_for(user: Any) -> QuerySet[Territory]:

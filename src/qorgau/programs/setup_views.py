@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -17,11 +16,11 @@ from qorgau.accounts.models import Organisation
 from qorgau.accounts.setup_services import setup_filter
 from qorgau.accounts.setup_views import (
     SetupRow,
-    setup_errors,
     setup_form,
     setup_list,
     setup_page,
     setup_saved,
+    setup_submitted,
 )
 from qorgau.programs.models import Accreditation, Ownership, Provider
 from qorgau.programs.setup_services import PROVIDER_KINDS, provider_setup, provider_setup_update
@@ -92,13 +91,11 @@ def provider_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @setup_page
 def provider_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProviderSetupForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            provider_setup(actor=request.user, request=request, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            setup_errors(form, exc)
-        else:
-            return setup_saved(request, "programs:setup_provider_list")
+    saved = setup_submitted(
+        request, form, lambda data: provider_setup(actor=request.user, request=request, **data)
+    )
+    if saved:
+        return setup_saved(request, "programs:setup_provider_list")
     back = reverse("programs:setup_provider_list")
     return setup_form(request, form, title=_("New programme provider"), back=back)
 
@@ -108,14 +105,14 @@ def provider_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     provider = get_object_or_404(_providers(request), pk=pk)
     initial = {name: getattr(provider, name) for name in ProviderEditForm.base_fields}
     form = ProviderEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            provider_setup_update(
-                actor=request.user, request=request, provider=provider, **form.cleaned_data
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            setup_errors(form, exc)
-        else:
-            return setup_saved(request, "programs:setup_provider_list")
+    saved = setup_submitted(
+        request,
+        form,
+        lambda data: provider_setup_update(
+            actor=request.user, request=request, provider=provider, **data
+        ),
+    )
+    if saved:
+        return setup_saved(request, "programs:setup_provider_list")
     back = reverse("programs:setup_provider_list")
     return setup_form(request, form, title=provider.organisation.name, back=back)

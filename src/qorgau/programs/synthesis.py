@@ -59,6 +59,7 @@ from qorgau.programs.outcomes import offender_events, prior_counts, risk_levels
 from qorgau.programs.selectors import obliged_requirements
 from qorgau.registry import choices as c
 from qorgau.registry.models import Offence
+from qorgau.synth.agency_names import provider_names
 from qorgau.territory.models import Territory
 
 SOURCE = "synth"
@@ -84,7 +85,10 @@ def _providers(rng: np.random.Generator) -> dict[int, list[Programme]]:
             organisation, _ = Organisation.objects.get_or_create(
                 name=f"{name} — {region.name_ru}",
                 territory=region,
-                defaults={"kind": OrganisationKind.PROGRAM_PROVIDER},
+                defaults={
+                    "kind": OrganisationKind.PROGRAM_PROVIDER,
+                    **provider_names(name, region),
+                },
             )
             pending = ownership == Ownership.NGO and rng.random() < 0.2
             provider = Provider.objects.create(

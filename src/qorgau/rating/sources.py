@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Count
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.rating.concealment import INDICATOR as DISCORDANCE
@@ -34,11 +35,20 @@ from qorgau.rating.concealment import Discordance, discordance
 from qorgau.rating.normalisation import Array
 from qorgau.rating.social import CODES as SOCIAL_CODES
 from qorgau.rating.social import social_fill
+from qorgau.registry.models import Register
 
 PER = 10_000.0
 HISTORY_YEARS = 3  # years before the rated one read for the discordance's own history
 POLICE_INCIDENTS = "incidents_rate"  # monitoring's indicators whose numerators are counts
 POLICE_VICTIMS = "victims_rate"
+
+
+def _register_source(register: Register, *, injury: bool = False) -> Promise:
+    """A register named by its label in the reader's language, not its stored code: the
+    method page showed "register crisis_centre" in every language."""
+    if injury:
+        return format_lazy(_("register: {} (RegisterRecord), injury recorded"), register.label)
+    return format_lazy(_("register: {} (RegisterRecord)"), register.label)
 
 
 @dataclass(frozen=True)
@@ -136,7 +146,7 @@ SOURCE_INDICATORS: dict[str, SourceIndicator] = {
             "health_violence_injuries_rate",
             "lower",
             _("Injuries from violence recorded by health facilities per 10,000 population"),
-            _("health register (RegisterRecord, register health, injury recorded)"),
+            _register_source(Register.HEALTH, injury=True),
             _(
                 "Harm the police register does not decide: a hospital records an injury whether "
                 "or not the police registered the incident."
@@ -148,7 +158,7 @@ SOURCE_INDICATORS: dict[str, SourceIndicator] = {
             "crisis_centre_clients_per_10k",
             "lower",
             _("Crisis-centre clients per 10,000 population"),
-            _("crisis-centre register (RegisterRecord, register crisis_centre)"),
+            _register_source(Register.CRISIS_CENTRE),
             _("Victims who sought shelter or help, counted by the centres themselves."),
             _(
                 "Turning clients away would lower it; centres report their clients by name, and "
@@ -160,7 +170,7 @@ SOURCE_INDICATORS: dict[str, SourceIndicator] = {
             "calls_111_per_10k",
             "lower",
             _("Calls about violence to the 111 line per 10,000 population"),
-            _("111 contact-centre register (RegisterRecord, register line_111)"),
+            _register_source(Register.LINE_111),
             _(
                 "A national line the akimat does not run: calls reach it without a visit to the "
                 "police."
@@ -200,7 +210,7 @@ SOURCE_INDICATORS: dict[str, SourceIndicator] = {
             "social_support_per_10k",
             "higher",
             _("People supported by social services after violence per 10,000 population"),
-            _("social-services register (RegisterRecord, register social)"),
+            _register_source(Register.SOCIAL),
             _("Social disadvantage: families in a difficult life situation reached by support."),
             _("Counted by social services; compare with the other registers."),
             _("per 10,000"),

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.http import AuthenticatedHttpRequest
@@ -201,6 +202,7 @@ def method_page(
             "stored": stored,
             "method": parsed.method,
             "data": parsed.data,
+            "reasoning": _reasoning(parsed.data.get("reasoning")),
             "dimensions": method_dimensions(parsed.method, parsed.data, entries),
             "awaiting": _awaiting(parsed.method.codes),
             "versions": RatingMethod.objects.order_by("name", "-version"),
@@ -220,6 +222,18 @@ def _stress_rows(stress: Any) -> list[dict[str, Any]]:
     names = {t.kato_code: t.name for t in Territory.objects.regions()}
     rows = [dict(r, name=names.get(r["unit"], r["unit"])) for r in stress.results["rows"]]
     return sorted(rows, key=lambda r: (-r["mean_change"], r["unit"], r["share"], r["mode"]))
+
+
+def _reasoning(text: Any) -> tuple[str, str] | None:
+    """The method's reasoning in the reader's language and that language's code: a method
+    file gives it as one English text (older versions) or by language (``en``/``ru``/``kk``)."""
+    if not text:
+        return None
+    if isinstance(text, str):
+        return text, "en"
+    language = (get_language() or "en")[:2]
+    chosen = language if language in text else "en"
+    return str(text[chosen]), chosen
 
 
 def _awaiting(codes: list[str]) -> list[str]:

@@ -1,55 +1,78 @@
 from django.urls import URLPattern, URLResolver, path
 
-from qorgau.registry import api, search_api
+from qorgau.registry import (
+    api_incidents,
+    api_orders,
+    api_persons,
+    api_records,
+    api_requirements,
+    search_api,
+)
 
 # The registry API, mounted under /api/v1/ (names are prefixed: the namespace is shared).
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("persons/", api.PersonListApi.as_view(), name="registry-person-list"),
+    path("persons/", api_persons.PersonListApi.as_view(), name="registry-person-list"),
     path("persons/search/", search_api.PersonSearchApi.as_view(), name="registry-person-search"),
     path(
         "persons/search/name/",
         search_api.PersonNameSearchApi.as_view(),
         name="registry-person-name-search",
     ),
-    path("persons/<int:pk>/", api.PersonDetailApi.as_view(), name="registry-person-detail"),
-    path("incidents/", api.IncidentListApi.as_view(), name="registry-incident-list"),
-    path("incidents/<int:pk>/", api.IncidentDetailApi.as_view(), name="registry-incident-detail"),
-    path("orders/", api.OrderListApi.as_view(), name="registry-order-list"),
-    path("orders/expiring/", api.OrderExpiringApi.as_view(), name="registry-order-expiring"),
+    path("persons/<int:pk>/", api_persons.PersonDetailApi.as_view(), name="registry-person-detail"),
+    path("incidents/", api_incidents.IncidentListApi.as_view(), name="registry-incident-list"),
+    path(
+        "incidents/<int:pk>/",
+        api_incidents.IncidentDetailApi.as_view(),
+        name="registry-incident-detail",
+    ),
+    path("orders/", api_orders.OrderListApi.as_view(), name="registry-order-list"),
+    path("orders/expiring/", api_orders.OrderExpiringApi.as_view(), name="registry-order-expiring"),
     path(
         "orders/check-overdue/",
-        api.OrderCheckOverdueApi.as_view(),
+        api_orders.OrderCheckOverdueApi.as_view(),
         name="registry-order-check-overdue",
     ),
-    path("orders/<int:pk>/", api.OrderDetailApi.as_view(), name="registry-order-detail"),
-    path("orders/<int:pk>/serve/", api.OrderServeApi.as_view(), name="registry-order-serve"),
+    path("orders/<int:pk>/", api_orders.OrderDetailApi.as_view(), name="registry-order-detail"),
+    path("orders/<int:pk>/serve/", api_orders.OrderServeApi.as_view(), name="registry-order-serve"),
     path(
-        "orders/<int:pk>/check-in/", api.OrderCheckInApi.as_view(), name="registry-order-check-in"
+        "orders/<int:pk>/check-in/",
+        api_orders.OrderCheckInApi.as_view(),
+        name="registry-order-check-in",
     ),
     path(
         "orders/<int:pk>/violation/",
-        api.OrderViolationApi.as_view(),
+        api_orders.OrderViolationApi.as_view(),
         name="registry-order-violation",
     ),
-    path("orders/<int:pk>/extend/", api.OrderExtendApi.as_view(), name="registry-order-extend"),
-    path("orders/<int:pk>/revoke/", api.OrderRevokeApi.as_view(), name="registry-order-revoke"),
-    path("requirements/", api.RequirementListApi.as_view(), name="registry-requirement-list"),
+    path(
+        "orders/<int:pk>/extend/", api_orders.OrderExtendApi.as_view(), name="registry-order-extend"
+    ),
+    path(
+        "orders/<int:pk>/revoke/", api_orders.OrderRevokeApi.as_view(), name="registry-order-revoke"
+    ),
+    path(
+        "requirements/",
+        api_requirements.RequirementListApi.as_view(),
+        name="registry-requirement-list",
+    ),
     path(
         "requirements/<int:pk>/",
-        api.RequirementDetailApi.as_view(),
+        api_requirements.RequirementDetailApi.as_view(),
         name="registry-requirement-detail",
     ),
     path(
         "requirements/<int:pk>/violation/",
-        api.RequirementViolationApi.as_view(),
+        api_requirements.RequirementViolationApi.as_view(),
         name="registry-requirement-violation",
     ),
     path(
         "requirements/<int:pk>/extension/",
-        api.RequirementExtendApi.as_view(),
+        api_requirements.RequirementExtendApi.as_view(),
         name="registry-requirement-extension",
     ),
-    path("offences/", api.OffenceListApi.as_view(), name="registry-offence-list"),
-    path("risk-assessments/", api.RiskAssessmentListApi.as_view(), name="registry-risk-list"),
-    path("risk/overdue/", api.RiskOverdueApi.as_view(), name="registry-risk-overdue"),
+    path("offences/", api_records.OffenceListApi.as_view(), name="registry-offence-list"),
+    path(
+        "risk-assessments/", api_records.RiskAssessmentListApi.as_view(), name="registry-risk-list"
+    ),
+    path("risk/overdue/", api_records.RiskOverdueApi.as_view(), name="registry-risk-overdue"),
 ]

@@ -20,7 +20,8 @@ from rest_framework.views import APIView
 
 from qorgau.accounts.roles import VIEW_PERSONAL_DATA
 from qorgau.registry import services
-from qorgau.registry.api import REGISTRY_PERMISSIONS, PersonOutputSerializer
+from qorgau.registry.api_common import REGISTRY_PERMISSIONS
+from qorgau.registry.api_persons import PersonOutputSerializer
 from qorgau.registry.names import name_normalise, person_find_by_name
 
 

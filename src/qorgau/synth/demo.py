@@ -17,13 +17,13 @@ from typing import Any
 
 from django.db import transaction
 
-from qorgau.accounts.demo import ABAI_REGION, SEMEY, SETUP_ADMINISTRATOR
+from qorgau.accounts.demo import ABAI_REGION, SEMEY, SETUP_ADMINISTRATOR, demo_names
 from qorgau.accounts.models import Organisation, User
 from qorgau.citizens.models import HelpService, ServiceKind
 from qorgau.citizens.setup_services import help_entry_create
 from qorgau.coordination import synthesis as coordination_synthesis
 from qorgau.coordination.models import CoordinatingBody, MemberRole, Membership
-from qorgau.coordination.setup_services import body_create, member_add
+from qorgau.coordination.setup_services import body_create, body_update, member_add
 from qorgau.monitoring import synthesis as monitoring_synthesis
 from qorgau.programs import synthesis as programs_synthesis
 from qorgau.programs.models import Accreditation, Ownership, Programme, ProgrammeFormat, Provider
@@ -34,6 +34,11 @@ from qorgau.territory.models import Territory
 
 COORDINATOR = "coordinator.abai"
 SEMEY_BODY = "Coordinating body for family, children and youth affairs, Semey city akimat (demo)"
+SEMEY_BODY_NAMES = demo_names(
+    SEMEY_BODY,
+    "Семей қаласы әкімдігінің отбасы, балалар және жастар істері жөніндегі үйлестіру кеңесі (демо)",
+    "Координационный совет по делам семьи, детей и молодёжи акимата города Семей (демо)",
+)
 ACCREDITED = (dt.date(2024, 6, 16), dt.date(2027, 6, 15))
 PROGRAMME = {
     "name": "«Жаңа өмір» (demo)",
@@ -92,7 +97,9 @@ def _bodies(admin: User, organisations: list[Organisation]) -> int:
     semey = Territory.objects.by_code(SEMEY)
     body = CoordinatingBody.objects.filter(name=SEMEY_BODY, territory=semey).first()
     if body is None:
-        body = body_create(actor=admin, name=SEMEY_BODY, territory=semey)
+        body = body_create(actor=admin, name=SEMEY_BODY, territory=semey, **SEMEY_BODY_NAMES)
+    else:
+        body = body_update(actor=admin, body=body, **SEMEY_BODY_NAMES)
     region = Territory.objects.by_code(ABAI_REGION)
     seated = 0
     for each in [body, *CoordinatingBody.objects.filter(territory=region, is_active=True)]:

@@ -50,6 +50,10 @@ def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     """How a value of ``field`` is handed to the database driver, when not as it is."""
     if isinstance(field, models.DateTimeField):
         return connection.ops.adapt_datetimefield_value
+    if isinstance(field, models.BooleanField):
+        # numpy's bool_ would reach SQLite as a one-byte blob, which reads back as neither
+        # true nor false (every such flag counted 0% on the indicators)
+        return bool
     if isinstance(field, models.JSONField | models.DecimalField):
         return lambda value: field.get_db_prep_save(value, connection)
     return None

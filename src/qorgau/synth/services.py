@@ -90,6 +90,14 @@ def parse_years(text: str) -> tuple[int, int]:
     return int(first), int(last or first)
 
 
+def synth_scale() -> float | None:
+    """The scale of the latest synthetic run, or None when the data are not synthetic.
+
+    A real deployment has no run, so its population figures are used as they are.
+    """
+    return SynthRun.objects.order_by("-started_at", "-pk").values_list("scale", flat=True).first()
+
+
 def synth_run(
     *,
     first_year: int,

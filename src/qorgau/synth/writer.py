@@ -23,6 +23,7 @@ from qorgau.registry.legal import legal_rule
 from qorgau.registry.names import name_indexes
 from qorgau.registry.risk import instrument_load, reassess_by, risk_score
 from qorgau.registry.services import _add_months
+from qorgau.synth import calibration as cal
 from qorgau.synth import identities as idt
 from qorgau.synth.models import RecordTruth, SynthRun, TruthCount, VictimTruth
 from qorgau.synth.rows import ALMATY, DistrictFrame, Ids, as_dates, as_datetimes, insert_rows
@@ -180,9 +181,9 @@ class BlockWriter:
                     settlement_type="urban" if urban[i] else "rural",
                     source_channel=channel[i],
                     physical=injury != "none" or flags[i, 0] < 0.4,
-                    psychological=flags[i, 1] < 0.7,
-                    sexual=inc["article"][i] == "120" or flags[i, 2] < 0.02,
-                    economic=flags[i, 3] < 0.1,
+                    psychological=flags[i, 1] < cal.PSYCHOLOGICAL_SHARE,
+                    sexual=inc["article"][i] == "120" or flags[i, 2] < cal.SEXUAL_SHARE,
+                    economic=flags[i, 3] < cal.ECONOMIC_SHARE,
                     children_present=flags[i, 4] < 0.35,
                     alcohol=flags[i, 4] < 0.5,
                     injury=injury,

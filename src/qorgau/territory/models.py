@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.lib.languages import in_language
+
 
 class Level(models.IntegerChoices):
     COUNTRY = 0, _("country")
@@ -151,7 +153,10 @@ class TerritoryPopulation(models.Model):
     females = models.PositiveIntegerField(_("women"), null=True, blank=True)
     urban = models.PositiveIntegerField(_("urban"), null=True, blank=True)
     rural = models.PositiveIntegerField(_("rural"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=300)
+    source = models.CharField(_("source"), max_length=300, help_text=_("As entered."))
+    source_kk = models.CharField(_("source in Kazakh"), max_length=300, blank=True, default="")
+    source_ru = models.CharField(_("source in Russian"), max_length=300, blank=True, default="")
+    source_en = models.CharField(_("source in English"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("population")
@@ -163,6 +168,11 @@ class TerritoryPopulation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.territory} {self.year}: {self.total}"
+
+    @property
+    def display_source(self) -> str:
+        """The source in the reader's language: its dates are written the language's way."""
+        return in_language(self, "source")
 
 
 class TerritorySuccession(models.Model):
@@ -181,7 +191,10 @@ class TerritorySuccession(models.Model):
     population_share = models.DecimalField(
         _("share of the population"), max_digits=5, decimal_places=4
     )
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True, help_text=_("As entered."))
+    note_kk = models.CharField(_("note in Kazakh"), max_length=300, blank=True, default="")
+    note_ru = models.CharField(_("note in Russian"), max_length=300, blank=True, default="")
+    note_en = models.CharField(_("note in English"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("territorial change")
@@ -192,3 +205,8 @@ class TerritorySuccession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor} ({self.date})"
+
+    @property
+    def display_note(self) -> str:
+        """The note in the reader's language, else as entered."""
+        return in_language(self, "note")

@@ -36,6 +36,17 @@ def _rows(name: str, data_dir: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _translations(model: Any, row: dict[str, str], field: str) -> dict[str, str]:
+    """``<field>_kk/_ru/_en`` of the row, for a model that has them.
+
+    The data migration that first loaded the register (0002) passes historical models from
+    before these fields existed; they get the text as entered only.
+    """
+    names = {f.name for f in model._meta.get_fields()}
+    columns = (f"{field}_{language}" for language in ("kk", "ru", "en"))
+    return {c: row.get(c) or "" for c in columns if c in names}
+
+
 @transaction.atomic
 def territories_load(
     *,
@@ -80,6 +91,7 @@ def territories_load(
                 "urban": _int(row["urban"]),
                 "rural": _int(row["rural"]),
                 "source": row["source"],
+                **_translations(population_model, row, "source"),
             },
         )
 
@@ -92,6 +104,7 @@ def territories_load(
                 "date": dt.date.fromisoformat(row["date"]),
                 "population_share": Decimal(row["population_share"]),
                 "note": row["note"],
+                **_translations(succession_model, row, "note"),
             },
         )
     return LoadSummary(len(rows), len(population), len(successions))

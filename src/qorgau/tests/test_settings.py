@@ -52,6 +52,32 @@ def test_production_refuses_to_start_without_secrets():
         assert name in result.stderr
 
 
+def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("QORGAU_")}
+    clean["QORGAU_BASE_DIR"] = tempfile.mkdtemp()
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_without_secrets_prints_one_clean_message_and_no_traceback():
+    """The operator sees which secrets are missing and how to make them, nothing else."""
+    result = _qorgau("migrate", "--no-input", QORGAU_ENV="production")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Qorgau refuses to start in production")
+    assert "generate_keys" in result.stderr
+    assert result.stdout == ""
+
+
+def test_wsgi_without_secrets_stops_with_the_same_clean_message():
+    result = _python("import qorgau.wsgi", QORGAU_ENV="production")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "QORGAU_SECRET_KEY is missing" in result.stderr
+
+
 def test_production_refuses_the_development_defaults_and_switching_off_2fa(settings):
     result = _qorgau(
         "check",

@@ -226,6 +226,36 @@ def test_the_api_sets_up_each_kind_within_abai(browser: Client, semey_ngo: Organ
     assert renamed.json()["name"] == "Polyclinic No. 2 of Semey"
 
 
+def test_names_in_the_three_languages_are_optional_and_shown_in_the_readers(
+    browser: Client,
+) -> None:
+    """An organisation or a body entered with one name showed it in every language."""
+    names = {"name_kk": "Дағдарыс орталығы", "name_ru": "Кризисный центр", "name_en": ""}
+    form = {"name": "Crisis centre", "kind": "crisis_centre", "territory": _pk(SEMEY)}
+    answer = browser.post("/accounts/setup/organisations/new/", form | names)
+    assert answer.status_code == 302
+    made = Organisation.objects.get(name="Crisis centre")
+    assert (made.name_kk, made.name_ru, made.name_en) == (
+        "Дағдарыс орталығы",
+        "Кризисный центр",
+        "",
+    )
+    browser.cookies["qorgau_language"] = "ru"
+    assert "Кризисный центр" in browser.get("/accounts/setup/organisations/").content.decode()
+    body = browser.post(
+        "/api/v1/coordination/setup/bodies/",
+        {"name": "Body, Semey", "territory": SEMEY, "name_kk": "Кеңес, Семей"},
+        content_type="application/json",
+    )
+    assert body.status_code == 201, body.content
+    assert body.json()["name"] == "Body, Semey" and body.json()["name_kk"] == "Кеңес, Семей"
+    browser.cookies["qorgau_language"] = "kk"
+    shown = browser.get(f"/api/v1/setup/organisations/{made.pk}/").json()
+    assert shown["name"] == "Crisis centre" and shown["display_name"] == "Дағдарыс орталығы"
+    body_page = browser.get(f"/coordination/setup/bodies/{body.json()['id']}/")
+    assert "Кеңес, Семей" in body_page.content.decode()
+
+
 def test_the_api_refuses_outside_abai(browser: Client, make_organisation: Any) -> None:
     outside = [
         ("/api/v1/setup/organisations/", {"name": "X", "kind": "ngo", "territory": MEDEU}),

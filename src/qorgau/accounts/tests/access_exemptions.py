@@ -37,7 +37,7 @@ MODULES: dict[str, str] = {
         "by the access layer"
     ),
     "registry/management/commands/import.py": "the command's own job row, as the system",
-    "registry/services.py": (
+    "registry/services_*.py": (
         "workflows that write: the records they read are the caller's, obtained through "
         "get_for_user by the view or endpoint (walked here too) — new rows, their children, "
         "and numbering"
@@ -85,7 +85,10 @@ FUNCTIONS: dict[str, str] = {
         "a correlated subquery inside a queryset the caller restricts"
     ),
     "programs/selectors.py:candidates": "counts of enrolments per region (capacity planning)",
-    "programs/selectors.py:demand_by_region": "counts per region (capacity planning)",
+    "programs/selectors.py:_listed": (
+        "a correlated subquery of enrolments inside the requirements' count (demand)"
+    ),
+    "programs/selectors.py:_statuses_by_district": "counts per district (capacity planning)",
     "programs/selectors.py:period_counts": "counts per territory and period",
     "programs/selectors.py:active_enrolment": (
         "the active enrolment of a requirement the caller obtained through get_for_user"

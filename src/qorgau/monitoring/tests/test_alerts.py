@@ -93,3 +93,21 @@ def test_a_coordinator_sees_the_alerts_of_the_region_only(make_user, signed_in):
         signed_in(make_user(Role.AUDITOR, "000000000")).get("/monitoring/alerts/").status_code
         == 403
     )
+
+
+def test_the_alerts_page_costs_a_fixed_number_of_queries(
+    make_user, signed_in, django_assert_max_num_queries
+):
+    """Territories and their parents come with the alerts (``select_related``) and the overdue
+    reports in a few grouped reads: more alerts add no query."""
+    client = signed_in(make_user(Role.NATIONAL_ANALYST, "000000000"))
+    for code in (SEMEY, MEDEU):
+        _series(
+            Territory.objects.by_code(code), "incidents_rate", [50, 52, 49, 51, 50, 48, 53, 50, 140]
+        )
+        alerts_compute()
+        client.get("/monitoring/alerts/")
+        with django_assert_max_num_queries(20):
+            page = client.get("/monitoring/alerts/")
+        assert page.status_code == 200
+    assert Alert.objects.count() >= 2

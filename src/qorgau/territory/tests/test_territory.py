@@ -102,6 +102,19 @@ def test_names_follow_the_active_language():
             assert abai.name == expected
 
 
+def test_population_sources_and_succession_notes_follow_the_active_language():
+    """They were English ("BNS bulletin, 1 Jan 2023") whatever the reader chose."""
+    from django.utils import translation
+
+    abai = Territory.objects.by_code(ABAI)
+    source = abai.population.get(year=2023)
+    note = TerritorySuccession.objects.filter(successor=abai).first()
+    assert note is not None
+    for language, date in (("kk", "1 қаңтар"), ("ru", "1 января"), ("en", "1 Jan")):
+        with translation.override(language):
+            assert date in source.display_source and date in note.display_note
+
+
 def test_territory_pages_show_regions_districts_and_history(make_user, signed_in):
     client: Client = signed_in(make_user(Role.NATIONAL_ANALYST, "000000000"))
     page = client.get("/territories/").content.decode()

@@ -23,9 +23,9 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone, translation
 
-from qorgau.accounts.models import User
+from qorgau.accounts.models import Organisation, User
 from qorgau.conftest import audit_trail_clear
-from qorgau.coordination.models import CASE_REASONS, ReferralKind
+from qorgau.coordination.models import CASE_REASONS, CoordinatingBody, ReferralKind
 from qorgau.lib.phrases import known_phrases
 
 THIS_YEAR = timezone.localdate().year
@@ -43,11 +43,6 @@ SLASHED_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
 ISO_DATE = re.compile(r"(?<![\w/-])\d{4}-\d{2}-\d{2}(?![\w-])")
 # "None" as a value: alone in a cell or after a label; English prose ("None yet.") is not
 PYTHON_NONE = re.compile(r"(?:^|[:|(>])\s*None\s*(?:$|[<|),;])", re.M)
-# Left to the territory loader: its succession notes come in English from successions.csv
-# ("population on 1 Jan 2023").
-LEFT_ENGLISH = re.compile(r"/territories/")
-# Left to the rating method page: register codes (crisis_centre, line_111) in its text.
-LEFT_CODES = re.compile(r"/rating/method/")
 SNAKE = re.compile(r"(?<![\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w./-])")
 
 
@@ -95,11 +90,13 @@ def _model_labels() -> re.Pattern[str]:
 
 def _foreign(language: str) -> set[str]:
     """Reference texts of other languages that must not stand on a page in ``language``: the
-    referral kinds' names, and the synthetic phrases whose translation exists."""
+    names of referral kinds, organisations and coordinating bodies, and the synthetic phrases
+    whose translation exists."""
     found: set[str] = set()
-    for kind in ReferralKind.objects.all():
-        own = getattr(kind, f"name_{language}")
-        found |= {n for n in (kind.name_kk, kind.name_ru, kind.name_en) if n and n != own}
+    for model in (ReferralKind, Organisation, CoordinatingBody):
+        for row in model.objects.all():
+            own = getattr(row, f"name_{language}")
+            found |= {n for n in (row.name_kk, row.name_ru, row.name_en) if n and n != own}
     if language != "en":
         with translation.override(language):
             found |= {p for p in known_phrases() if translation.gettext(p) != p}
@@ -150,12 +147,13 @@ def _around(text: str, start: int, end: int) -> str:
 def _problems(path: str, page: str, language: str, context: dict[str, Any]) -> list[str]:
     text = _text(page)
     found = [f"None in {_around(text, m.start(), m.end())!r}" for m in PYTHON_NONE.finditer(text)]
-    codes = set() if LEFT_CODES.match(path) else context["codes"]
-    found += [f"code {m.group(0)!r}" for m in SNAKE.finditer(text) if m.group(0) in codes]
+    found += [
+        f"code {m.group(0)!r}" for m in SNAKE.finditer(text) if m.group(0) in context["codes"]
+    ]
     found += [f"model label {m.group(0)!r}" for m in context["labels"].finditer(text)]
     found += [f"m/d/Y date {m.group(0)!r}" for m in SLASHED_DATE.finditer(text)]
     found += [f"ISO date in {_around(text, m.start(), m.end())!r}" for m in ISO_DATE.finditer(text)]
-    if language != "en" and not LEFT_ENGLISH.match(path):
+    if language != "en":
         found += [f"English date {m.group(0)!r}" for m in ENGLISH_MONTH.finditer(text)]
     cells = {line.strip() for line in text.splitlines()}
     found += [f"{language} page shows {t!r}" for t in context["foreign"] & cells]

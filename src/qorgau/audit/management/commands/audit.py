@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from qorgau.audit.anchor import anchor_path, anchor_write
 from qorgau.audit.models import AuditChainHead
 from qorgau.audit.services import audit_chain_verify
+from qorgau.audit.verification import chain_verification_store
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = audit_chain_verify()
+        if options["operation"] == "verify":
+            chain_verification_store(report)  # the chain page shows the last result
         if not report.intact:
             where = (
                 f"entry #{report.first_broken_position}"

@@ -1,0 +1,79 @@
+"""Workflows of offences: recording one with its outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.access import refusals_audited
+from qorgau.accounts.roles import RECORD_OFFENCES
+from qorgau.audit.models import AuditAction
+from qorgau.audit.services import audit_record
+from qorgau.registry import choices as c
+from qorgau.registry.models import Incident, Offence, Person
+from qorgau.registry.services_common import (
+    district_for,
+    incident_usable,
+    not_future,
+    persons_usable,
+    require,
+)
+from qorgau.territory.models import Territory
+
+
+@refusals_audited
+@transaction.atomic
+def offence_record(
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+    offender: Person,
+    kind: str,
+    article: str,
+    committed_on: dt.date,
+    district: Territory,
+    incident: Incident | None = None,
+    decided_on: dt.date | None = None,
+    outcome: str = c.OffenceOutcome.PENDING,
+    register_number: str = "",
+    source: str = "",
+    source_record_id: str | None = None,
+    audit: bool = True,
+) -> Offence:
+    require(actor, RECORD_OFFENCES)
+    if source_record_id:
+        existing = Offence.objects.filter(source=source, source_record_id=source_record_id).first()
+        if existing:
+            return existing
+    not_future(committed_on, "committed_on")
+    district_for(actor, district, committed_on)
+    incident_usable(actor, incident)
+    persons_usable(actor, [offender])
+    if decided_on:
+        not_future(decided_on, "decided_on")
+        if decided_on < committed_on:
+            raise ValidationError({"decided_on": _("A decision cannot precede the offence.")})
+    offence = Offence(
+        incident=incident,
+        district=district,
+        offender=offender,
+        kind=kind,
+        article=article.strip(),
+        committed_on=committed_on,
+        decided_on=decided_on,
+        outcome=outcome,
+        register_number=register_number,
+        source=source,
+        source_record_id=source_record_id,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    offence.full_clean(exclude=["created_by"])
+    offence.save()
+    if audit:
+        audit_record(action=AuditAction.CREATE, request=request, actor=actor, target=offence)
+    return offence
