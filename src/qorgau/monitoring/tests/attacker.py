@@ -96,7 +96,9 @@ def _solve(
         A_eq=_matrix(eq, width),
         b_eq=np.zeros(len(eq)) if eq else None,
         bounds=bounds,
-        method="highs",
+        # interior point: the release's frame is tens of thousands of cells, where the
+        # simplex took minutes per LP once every violence type had counts (seconds here)
+        method="highs-ipm",
     )
 
 
