@@ -131,7 +131,7 @@ def test_a_file_that_cannot_be_read_or_no_source(tmp_path: Path):
 
 
 @pytest.fixture
-def synthetic(transactional_db: Any) -> Any:
+def synthetic(db: Any) -> Any:
     from qorgau.registry.synthesis import clear
     from qorgau.synth.services import synth_clear, synth_run
 
