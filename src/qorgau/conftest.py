@@ -16,6 +16,7 @@ from qorgau.accounts.models import Organisation, OrganisationKind, User
 from qorgau.accounts.roles import Role
 from qorgau.audit.anchor import anchor_path
 from qorgau.territory.models import Territory
+from qorgau.tests.browser import browser_page  # noqa: F401  (every app's browser tests)
 
 PASSWORD = "correct-horse-battery-staple"
 SEMEY = "101000000"  # Semey city administration, Abai Region
