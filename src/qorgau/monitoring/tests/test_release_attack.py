@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -71,13 +70,7 @@ OLD_METHOD_INDICATORS = ("repeat_victimisation", "repeat_offending")
 ABOVE_DISTRICT = {"decisions_due", "decisions_on_time"}
 COUNTRY = "000000000"
 # The synthetic country at two sizes: which cells are small, and which totals draw -2, differ.
-# The larger (its LPs take minutes) runs on SQLite only: the release it attacks is the same
-# arithmetic on either database, and the smaller scale attacks PostgreSQL's release.
-ON_POSTGRESQL = os.environ.get("QORGAU_DATABASE_URL", "").startswith("postgres")
-SCALES = (
-    0.005,
-    pytest.param(0.01, marks=pytest.mark.skipif(ON_POSTGRESQL, reason="run on SQLite")),
-)
+SCALES = (0.005, 0.01)
 
 
 def _periods() -> list[Period]:
@@ -293,7 +286,7 @@ def _with_frame(truth: dict[Cell, float], release: Release) -> dict[Cell, float]
     return {**dict.fromkeys(release, 0.0), **truth}
 
 
-@pytest.fixture(scope="module", params=SCALES, ids=("scale-0.005", "scale-0.01"))
+@pytest.fixture(scope="module", params=SCALES, ids=lambda scale: f"scale-{scale}")
 def attack(
     request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any
 ) -> Iterator[Attack]:
