@@ -8,8 +8,15 @@ from django.apps import apps
 from qorgau.coordination.models import reason_labels
 from qorgau.lib.phrases import phrase as phrase_shown
 from qorgau.monitoring.aggregates import forms_load
+from qorgau.monitoring.breakdowns import breakdown_label
 
 register = template.Library()
+
+
+@register.filter
+def breakdown(stored: object) -> str:
+    """A figure's breakdown ("sex=F") as its field's name and the choice's label."""
+    return breakdown_label(str(stored or ""))
 
 
 @register.filter
