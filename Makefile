@@ -7,9 +7,9 @@ STAMP := $(VENV)/.installed-stamp
 PO_FILES := $(wildcard src/qorgau/locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 DEMO_ENV := QORGAU_DEMO=true QORGAU_REQUIRE_2FA=false
-# No persistent connections in tests: the live server's thread would keep PostgreSQL's test
+# No persistent connections in tests, and a cache per process (nothing left on disk): the live server's thread would keep PostgreSQL's test
 # database open when pytest drops it.
-TEST_ENV := QORGAU_DB_CONN_MAX_AGE=0
+TEST_ENV := QORGAU_DB_CONN_MAX_AGE=0 QORGAU_CACHE_DIR=memory
 
 .PHONY: install messages demo demo-data demo-reset serve test test-sqlite test-postgres lint format bench makemessages clean audit
 

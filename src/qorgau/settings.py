@@ -225,6 +225,24 @@ USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
 FORMAT_MODULE_PATH = ["qorgau.formats"]
 
+# --- Cache ---------------------------------------------------------------------------------
+# The protected public release (monitoring.release_store) and rendered charts are cached under
+# keys that name everything they depend on. On disk the cache is shared by every server process
+# and survives a restart, so a release is protected once per computation, not once per process;
+# "memory" keeps it per process (the test run's choice: nothing left behind).
+CACHE_DIR = env_str("QORGAU_CACHE_DIR", str(VAR_DIR / "cache"))
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if CACHE_DIR == "memory"
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": CACHE_DIR,
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    )
+}
+
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("QORGAU_STATIC_ROOT", str(VAR_DIR / "static")))

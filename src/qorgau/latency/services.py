@@ -207,11 +207,14 @@ def _latent_posteriors(
 def monitoring_feed() -> int:
     """Recompute the monitoring indicators that read the estimates; the number stored."""
     from qorgau.monitoring.engine import indicators_compute, indicators_fed_by
+    from qorgau.monitoring.release_store import public_release_warm
 
     codes = indicators_fed_by(ESTIMATED_MEASURE)
     if not codes:
         return 0
-    return indicators_compute(only=codes).values_written
+    written = indicators_compute(only=codes).values_written
+    public_release_warm()
+    return written
 
 
 def _estimate_one(

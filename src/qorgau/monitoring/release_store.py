@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from django.utils.translation import get_language
 
 from qorgau.monitoring.catalogue import catalogue_load
@@ -22,6 +24,8 @@ from qorgau.monitoring.export import export_rows
 from qorgau.monitoring.models import ComputationRun
 from qorgau.monitoring.periods import Period
 from qorgau.monitoring.release import disclosure_key
+from qorgau.monitoring.selectors import latest_year
+from qorgau.territory.models import Level
 
 TIMEOUT = 24 * 3600  # versioned keys never go stale; this only frees memory of old versions
 
@@ -51,3 +55,16 @@ def public_release_rows(level: int, period: Period) -> list[dict[str, Any]]:
         rows = export_rows(level=level, period=period, public=True)
         cache.set(key, rows, TIMEOUT)
     return rows
+
+
+def public_release_warm() -> int:
+    """Protect the release the public page opens on (the latest ended year, by region) in every
+    language, right after a computation: its first reader then waits for no one. Returns the
+    number of releases stored."""
+    period = latest_year()
+    if period is None:
+        return 0
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            public_release_rows(Level.REGION, period)
+    return len(settings.LANGUAGES)

@@ -117,3 +117,28 @@ def test_the_open_data_page_reads_the_cache_in_few_queries(
         second = Client().get(f"{url}&page=2")
     assert page.status_code == 200 and second.status_code == 200
     assert "numerator_flag" in page.content.decode()
+
+
+def test_a_computation_leaves_the_latest_release_protected_in_every_language(
+    country: None, django_db_blocker: Any
+) -> None:
+    """After ``indicators compute`` the public page's first reader, in any language and any
+    server process sharing the cache, is served the stored release."""
+    from django.core.management import call_command
+    from django.utils import translation
+
+    from qorgau.monitoring.release_store import public_release_warm
+    from qorgau.monitoring.selectors import latest_year
+
+    period = latest_year(dt.date(YEAR + 1, 3, 1))
+    assert period is not None and period.code == str(YEAR)
+    with django_db_blocker.unblock(), transaction.atomic():
+        cache.clear()
+        call_command("indicators", "compute", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        for language in ("kk", "ru", "en"):
+            with translation.override(language):
+                stored = cache.get(release_cache_key(Level.REGION, period))
+                assert stored == export_rows(level=Level.REGION, period=period, public=True)
+        cache.clear()
+        assert public_release_warm() == 3
+        transaction.set_rollback(True)

@@ -10,6 +10,7 @@ from qorgau.monitoring.alerts import alerts_compute
 from qorgau.monitoring.engine import indicators_compute
 from qorgau.monitoring.export import export_rows, render
 from qorgau.monitoring.periods import PeriodError, period_parse
+from qorgau.monitoring.release_store import public_release_warm
 from qorgau.territory.models import Level
 
 
@@ -66,6 +67,8 @@ class Command(BaseCommand):
             f"{len(summary.indicators_awaiting)} await their data source."
         )
         self.stdout.write(f"{alerts_compute()} alerts raised for the latest quarter.")
+        if public_release_warm():
+            self.stdout.write("The public release of the latest year is protected and cached.")
 
     def _export(self, options: dict[str, Any]) -> None:
         try:
