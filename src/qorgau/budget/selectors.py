@@ -15,7 +15,8 @@ from django.db.models import Q, QuerySet, Sum
 
 from qorgau.budget.models import OUTPUT_FIELDS, Allocation, Execution, SubProgramme
 from qorgau.monitoring.models import IndicatorValue
-from qorgau.territory.models import Territory, TerritoryPopulation
+from qorgau.monitoring.population import population_nearest
+from qorgau.territory.models import Territory
 
 # The unit cost named after each output: spending divided by that output.
 UNIT_COSTS = {
@@ -147,16 +148,10 @@ def by_sub_programme(
 
 
 def population_of(territory_ids: list[int], year: int) -> dict[int, int]:
-    """Population of each territory version in ``year`` (the nearest year published)."""
-    table: dict[int, dict[int, int]] = defaultdict(dict)
-    for territory, year_, total in TerritoryPopulation.objects.filter(
-        territory_id__in=territory_ids
-    ).values_list("territory_id", "year", "total"):
-        table[territory][year_] = total
-    return {
-        pk: figures[min(figures, key=lambda y: (abs(y - year), -y))]
-        for pk, figures in table.items()
-    }
+    """Population of each territory version in ``year`` (the nearest year published): every
+    resident, for money is never a sample (``monitoring.population``)."""
+    people = population_nearest(territory_ids, year, sampled=False)
+    return {pk: round(total) for pk, total in people.items()}
 
 
 def by_region(year: int, *, through_month: int | None = None) -> list[dict[str, Any]]:

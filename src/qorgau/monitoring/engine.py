@@ -45,6 +45,7 @@ from qorgau.monitoring.measures import (
     PERSON_HISTORIES,
     POPULATION_MEASURES,
     STOCK_MEASURES,
+    WHOLE_POPULATION,
     Row,
     measure_is_daily,
     measure_quantum,
@@ -419,14 +420,14 @@ def _distinct_counts(cell: np.ndarray, person: np.ndarray, size: int) -> np.ndar
     return np.bincount(pairs // len(persons), minlength=size).astype(np.float64)
 
 
-def _population(sex: str | None) -> Callable[[int, int], float | None]:
+def _population(sex: str | None, *, sampled: bool = True) -> Callable[[int, int], float | None]:
     """Population of a territory version in a year: the nearest year published, or the sum of
     its successors' for a version that ended before any figure (the 2022 reform).
 
     Scaled by ``population_scale()`` (1 but for a synthetic sample), so that a rate compares
     the records with the population they stand for.
     """
-    scale = population_scale()
+    scale = population_scale() if sampled else 1.0
     table: dict[int, dict[int, float]] = defaultdict(dict)
     for territory, year_, total, females in TerritoryPopulation.objects.values_list(
         "territory_id", "year", "total", "females"
@@ -1201,7 +1202,10 @@ class _Context:
     )
 
     def __post_init__(self) -> None:
-        self.populations = {name: _population(sex) for name, sex in POPULATION_MEASURES.items()}
+        self.populations = {
+            name: _population(sex, sampled=name not in WHOLE_POPULATION)
+            for name, sex in POPULATION_MEASURES.items()
+        }
         _COLUMNS_CACHE.clear()
 
     def measure_rows(

@@ -637,7 +637,15 @@ ADDITIVE_MEASURES |= MONTHLY_MEASURES
 DAY_ROWS: dict[str, Callable[[dt.date], Iterator[Row]]] = {
     "order_weeks_in_force": order_weeks_by_day
 }
-POPULATION_MEASURES = {"population": None, "population_female": "F", "population_male": "M"}
+POPULATION_MEASURES = {
+    "population": None,
+    "population_female": "F",
+    "population_male": "M",
+    "population_whole": None,
+}
+# The population as published even when the records are a sample (``population.py``): money
+# is never sampled, so spending per head divides by every resident.
+WHOLE_POPULATION = {"population_whole"}
 
 
 def measure_quantum(measure: str) -> float | None:
@@ -681,6 +689,7 @@ MEASURE_FIELDS: dict[str, set[str]] = {name: set() for name in MEASURES} | {
     "population": set(),
     "population_female": set(),
     "population_male": set(),
+    "population_whole": set(),
 }
 
 

@@ -12,7 +12,8 @@ scale is exactly 1 and real figures are untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 _providers: list[Callable[[], float | None]] = []
 
@@ -30,3 +31,25 @@ def population_scale() -> float:
         if scale is not None and scale > 0:
             return float(scale)
     return 1.0
+
+
+def population_nearest(
+    territory_ids: Iterable[int], year: int, *, sampled: bool = True
+) -> dict[int, float]:
+    """Each territory version's population in the published year nearest ``year`` (the later
+    of two equally near), times :func:`population_scale` for rates of sampled records: the
+    indicators and the rating's own rates then divide by the same people, so a demo's sample
+    reads like the country and a real deployment is untouched. Money is never a sample
+    (``sampled=False``): spending per head divides by every resident."""
+    from qorgau.territory.models import TerritoryPopulation
+
+    scale = population_scale() if sampled else 1.0
+    table: dict[int, dict[int, int]] = defaultdict(dict)
+    for territory, year_, total in TerritoryPopulation.objects.filter(
+        territory_id__in=list(territory_ids)
+    ).values_list("territory_id", "year", "total"):
+        table[territory][year_] = total
+    return {
+        pk: float(figures[min(figures, key=lambda y: (abs(y - year), -y))]) * scale
+        for pk, figures in table.items()
+    }

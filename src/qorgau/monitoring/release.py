@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy
 
 from qorgau.accounts.roles import Role
 from qorgau.monitoring.catalogue import Indicator, Term, catalogue_load
-from qorgau.monitoring.measures import ESTIMATE_PROVIDERS, POPULATION_MEASURES
+from qorgau.monitoring.measures import ESTIMATE_PROVIDERS, POPULATION_MEASURES, WHOLE_POPULATION
 from qorgau.monitoring.models import IndicatorValue
 from qorgau.monitoring.periods import Period
 from qorgau.territory.models import Level, Territory
@@ -310,7 +310,9 @@ def release_frame(
                 if measure in POPULATION_MEASURES:
                     name = _population_measure(measure, breakdown)
                     if name not in populations:
-                        populations[name] = _population(POPULATION_MEASURES[name])
+                        populations[name] = _population(
+                            POPULATION_MEASURES[name], sampled=name not in WHOLE_POPULATION
+                        )
                     denominator = populations[name](territory.pk, period.start.year)
                 added.append(
                     {

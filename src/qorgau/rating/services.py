@@ -147,7 +147,7 @@ def zero_fill_registry_rates(table: Table, year: int) -> None:
     Poisson interval of a zero count), rather than an unknown value to impute."""
     from qorgau.monitoring.intervals import poisson_interval
     from qorgau.monitoring.measures import POPULATION_MEASURES
-    from qorgau.territory.models import TerritoryPopulation
+    from qorgau.monitoring.population import population_nearest
 
     catalogue = catalogue_load()
     ids = [t.pk for t in table.units]
@@ -156,13 +156,7 @@ def zero_fill_registry_rates(table: Table, year: int) -> None:
             indicator=REGISTERED, period=str(year), breakdown="", territory_id__in=ids
         ).values_list("territory_id", flat=True)
     )
-    population: dict[int, float] = {}
-    distance: dict[int, int] = {}
-    for territory, year_, total in TerritoryPopulation.objects.filter(
-        territory_id__in=ids
-    ).values_list("territory_id", "year", "total"):
-        if territory not in distance or abs(year_ - year) < distance[territory]:
-            population[territory], distance[territory] = float(total), abs(year_ - year)
+    population = population_nearest(ids, year)
     _, upper = poisson_interval(0)
     for j, code in enumerate(table.codes):
         if code in SOURCE_INDICATORS:

@@ -102,15 +102,9 @@ def _figures(year: int) -> dict[str, _District]:
 
 
 def _nearest_population(ids: list[int], year: int) -> dict[int, float]:
-    from qorgau.territory.models import TerritoryPopulation
+    from qorgau.monitoring.population import population_nearest
 
-    best: dict[int, tuple[int, float]] = {}
-    for territory, year_, total in TerritoryPopulation.objects.filter(
-        territory_id__in=ids
-    ).values_list("territory_id", "year", "total"):
-        if territory not in best or abs(year_ - year) < best[territory][0]:
-            best[territory] = (abs(year_ - year), float(total))
-    return {pk: total for pk, (_distance, total) in best.items()}
+    return population_nearest(ids, year)
 
 
 def returns_read(units: list[Any], year: int) -> ReturnCounts:

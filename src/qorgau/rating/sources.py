@@ -253,8 +253,8 @@ def _scopes(units: list[Any]) -> dict[int, int]:
 def counts_read(units: list[Any], years: list[int]) -> SourceCounts:
     """Read the counts of ``units`` for ``years`` (read only; nothing is written)."""
     from qorgau.monitoring.models import IndicatorValue
+    from qorgau.monitoring.population import population_nearest
     from qorgau.registry.models import RegisterRecord
-    from qorgau.territory.models import TerritoryPopulation
 
     shape = (len(units), len(years))
     column = {y: n for n, y in enumerate(years)}
@@ -289,14 +289,9 @@ def counts_read(units: list[Any], years: list[int]) -> SourceCounts:
     ).values_list("indicator", "territory_id", "period", "numerator"):
         police[code][ids[territory], column[int(period)]] = numerator
     population = np.full(shape, np.nan)
-    distance = np.full(shape, np.inf)
-    for territory, year, total in TerritoryPopulation.objects.filter(
-        territory_id__in=list(ids)
-    ).values_list("territory_id", "year", "total"):
-        for y, n in column.items():  # the nearest year's population, as the registry rates
-            i = ids[territory]
-            if abs(year - y) < distance[i, n]:
-                population[i, n], distance[i, n] = total, abs(year - y)
+    for y, n in column.items():  # the nearest year's population, as the registry rates
+        for territory, people in population_nearest(ids, y).items():
+            population[ids[territory], n] = people
     return SourceCounts(
         years=list(years),
         population=population,

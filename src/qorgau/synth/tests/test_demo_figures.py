@@ -52,6 +52,24 @@ def test_rates_of_a_synthetic_sample_use_the_population_it_stands_for(sample: No
     assert 300 < incidents / population * 100_000 < 1_000
 
 
+def test_every_per_capita_figure_divides_by_the_people_its_numerator_stands_for(
+    sample: None,
+) -> None:
+    """Counts of the sample divide by the scaled population (the indicators, the rating's own
+    rates); money is never a sample, so the budget's spending per head and the indicator
+    ``spending_per_capita`` divide by every resident and agree (8,969 against 179 tenge)."""
+    from qorgau.budget.selectors import population_of
+    from qorgau.monitoring.catalogue import catalogue_load
+    from qorgau.monitoring.population import population_nearest
+
+    country = Territory.objects.by_code(COUNTRY)
+    whole = population_of([country.pk], 2024)[country.pk]
+    assert _population(None, sampled=False)(country.pk, 2024) == whole
+    assert population_nearest([country.pk], 2024) == {country.pk: whole * SCALE}
+    spending = catalogue_load().get("spending_per_capita")
+    assert spending.denominator.measure == "population_whole"
+
+
 def test_real_data_keep_their_population(sample: None) -> None:
     synth_clear()
     assert population_scale() == 1.0
