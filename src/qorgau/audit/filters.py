@@ -9,11 +9,11 @@ IIN match or search and refused attempt is written under the person itself
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.audit.models import AuditAction, AuditEntry
+from qorgau.lib.widgets import DateInput
 
 
 class AuditEntryFilterSet(django_filters.FilterSet):
@@ -31,13 +31,13 @@ class AuditEntryFilterSet(django_filters.FilterSet):
         field_name="occurred_at",
         lookup_expr="date__gte",
         label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     date_to = django_filters.DateFilter(
         field_name="occurred_at",
         lookup_expr="date__lte",
         label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     class Meta:

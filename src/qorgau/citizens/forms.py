@@ -19,6 +19,7 @@ from qorgau.citizens.models import (
     VolunteerKind,
 )
 from qorgau.citizens.services import MAX_ACCOUNT, MAX_SHORT
+from qorgau.lib.widgets import DateInput
 from qorgau.territory.models import Territory, name_field
 
 
@@ -65,7 +66,7 @@ class ReportForm(HoneypotMixin):
     occurred_on = forms.DateField(
         label=_("When did it happen? (optional)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     at_risk = forms.ChoiceField(
         label=_("Who is at risk?"), choices=[("", _("Choose…")), *AtRisk.choices]
@@ -228,7 +229,7 @@ class ActivityForm(forms.ModelForm):
             "volunteers",
             "public",
         ]
-        widgets = {"held_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"held_on": DateInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

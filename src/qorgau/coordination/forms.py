@@ -14,8 +14,9 @@ from qorgau.coordination.models import (
     ReferralOutcome,
     SharingBasis,
 )
+from qorgau.lib.widgets import DateInput, DateTimeInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class MemberForm(forms.Form):
@@ -30,7 +31,8 @@ class MemberForm(forms.Form):
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(choices=MeetingKind.choices, label=_("kind"))
     planned_at = forms.DateTimeField(
-        label=_("planned for"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("planned for"),
+        widget=DateTimeInput(),
     )
     place = forms.CharField(label=_("place"), required=False, max_length=300)
     agenda = forms.CharField(label=_("agenda"), required=False, widget=forms.Textarea)

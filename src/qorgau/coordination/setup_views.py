@@ -30,10 +30,11 @@ from qorgau.coordination.setup_services import (
     member_add,
     member_update,
 )
+from qorgau.lib.widgets import DateInput
 from qorgau.territory.models import Territory
 from qorgau.territory.services import territory_scope_ids
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class BodyForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import Organisation
+from qorgau.lib.widgets import DateInput
 from qorgau.programs.models import (
     Accreditation,
     DropOutReason,
@@ -21,7 +22,7 @@ from qorgau.programs.models import (
 from qorgau.registry import choices as c
 from qorgau.registry.importing.jobs import TOO_LARGE
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
 
 

@@ -22,10 +22,11 @@ from qorgau.accounts.setup_views import (
     setup_saved,
     setup_submitted,
 )
+from qorgau.lib.widgets import DateInput
 from qorgau.programs.models import Accreditation, Ownership, Provider
 from qorgau.programs.setup_services import PROVIDER_KINDS, provider_setup, provider_setup_update
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class ProviderEditForm(forms.Form):

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.lib.widgets import DateInput
 from qorgau.registry import choices as c
 from qorgau.registry.models import (
     BehaviourRequirement,
@@ -42,7 +43,7 @@ def _date(field: str, lookup: str, label: Any) -> django_filters.DateFilter:
         field_name=field,
         lookup_expr=lookup,
         label=label,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 
@@ -86,7 +87,7 @@ class OrderFilterSet(django_filters.FilterSet):
     in_force_on = django_filters.DateFilter(
         method="in_force",
         label=_("In force on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     incident = KeyFilter(field_name="incident_id", label=_("Incident"))
 
@@ -108,7 +109,7 @@ class RequirementFilterSet(django_filters.FilterSet):
     in_force_on = django_filters.DateFilter(
         method="in_force",
         label=_("In force on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     incident = KeyFilter(field_name="incident_id", label=_("Incident"))
 

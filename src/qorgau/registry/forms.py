@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.roles import ScopeKind
 from qorgau.audit.forms import AccessReasonForm
+from qorgau.lib.widgets import DATETIME_FORMAT, DateInput, DateTimeInput
 from qorgau.registry import choices as c
 from qorgau.registry.iin import iin_parse
 from qorgau.registry.models import BehaviourRequirement, Incident, Person
@@ -18,22 +19,6 @@ from qorgau.registry.risk import Instrument
 from qorgau.registry.selectors import offenders_of, victims_of
 from qorgau.territory.models import Territory, TerritoryQuerySet
 from qorgau.territory.services import territory_scope_ids
-
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format=DATETIME_FORMAT)
 
 
 def _date(label: Any, *, required: bool = True, today: bool = True) -> forms.DateField:

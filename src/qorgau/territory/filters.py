@@ -4,10 +4,10 @@ import datetime as dt
 from typing import cast
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.lib.widgets import DateInput
 from qorgau.territory.models import Level, Territory, TerritoryQuerySet
 
 
@@ -23,9 +23,7 @@ class TerritoryFilterSet(django_filters.FilterSet):
     parent = django_filters.NumberFilter(
         field_name="parent_id", label=_("Part of"), min_value=1, max_value=2**63 - 1
     )
-    on = django_filters.DateFilter(
-        method="valid_on", label=_("As of"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on = django_filters.DateFilter(method="valid_on", label=_("As of"), widget=DateInput())
 
     class Meta:
         model = Territory
