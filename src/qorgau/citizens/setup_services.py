@@ -18,8 +18,13 @@ from qorgau.accounts.setup_services import changed_fields, setup_require, setup_
 from qorgau.audit.models import AuditAction
 from qorgau.citizens.models import HelpService
 
+# the entry's name and description as entered, and in each language a reader may choose (the
+# directory shows the reader's, else the one entered)
 HELP_FIELDS = (
     "name",
+    "name_kk",
+    "name_ru",
+    "name_en",
     "kind",
     "region",
     "address",
@@ -28,6 +33,9 @@ HELP_FIELDS = (
     "languages",
     "free_of_charge",
     "description",
+    "description_kk",
+    "description_ru",
+    "description_en",
     "active",
 )
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from qorgau.accounts.demo import ABAI_REGION, SEMEY, SETUP_ADMINISTRATOR, demo_names
 from qorgau.accounts.models import Organisation, User
 from qorgau.citizens.models import HelpService, ServiceKind
-from qorgau.citizens.setup_services import help_entry_create
+from qorgau.citizens.setup_services import help_entry_create, help_entry_update
 from qorgau.coordination import synthesis as coordination_synthesis
 from qorgau.coordination.models import CoordinatingBody, MemberRole, Membership
 from qorgau.coordination.setup_services import body_create, body_update, member_add
@@ -51,22 +51,35 @@ PROGRAMME = {
     "accreditation": Accreditation.ACCREDITED,
     "accredited_until": ACCREDITED[1],
 }
+# the demo's own help-directory entries, in the three languages as an administrator enters them
 HELP_ENTRIES: list[dict[str, Any]] = [
     {
         "name": "Crisis centre «Qorgau-Semey» (demo)",
+        "name_kk": "«Qorgau-Semey» дағдарыс орталығы (демо)",
+        "name_ru": "Кризисный центр «Qorgau-Semey» (демо)",
+        "name_en": "Crisis centre «Qorgau-Semey» (demo)",
         "kind": ServiceKind.CRISIS_CENTRE,
-        "address": "Semey, Abay street 1 (demo)",
+        "address": "Семей, Абай к-сі, 1",
         "phone": "+7 7222 00 00 01",
         "hours": "24/7",
         "description": "Shelter, psychologist and lawyer for women and children (demo).",
+        "description_kk": "Әйелдер мен балаларға арналған баспана, психолог және заңгер (демо).",
+        "description_ru": "Приют, психолог и юрист для женщин и детей (демо).",
+        "description_en": "Shelter, psychologist and lawyer for women and children (demo).",
     },
     {
         "name": "Family psychological support centre, Semey (demo)",
+        "name_kk": "Семей қаласының отбасына психологиялық қолдау көрсету орталығы (демо)",
+        "name_ru": "Центр психологической поддержки семьи, Семей (демо)",
+        "name_en": "Family psychological support centre, Semey (demo)",
         "kind": ServiceKind.PSYCHOLOGIST,
-        "address": "Semey, Shakarim street 2 (demo)",
+        "address": "Семей, Шәкәрім к-сі, 2",
         "phone": "+7 7222 00 00 02",
-        "hours": "Mon–Fri 9:00–18:00",
+        "hours": "09:00–18:00",
         "description": "Free consultations of a family psychologist (demo).",
+        "description_kk": "Отбасылық психологтың тегін кеңестері (демо).",
+        "description_ru": "Бесплатные консультации семейного психолога (демо).",
+        "description_en": "Free consultations of a family psychologist (demo).",
     },
 ]
 
@@ -136,9 +149,12 @@ def _help_entries(admin: User) -> int:
     region = Territory.objects.by_code(ABAI_REGION)
     created = 0
     for entry in HELP_ENTRIES:
-        if not HelpService.objects.filter(name=entry["name"], region=region).exists():
+        found = HelpService.objects.filter(name=entry["name"], region=region).first()
+        if found is None:
             help_entry_create(actor=admin, region=region, **entry)
             created += 1
+        elif any(getattr(found, field) != value for field, value in entry.items()):
+            help_entry_update(actor=admin, entry=found, **entry)  # an older demo's entry
     return created
 
 

@@ -116,3 +116,15 @@ def test_the_polyclinic_has_actions_and_referrals(demo: None, db: Any) -> None:
     assert restrict(RegisterRecord.objects.filter(register="health"), user).exists()
     page = _client("health.semey").get("/coordination/actions/")
     assert page.status_code == 200
+
+
+def test_the_demo_help_entries_speak_three_languages(demo: None, db: Any) -> None:
+    from qorgau.citizens.models import HelpService
+    from qorgau.synth.demo import HELP_ENTRIES
+
+    entries = HelpService.objects.filter(name__in=[e["name"] for e in HELP_ENTRIES])
+    assert entries.count() == len(HELP_ENTRIES)
+    for entry in entries:
+        names = {entry.name_kk, entry.name_ru, entry.name_en}
+        descriptions = {entry.description_kk, entry.description_ru, entry.description_en}
+        assert len(names) == 3 and len(descriptions) == 3 and "" not in names | descriptions

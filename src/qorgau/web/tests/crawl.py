@@ -23,6 +23,7 @@ from django.test import Client
 from django.utils import translation
 
 from qorgau.accounts.models import Organisation, User
+from qorgau.citizens.models import HelpService
 from qorgau.coordination.models import CASE_REASONS, CoordinatingBody, ReferralKind
 from qorgau.lib.phrases import known_phrases
 
@@ -203,13 +204,15 @@ def _model_labels() -> re.Pattern[str]:
 
 def _foreign(language: str) -> set[str]:
     """Reference texts of other languages that must not stand on a page in ``language``: the
-    names of referral kinds, organisations and coordinating bodies, and the synthetic phrases
+    names of referral kinds, organisations, coordinating bodies and help-directory entries, and
+    the synthetic phrases
     whose translation exists."""
     found: set[str] = set()
     rows: list[Any] = [
         *ReferralKind.objects.all(),
         *Organisation.objects.all(),
         *CoordinatingBody.objects.all(),
+        *HelpService.objects.all(),
     ]
     for row in rows:
         own = getattr(row, f"name_{language}")
