@@ -226,7 +226,7 @@ def test_the_run_page_shows_unidentified_records_and_what_the_model_learned(make
     client = signed_in(make_user(Role.NATIONAL_ANALYST, "000000000"))
     body = client.get(f"/linkage/runs/{run.pk}/").content.decode()
     assert "152 records could not be identified and are not counted" in body
-    assert "line_111 147" in body
+    assert "contact centre 111 147" in body  # the register named, not its code
     assert "What the model learned" in body and "same date" in body and "0.000793" in body
     assert "similar spelling (Jaro–Winkler ≥ 0.94)" in body and "not observed" in body
     assert "152 records could not be identified" in client.get("/linkage/").content.decode()

@@ -9,6 +9,7 @@ from qorgau.coordination.models import reason_labels
 from qorgau.lib.phrases import phrase as phrase_shown
 from qorgau.monitoring.aggregates import forms_load
 from qorgau.monitoring.breakdowns import breakdown_label
+from qorgau.monitoring.catalogue import catalogue_load
 
 register = template.Library()
 
@@ -48,3 +49,12 @@ def report_form_name(code: object) -> str:
     """An aggregate report form's name in the reader's language (stored as its code)."""
     form = forms_load()[0].get(str(code))
     return form.label() if form else str(code)
+
+
+@register.filter
+def indicator_name(code: object) -> str:
+    """An indicator's name in the reader's language (files and rows carry its code)."""
+    try:
+        return catalogue_load().get(str(code)).label()
+    except KeyError:
+        return str(code)
