@@ -136,6 +136,9 @@ def main() -> None:
     rows.extend(bench_import.run(int(os.environ.get("QORGAU_BENCH_ROWS", "50000"))))
     rows.extend(bench_synth.run(float(os.environ.get("QORGAU_BENCH_SCALE", "0.05")), "2022-2024"))
     rows.extend(bench_monitoring.run(float(os.environ.get("QORGAU_BENCH_SCALE", "0.05"))))
+    import bench_risk_accuracy
+
+    rows.extend(bench_risk_accuracy.run())
 
     # 5. The parts above monitoring, each against its own baseline (sizes kept small enough
     #    for CI; each module's docstring says how to run it at national scale).

@@ -95,6 +95,9 @@ EDIT_RATING_METHOD = "rating.edit_rating_method"
 MANAGE_PROGRAMMES = "programs.manage_programmes"
 KEEP_PROVIDER_REGISTER = "programs.keep_provider_register"
 EVALUATE_PROGRAMMES = "programs.evaluate_programmes"
+# How well the risk instrument predicted what followed (aggregates): the analyst and the police
+# supervisor who answers for the assessments; not the inspector who fills them in.
+EVALUATE_RISK_INSTRUMENT = "monitoring.evaluate_risk_instrument"
 # Citizen portal: the triage queue of anonymous reports, the help directory, volunteers.
 TRIAGE_CITIZEN_REPORTS = "citizens.triage_reports"
 KEEP_HELP_DIRECTORY = "citizens.keep_help_directory"
@@ -119,7 +122,7 @@ _POLICE = _CASEWORK | {
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset({MANAGE_USERS, SET_UP_ORGANISATIONS, VIEW_TERRITORY}),
     Role.POLICE_INSPECTOR: _POLICE,
-    Role.POLICE_SUPERVISOR: _POLICE,
+    Role.POLICE_SUPERVISOR: _POLICE | {EVALUATE_RISK_INSTRUMENT},
     Role.COURT_LIAISON: _CASEWORK | {MANAGE_REQUIREMENTS, RECORD_OFFENCES},
     Role.AKIMAT_COORDINATOR: _CASEWORK
     | {
@@ -143,6 +146,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             RUN_RATING,
             EDIT_RATING_METHOD,
             EVALUATE_PROGRAMMES,
+            EVALUATE_RISK_INSTRUMENT,
         }
     ),
     Role.AUDITOR: frozenset({BROWSE_AUDIT, VIEW_TERRITORY}),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qorgau.monitoring import aggregate_views, views
+from qorgau.monitoring import aggregate_views, risk_views, views
 
 app_name = "monitoring"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("download.<str:fmt>", views.download, name="download"),
     path("open-data/", views.public_statistics, name="public"),
     path("alerts/", views.alert_list, name="alerts"),
+    path("risk-accuracy/", risk_views.risk_accuracy_page, name="risk_accuracy"),
     path("reports/", aggregate_views.report_list, name="aggregate_list"),
     path("reports/enter/", aggregate_views.report_edit, name="aggregate_enter"),
     path("reports/upload/", aggregate_views.report_upload, name="aggregate_upload"),

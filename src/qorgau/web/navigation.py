@@ -33,6 +33,7 @@ from qorgau.accounts.roles import (
     BROWSE_AUDIT,
     ENTER_AGGREGATES,
     EVALUATE_PROGRAMMES,
+    EVALUATE_RISK_INSTRUMENT,
     IMPORT_RECORDS,
     IMPORT_REGISTER_PERMISSIONS,
     KEEP_COORDINATING_BODY,
@@ -80,6 +81,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry(_("Case registry"), "registry:work", VIEW_PERSONAL_DATA),
     MenuEntry(_("Imports"), "registry_import:list", _IMPORTERS),
     MenuEntry(_("Monitoring"), "monitoring:dashboard", VIEW_AGGREGATES),
+    MenuEntry(_("Risk instrument accuracy"), "monitoring:risk_accuracy", EVALUATE_RISK_INSTRUMENT),
     MenuEntry(
         _("Aggregate reports"),
         "monitoring:aggregate_list",

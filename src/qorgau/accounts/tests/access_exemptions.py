@@ -26,6 +26,11 @@ MODULES: dict[str, str] = {
         "programme outcome evaluation over whole cohorts; only rates and counts are shown"
     ),
     "synth/evaluation.py": "evaluation against the synthetic truth, never published",
+    "monitoring/risk_outcomes.py": (
+        "risk-instrument accuracy over every assessment and what followed it, and the "
+        "fingerprint that says when the cached report is out of date; only counts, AUCs and "
+        "shares leave (monitoring/risk_accuracy.py)"
+    ),
     "rating/sources.py": "register counts per region for the rating; no row leaves",
     "registry/importing/engine.py": "the import job's own progress row, written by the job",
     "registry/importing/jobs.py": (
