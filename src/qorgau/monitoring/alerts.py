@@ -13,6 +13,11 @@ Method (documented in docs/monitoring.md):
 
 Only ended quarters are tested: a quarter still running has counted only part of its days, so
 beside whole quarters it would always look like a sharp fall.
+
+Like is compared with like across a change of the law (``data/series_breaks.yaml``): an
+indicator's history holds only the quarters on the same side of each of its breaks, and a quarter
+that straddles a break is not tested against its history (the peers, in the same quarter under
+the same law, still are). The 2024 re-criminalisation is therefore no "sharp rise".
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from scipy.stats import poisson
 
+from qorgau.monitoring.breaks import breaks_of, comparable, straddles
 from qorgau.monitoring.models import Alert, AlertKind, IndicatorValue
 from qorgau.monitoring.periods import PeriodKind, period_parse
 from qorgau.territory.models import Level
@@ -39,6 +45,7 @@ WATCHED = (
     "domestic_homicide_rate",
     "grave_harm_rate",
     "repeat_victimisation",
+    "criminal_offences_rate",
 )
 HARD_OUTCOMES = ("domestic_homicide_rate", "grave_harm_rate")
 
@@ -98,13 +105,14 @@ def _level_alerts(values: QuerySet[IndicatorValue], target: str) -> list[Alert]:
     periods = sorted(order, key=order.__getitem__)
     if target not in periods:
         return []
-    history = periods[max(0, periods.index(target) - HISTORY) : periods.index(target)]
+    before = periods[: periods.index(target)]
+    histories = {code: _history(before, target, code) for code in {i for _t, i in series}}
     now = timezone.now()
     raised: list[Alert] = []
     falls: dict[int, Alert] = {}
     for (territory, indicator), by_period in series.items():
         observed = by_period.get(target, 0.0)
-        past = [by_period.get(p, 0.0) for p in history]
+        past = [by_period.get(p, 0.0) for p in histories[indicator]]
         if len(past) >= 4:
             expected = sum(past) / len(past)
             p_value, above = two_sided_p(observed, expected)
@@ -125,7 +133,7 @@ def _level_alerts(values: QuerySet[IndicatorValue], target: str) -> list[Alert]:
                     falls[territory] = alert
         raised.extend(_peer_alerts(territory, indicator, target, observed, series, population, now))
     for territory, fall in falls.items():
-        if _hard_outcomes_held(territory, target, history, series):
+        if _hard_outcomes_held(territory, target, histories["incidents_rate"], series):
             raised.append(
                 Alert(
                     territory_id=territory,
@@ -139,6 +147,17 @@ def _level_alerts(values: QuerySet[IndicatorValue], target: str) -> list[Alert]:
                 )
             )
     return raised
+
+
+def _history(before: list[str], target: str, indicator: str) -> list[str]:
+    """The last ``HISTORY`` quarters before ``target`` that count what it counts: none across a
+    break of the indicator, none at all when ``target`` straddles one."""
+    breaks = breaks_of(indicator)
+    if not breaks:
+        return before[-HISTORY:]
+    if straddles(target, breaks):
+        return []
+    return [p for p in before if comparable(p, target, breaks)][-HISTORY:]
 
 
 def _hard_outcomes_held(

@@ -15,8 +15,10 @@ from typing import Any
 import altair as alt
 import vl_convert
 from django.core.cache import cache
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from qorgau.monitoring.breaks import break_period, breaks_of, straddles
 from qorgau.monitoring.catalogue import Indicator
 from qorgau.monitoring.models import IndicatorValue
 
@@ -131,11 +133,47 @@ def trend_chart(
     line = base.mark_line(point=True, color="#1d5c7a").encode(
         y="value:Q", tooltip=["period:O", "value:Q"]
     )
-    spec = (band + line).properties(width=520, height=220).to_dict()
+    layers: list[Any] = [band, line]
+    marks = break_marks(indicator, [str(row["period"]) for row in rows])
+    if marks:
+        mark_data = alt.Chart(alt.Data(values=marks))
+        layers.append(
+            mark_data.mark_rule(color="#9a3412", strokeDash=[5, 3], strokeWidth=2).encode(
+                x="period:O", tooltip=["label:N"]
+            )
+        )
+        layers.append(
+            mark_data.mark_text(align="left", dx=4, dy=8, fontSize=10, color="#9a3412").encode(
+                x="period:O", y=alt.value(0), text="short:N"
+            )
+        )
+    spec = alt.layer(*layers).properties(width=520, height=220).to_dict()
     spec["description"] = _(
         "Trend of the indicator with its interval (95 percent); the figures are in the table."
     )
+    if marks:
+        spec["description"] += " " + _(
+            "A dashed line marks a change of the law (series break): %(breaks)s."
+        ) % {"breaks": "; ".join(str(m["label"]) for m in marks)}
     return _render(spec, fmt)
+
+
+def break_marks(indicator: Indicator, periods: list[str]) -> list[dict[str, str]]:
+    """The series breaks of the indicator inside the charted periods: the first period counted
+    under the new law, the break's day as a short label and its full title."""
+    marks = []
+    for series_break in breaks_of(indicator.code):
+        period = break_period(periods, series_break)
+        if period is None or period == periods[0] and not straddles(period, (series_break,)):
+            continue
+        marks.append(
+            {
+                "period": period,
+                "short": date_format(series_break.date, "SHORT_DATE_FORMAT"),
+                "label": series_break.label(),
+            }
+        )
+    return marks
 
 
 def tile_label(name: str, *, width: int = 13) -> str:

@@ -17,6 +17,7 @@ from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.monitoring import charts, selectors
 from qorgau.monitoring.aggregates import reports_overdue
+from qorgau.monitoring.breaks import breaks_of
 from qorgau.monitoring.catalogue import Indicator, catalogue_load
 from qorgau.monitoring.export import export_rows
 from qorgau.monitoring.export import render as render_table
@@ -163,6 +164,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             "territory": territory,
             "catalogue": catalogue_load(),
             "trend": list(selectors.trend(code, territory)),
+            "breaks": breaks_of(code),
             "units": list(selectors.unit_values(code, period, territory)) if period else [],
             "breakdowns": list(selectors.breakdowns(code, territory, period)) if period else [],
         },

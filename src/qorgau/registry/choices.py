@@ -126,3 +126,10 @@ class RiskLevel(models.TextChoices):
 
 
 RISK_ORDER = [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRITICAL]
+
+
+class PreventionKind(models.TextChoices):
+    """Individual prevention measures of Law 245-VIII (arts. 50, 51), glossary terms."""
+
+    PREVENTIVE_TALK = "preventive_talk", _("preventive talk")
+    OFFICIAL_WARNING = "official_warning", _("official warning")

@@ -25,6 +25,9 @@ from qorgau.registry.services_incidents import NEEDS_VICTIM as NEEDS_VICTIM
 from qorgau.registry.services_incidents import REPORTED_BEFORE_OCCURRED as REPORTED_BEFORE_OCCURRED
 from qorgau.registry.services_incidents import incident_register as incident_register
 from qorgau.registry.services_offences import offence_record as offence_record
+from qorgau.registry.services_offences import (
+    reconciliations_by_offender as reconciliations_by_offender,
+)
 from qorgau.registry.services_orders import BEFORE_INCIDENT as BEFORE_INCIDENT
 from qorgau.registry.services_orders import NO_PROTECTED as NO_PROTECTED
 from qorgau.registry.services_orders import OFFENDER_TOO_YOUNG as OFFENDER_TOO_YOUNG

@@ -1,8 +1,10 @@
-"""Workflows of offences: recording one with its outcome."""
+"""Workflows of offences: recording one with its outcome, checked against the law of its dates."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from qorgau.accounts.roles import RECORD_OFFENCES
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.registry import choices as c
+from qorgau.registry.lawcheck import offence_breaches
 from qorgau.registry.models import Incident, Offence, Person
 from qorgau.registry.services_common import (
     district_for,
@@ -58,6 +61,7 @@ def offence_record(
         not_future(decided_on, "decided_on")
         if decided_on < committed_on:
             raise ValidationError({"decided_on": _("A decision cannot precede the offence.")})
+    _law_of_the_day(offender, kind, article, committed_on, decided_on, outcome)
     offence = Offence(
         incident=incident,
         district=district,
@@ -77,3 +81,45 @@ def offence_record(
     if audit:
         audit_record(action=AuditAction.CREATE, request=request, actor=actor, target=offence)
     return offence
+
+
+def _law_of_the_day(
+    offender: Person,
+    kind: str,
+    article: str,
+    committed_on: dt.date,
+    decided_on: dt.date | None,
+    outcome: str,
+) -> None:
+    """Refuse an article, outcome or reconciliation the law of the offence's dates excludes."""
+    earlier = reconciliations_by_offender([offender.pk]).get(offender.pk, [])
+    breaches = offence_breaches(
+        kind=kind,
+        article=article,
+        committed_on=committed_on,
+        decided_on=decided_on,
+        outcome=outcome,
+        earlier_reconciliations=earlier,
+    )
+    if breaches:
+        raise ValidationError({b.field: b.message for b in breaches})
+
+
+def reconciliations_by_offender(
+    offender_ids: Iterable[int], *, exclude_pk: int | None = None
+) -> dict[int, list[dt.date]]:
+    """The days of the stored reconciliations of each offender (one query for all of them).
+
+    Read as the system for the legal check of a new record (the service's and the importer's):
+    only days leave, never a row.
+    """
+    offences = Offence.objects.filter(
+        offender_id__in=set(offender_ids), outcome=c.OffenceOutcome.RECONCILIATION
+    )
+    if exclude_pk is not None:
+        offences = offences.exclude(pk=exclude_pk)
+    rows = offences.values_list("offender_id", "decided_on", "committed_on")
+    found: dict[int, list[dt.date]] = defaultdict(list)
+    for offender_id, decided_on, committed_on in rows:
+        found[offender_id].append(decided_on or committed_on)
+    return dict(found)

@@ -17,6 +17,7 @@ from qorgau.accounts.roles import MANAGE_ORDERS
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.registry import choices as c
+from qorgau.registry.lawcheck import outcome_breach
 from qorgau.registry.legal import legal_rule
 from qorgau.registry.models import (
     Incident,
@@ -306,15 +307,18 @@ def order_violation_record(
     not_future(occurred_on, "occurred_on")
     if order.status_on(occurred_on) not in _IN_FORCE_STATES:
         raise ValidationError({"occurred_on": ORDER_NOT_IN_FORCE})
-    if sanction == c.Sanction.WARNING and occurred_on >= dt.date(2023, 7, 1):
-        raise ValidationError(
-            {
-                "sanction": _(
-                    "Since 1 July 2023 a warning is not a penalty for violating a protective order."
-                )
-            }
-        )
     article = legal_rule("protective_order.violation_article", occurred_on).value
+    refused = outcome_breach(
+        kind=c.OffenceKind.ADMINISTRATIVE,
+        article=article,
+        outcome=sanction,
+        outcome_label=c.Sanction(sanction).label,
+        committed_on=occurred_on,
+        decided_on=None,
+        field="sanction",
+    )
+    if refused:
+        raise ValidationError({refused.field: refused.message})
     violation = OrderViolation.objects.create(
         order=order,
         occurred_on=occurred_on,

@@ -17,6 +17,8 @@ from qorgau.accounts.roles import MANAGE_ORDERS, MANAGE_REQUIREMENTS
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.registry import choices as c
+from qorgau.registry.lawcheck import TERM_OUT_OF_RANGE as TERM_OUT_OF_RANGE
+from qorgau.registry.lawcheck import term_breach, term_message
 from qorgau.registry.legal import legal_rule
 from qorgau.registry.models import (
     BehaviourRequirement,
@@ -36,9 +38,6 @@ from qorgau.registry.services_common import (
 )
 from qorgau.territory.models import Territory
 
-TERM_OUT_OF_RANGE = _(
-    "The term must be between %(min)s and %(max)s months under the law in force on that date."
-)
 CONDITION_NOT_ALLOWED = _(
     "This condition is not allowed by the law in force on that date: %(codes)s."
 )
@@ -97,8 +96,9 @@ def requirement_set(
     if incident and decided_on < timezone.localtime(incident.occurred_at).date():
         raise ValidationError({"decided_on": _("A court decision cannot precede its incident.")})
     term = legal_rule("requirement.term_months", decided_on)
-    if not term.value["min"] <= term_months <= term.value["max"]:
-        raise ValidationError({"term_months": TERM_OUT_OF_RANGE % term.value})
+    refused = term_breach(term, term_months, decided_on)
+    if refused:
+        raise ValidationError({refused.field: refused.message})
     allowed = set(legal_rule("requirement.conditions", decided_on).value)
     wrong = set(conditions) - allowed
     if not conditions or wrong:
@@ -166,7 +166,7 @@ def requirement_extend(
     new_end = _add_months(requirement.ends_on + dt.timedelta(days=1), months) - dt.timedelta(days=1)
     longest = _add_months(requirement.starts_on, term.value["max"]) - dt.timedelta(days=1)
     if months < 1 or new_end > longest:
-        raise ValidationError({"months": TERM_OUT_OF_RANGE % term.value})
+        raise ValidationError({"months": term_message(term, decided_on)})
     extension = RequirementExtension.objects.create(
         requirement=requirement, decided_on=decided_on, new_end=new_end, reason=reason
     )

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from qorgau.registry import incident_form, views
+from qorgau.registry import incident_form, views, views_law
 
 app_name = "registry"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -35,4 +35,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="requirement_violation",
     ),
     path("requirements/<int:pk>/extend/", views.requirement_extend, name="requirement_extend"),
+    path("law/", views_law.legal_rules, name="legal_rules"),
 ]

@@ -7,7 +7,7 @@ them by ``--scale``.
 
 from __future__ import annotations
 
-import datetime as dt
+from qorgau.registry.legal import rule_versions
 
 # Registered DV reports (incidents) and protective orders per year, national. 2023: >87k
 # orders, 2024: ≈72k orders and ≈100k reports, 2025: ≈70k (+5%) (§3.1); 2015-2022: ">60k"
@@ -37,11 +37,21 @@ ART73_WITH_ORDER = 0.78  # art. 73 offences ≈0.8-0.9 per order (§6, WKO 2026:
 ART73_WITHOUT_ORDER = 0.30
 ORDER_VIOLATION_SHARE = 0.05  # ≈5% of orders violated (§6)
 VIOLATION_ARREST_SHARE = 0.25  # ≈25% of violations → administrative arrest (§6)
-NO_WARNING_FROM = dt.date(2023, 7, 1)  # a warning is no longer a penalty for art. 461 (§2.3)
+# A warning is no longer a penalty for art. 461 (§2.3): the day comes from the table of legal
+# rules the registry checks records against (registry/data/legal_rules.yaml).
+NO_WARNING_FROM = next(
+    rule.valid_from
+    for rule in rule_versions("offence.outcome_not_allowed")
+    if "461" in rule.value["articles"] and "warning" in rule.value["outcomes"]
+)
 
 # Family-domestic criminal offences: ≈938/yr (Form 1-M) before the criminalisation of battery
 # and light harm on 16 June 2024, ≈2,556 after (§3.2). Homicides ≈195/yr are part of them.
-CRIMINALISATION = dt.date(2024, 6, 16)
+CRIMINALISATION = next(  # the day battery (art. 109) became a crime again, from the same table
+    rule.valid_from
+    for rule in rule_versions("offence.article")
+    if rule.value == {"kind": "criminal", "article": "109"} and rule.act == "law-72-viii"
+)
 CRIMINAL_PER_YEAR_BEFORE = 950
 CRIMINAL_PER_YEAR_AFTER = 2_500
 HOMICIDES_PER_YEAR = 195

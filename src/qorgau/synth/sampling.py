@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from qorgau.registry.legal import rule_versions, rules_in_force
 from qorgau.synth import calibration as cal
 
 REGISTERS = tuple(cal.REGISTER_CAPTURE)
@@ -469,9 +470,7 @@ def _sample_orders(rng: np.random.Generator, spec: BlockSpec, block: Block) -> N
     never = (serve_delay == "-") & ~forced
     served = (
         issued
-        + np.where(
-            never | forced, 0, np.char.replace(serve_delay.astype(str), "-", "0").astype(int)
-        )
+        + np.where(never | forced, 0, np.where(serve_delay == "-", "0", serve_delay).astype(int))
         * DAY
     )
     unserved = never | (served > today)
@@ -539,6 +538,18 @@ def _sample_checks(
     block.checks = dict(order=order_idx, day=checked, compliant=compliant)
 
 
+def _term_within_the_law(term: np.ndarray, decided: np.ndarray) -> np.ndarray:
+    """Terms clipped to the range of the law of each decision day (the registry's table of legal
+    rules): the short terms drawn for after June 2024 follow it if it allows them."""
+    term = term.copy()
+    for rule in rule_versions("requirement.term_months"):
+        within = decided >= np.datetime64(rule.valid_from)
+        if rule.valid_to is not None:
+            within &= decided <= np.datetime64(rule.valid_to)
+        term[within] = np.clip(term[within], rule.value["min"], rule.value["max"])
+    return term
+
+
 def _sample_requirements(rng: np.random.Generator, spec: BlockSpec, block: Block) -> None:
     inc, orders = block.inc, block.orders
     k = len(orders["incident"])
@@ -550,10 +561,13 @@ def _sample_requirements(rng: np.random.Generator, spec: BlockSpec, block: Block
     incident, decided = incident[keep], decided[keep]
     m = len(incident)
     new_law = decided >= np.datetime64(cal.CRIMINALISATION)
-    term = np.where(
-        new_law & (rng.random(m) < 0.15),
-        rng.integers(1, 3, m),
-        rng.choice([3, 4, 6, 9, 12], m, p=[0.3, 0.1, 0.35, 0.1, 0.15]),
+    term = _term_within_the_law(
+        np.where(
+            new_law & (rng.random(m) < 0.15),
+            rng.integers(1, 3, m),
+            rng.choice([3, 4, 6, 9, 12], m, p=[0.3, 0.1, 0.35, 0.1, 0.15]),
+        ),
+        decided,
     )
     conditions = []
     reports = np.zeros(m, dtype=int)
@@ -652,6 +666,26 @@ def _sample_offences(rng: np.random.Generator, spec: BlockSpec, block: Block) ->
         for key in keys
     }
     block.offences["violation_sanction"] = outcome
+    _reconcile_within_the_law(block)
+
+
+def _reconcile_within_the_law(block: Block) -> None:
+    """A reconciliation the law of its decision day forbids (a second one for the same
+    offender, registry.lawcheck) becomes the penalty instead: a fine or a conviction."""
+    f = block.offences
+    owner = block.inc["owner"][f["incident"]]
+    candidates = np.flatnonzero(f["done"] & (f["outcome"] == "reconciliation"))
+    reconciled: dict[int, int] = {}
+    for i in candidates[np.argsort(f["decided"][candidates], kind="stable")]:
+        day = f["decided"][i].astype("datetime64[D]").astype(dt.date)
+        before = reconciled.get(int(owner[i]), 0)
+        if any(
+            f["kind"][i] in rule.value["kinds"] and before >= rule.value["max"]
+            for rule in rules_in_force("offence.reconciliation_limit", day)
+        ):
+            f["outcome"][i] = "fine" if f["kind"][i] == "administrative" else "conviction"
+        else:
+            reconciled[int(owner[i])] = before + 1
 
 
 def _sample_risks(rng: np.random.Generator, spec: BlockSpec, block: Block) -> None:

@@ -77,6 +77,7 @@ EXPECTED: dict[str, Rule] = {
     "registry:person_search": _PERSONAL,
     "registry:person_name_search": _PERSONAL,
     "registry:person_detail": _PERSONAL,
+    "registry:legal_rules": SIGNED_IN,  # the law in force, no records
     "registry:incident_list": _PERSONAL,
     "registry:incident_create": (r.REGISTER_INCIDENT,),
     "registry:incident_detail": _PERSONAL,
@@ -107,6 +108,7 @@ EXPECTED: dict[str, Rule] = {
     "monitoring:download": _AGG,
     "monitoring:public": PUBLIC,
     "monitoring:alerts": _AGG,
+    "monitoring:risk_accuracy": (r.EVALUATE_RISK_INSTRUMENT,),
     "monitoring:aggregate_list": _AGGREGATE_REPORTS,
     "monitoring:aggregate_enter": (r.ENTER_AGGREGATES,),
     "monitoring:aggregate_upload": (r.ENTER_AGGREGATES,),

@@ -26,7 +26,8 @@ from qorgau.audit.services import audit_record
 from qorgau.lib.crypto import seal_chunks
 from qorgau.lib.tabular import safe_cell
 from qorgau.registry.importing.incidents import IncidentsSpec
-from qorgau.registry.importing.measures import OffencesSpec, OrdersSpec, RequirementsSpec
+from qorgau.registry.importing.measures import OrdersSpec, RequirementsSpec
+from qorgau.registry.importing.offences import OffencesSpec
 from qorgau.registry.importing.persons import PersonsSpec
 from qorgau.registry.importing.readers import UnreadableFile, open_extract
 from qorgau.registry.importing.refs import TerritoryIndex

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from qorgau.registry import choices as c
 from qorgau.registry.importing.fields import (
     IinValue,
-    parse_choice,
     parse_codes,
     parse_date,
     parse_int,
@@ -49,11 +48,11 @@ from qorgau.registry.importing.spec import (
     shown,
 )
 from qorgau.registry.importing.store import insert_rows
+from qorgau.registry.lawcheck import term_breach
 from qorgau.registry.legal import LegalRule, NoRuleInForce, legal_rule
-from qorgau.registry.models import BehaviourRequirement, Offence, ProtectiveOrder
+from qorgau.registry.models import BehaviourRequirement, ProtectiveOrder
 from qorgau.registry.rules import (
     DECISION_BEFORE_INCIDENT,
-    DECISION_BEFORE_OFFENCE,
     NO_RULE_IN_FORCE,
     SERVED_BEFORE_ISSUED,
     STARTS_BEFORE_DECISION,
@@ -69,7 +68,6 @@ from qorgau.registry.services import (
     OFFENDER_PROTECTED,
     OFFENDER_TOO_YOUNG,
     PROHIBITION_NOT_ALLOWED,
-    TERM_OUT_OF_RANGE,
 )
 
 NEEDS_OFFENDER = _("Give the offender's IIN or person record number.")
@@ -115,17 +113,24 @@ class MeasureSpec(KindSpec):
         incidents = incidents_stored(
             ctx.source, filter(None, (row.values["incident_record_id"] for row in rows))
         )
-        accepted = []
+        resolved = []
         for row in rows:
             problems = self._resolve_row(row, book, incidents)
             if problems:
                 result.reject(row, problems)
                 continue
+            resolved.append(row)
+        accepted = self.batch_rules(resolved, result)
+        for row in accepted:
             for person in (row.values["_offender"], *row.values.get("_protected", ())):
                 book.use(person)
-            accepted.append(row)
         book.create_new(actor_id=ctx.actor_id)
         return accepted
+
+    def batch_rules(self, rows: list[Row], result: BatchResult) -> list[Row]:
+        """Rules over the batch's rows and what is stored (their persons known, not yet
+        created): the rows kept; the others are rejected through ``result``."""
+        return rows
 
     def _resolve_row(
         self, row: Row, book: PersonBook, incidents: dict[str, KnownIncident]
@@ -431,12 +436,9 @@ class RequirementsSpec(MeasureSpec):
         reports = _rule("requirement.max_police_reports_per_month", decided, "decided_on", problems)
         if term:
             values["_basis"] = term.basis
-            if not term.value["min"] <= values["term_months"] <= term.value["max"]:
-                problems.append(
-                    Problem(
-                        "term_months", str(values["term_months"]), TERM_OUT_OF_RANGE % term.value
-                    )
-                )
+            refused = term_breach(term, values["term_months"], decided)
+            if refused:
+                problems.append(Problem(refused.field, str(values["term_months"]), refused.message))
         if allowed:
             wrong = set(values["conditions"]) - set(allowed.value)
             if not values["conditions"] or wrong:
@@ -510,120 +512,3 @@ class RequirementsSpec(MeasureSpec):
         pks = record_ids_stored(model, ctx.source, (r.values["record_id"] for r in rows))
         self.insert_protected(model.protected_persons.through, "behaviourrequirement", pks, rows)
         return count
-
-
-class OffencesSpec(MeasureSpec):
-    kind = "offences"
-    model = Offence
-    has_protected = False
-    columns: ClassVar[tuple[Column, ...]] = (
-        record_column("offence (ERDR or ERAP entry)"),
-        Column(
-            "kind",
-            parse_choice(c.OffenceKind),
-            required=True,
-            format="administrative, criminal",
-            example="administrative",
-            meaning="Kind of offence.",
-        ),
-        Column(
-            "article",
-            parse_text(20),
-            required=True,
-            format="text",
-            example="73",
-            meaning="Article of the CoAO or Criminal Code.",
-        ),
-        Column(
-            "committed_on",
-            parse_date,
-            required=True,
-            format="date",
-            example="2024-03-05",
-            meaning="Committed on.",
-        ),
-        Column(
-            "decided_on",
-            parse_date,
-            format="date",
-            example="2024-04-10",
-            meaning="Decided on; not before `committed_on`.",
-        ),
-        Column(
-            "outcome",
-            parse_choice(c.OffenceOutcome),
-            default=c.OffenceOutcome.PENDING,
-            format="code",
-            example="fine",
-            meaning="Outcome (default `pending`).",
-        ),
-        Column(
-            "register_number",
-            parse_text(32),
-            default="",
-            format="text",
-            example="",
-            meaning="ERDR or ERAP number.",
-        ),
-        Column(
-            "district",
-            parse_kato,
-            required=True,
-            format="KATO code",
-            example="101000000",
-            meaning="District as it existed on `committed_on`.",
-        ),
-        *person_columns("offender", "offender"),
-        INCIDENT_COLUMN,
-    )
-
-    def check(self, values: dict[str, Any], ctx: ImportContext) -> list[Problem]:
-        problems = super().check(values, ctx)
-        for name in ("committed_on", "decided_on"):
-            problem = self.not_future(values, name, ctx)
-            if problem:
-                problems.append(problem)
-        committed, decided = values["committed_on"], values["decided_on"]
-        if decided and decided < committed:
-            problems.append(Problem("decided_on", decided.isoformat(), DECISION_BEFORE_OFFENCE))
-        problem = self.district(values, committed, ctx)
-        if problem:
-            problems.append(problem)
-        return problems
-
-    def insert(self, rows: list[Row], ctx: ImportContext) -> int:
-        now = timezone.now()
-        names = (
-            "incident",
-            "district",
-            "offender",
-            "kind",
-            "article",
-            "committed_on",
-            "decided_on",
-            "outcome",
-            "register_number",
-            "source",
-            "source_record_id",
-            "created_at",
-            "created_by",
-        )
-        data = [
-            (
-                v["incident_id"],
-                v["district_id"],
-                v["_offender"].pk,
-                v["kind"],
-                v["article"],
-                v["committed_on"],
-                v["decided_on"],
-                v["outcome"],
-                v["register_number"],
-                ctx.source,
-                v["record_id"],
-                now,
-                ctx.actor_id,
-            )
-            for v in (row.values for row in rows)
-        ]
-        return insert_rows(Offence, attnames(Offence, names), data)

@@ -683,6 +683,10 @@ class ImportJob(models.Model):
         return min(100, round(100 * self.processed_rows / self.total_rows))
 
 
+from qorgau.registry.models.prevention import (  # noqa: E402
+    PreventionMeasure,
+    PreventiveRegisterEntry,
+)
 from qorgau.registry.models.register_records import Register, RegisterRecord  # noqa: E402
 from qorgau.registry.models.returns import SocialReturn  # noqa: E402
 
@@ -697,6 +701,8 @@ __all__ = [
     "OrderStatus",
     "OrderViolation",
     "Person",
+    "PreventionMeasure",
+    "PreventiveRegisterEntry",
     "ProtectiveOrder",
     "Register",
     "RegisterRecord",

@@ -262,22 +262,24 @@ def test_requirements_follow_the_law_of_their_day(family, incident, semey, make_
         number="5-123/2025",
         incident=incident,
     )
-    with pytest.raises(ValidationError, match="between 1 and 12"):
-        s.requirement_set(
-            decided_on=D(2025, 3, 10), term_months=13, conditions=["no_contact"], **common
-        )
+    # The verified range (3 to 12 months) holds after June 2024 too (legal_rules.yaml notes why).
+    for months in (2, 13):
+        with pytest.raises(ValidationError, match="between 3 and 12"):
+            s.requirement_set(
+                decided_on=D(2025, 3, 10), term_months=months, conditions=["no_contact"], **common
+            )
     requirement = s.requirement_set(
         decided_on=D(2025, 3, 10),
-        term_months=2,
+        term_months=3,
         conditions=["no_contact", "attend_psychocorrection"],
         police_reports_per_month=4,
         **common,
     )
-    assert requirement.ends_on == D(2025, 5, 9) and requirement.obliges_programme
+    assert requirement.ends_on == D(2025, 6, 9) and requirement.obliges_programme
     with pytest.raises(ValidationError, match="at most 4|At most 4"):
         s.requirement_set(
             decided_on=D(2025, 3, 10),
-            term_months=2,
+            term_months=3,
             conditions=["no_contact"],
             police_reports_per_month=5,
             **{**common, "number": "x"},
@@ -290,13 +292,13 @@ def test_requirements_follow_the_law_of_their_day(family, incident, semey, make_
         reason="violations",
     )
     requirement.refresh_from_db()
-    assert requirement.ends_on == D(2025, 8, 9)
+    assert requirement.ends_on == D(2025, 9, 9)
     with pytest.raises(ValidationError):
         s.requirement_extend(
             actor=court,
             requirement=requirement,
             decided_on=D(2025, 5, 2),
-            months=10,
+            months=7,
             reason="too long",
         )
     s.requirement_violation_record(

@@ -13,7 +13,9 @@ from django.utils import timezone
 from qorgau.conftest import audit_trail_clear
 from qorgau.lib.crypto import decrypt_text
 from qorgau.registry import models as rm
+from qorgau.registry.lawcheck import offence_breaches
 from qorgau.registry.legal import legal_rule
+from qorgau.registry.services import reconciliations_by_offender
 from qorgau.synth import calibration as cal
 from qorgau.synth.models import RecordTruth, TruthCount, VictimTruth
 from qorgau.synth.services import district_frame, synth_clear, synth_run, truth_write
@@ -332,3 +334,29 @@ def test_demo_districts_have_work_today(run):
     )
     assert both.expiring_within(today, 7).exists()
     assert both.check_overdue(today).exists()
+
+
+def test_offences_follow_the_law_of_their_day(run):
+    """Every synthetic offence passes the registry's own check (registry.lawcheck): an article
+    in force for its kind on the day, an outcome the law allows, no second reconciliation."""
+    offences = list(
+        rm.Offence.objects.filter(source="synth").values(
+            "pk", "offender_id", "kind", "article", "committed_on", "decided_on", "outcome"
+        )
+    )
+    reconciled = reconciliations_by_offender(o["offender_id"] for o in offences)
+    assert any(o["outcome"] == "reconciliation" for o in offences)
+    for o in offences:
+        own = o["decided_on"] or o["committed_on"]
+        others = list(reconciled.get(o["offender_id"], []))
+        if o["outcome"] == "reconciliation":
+            others.remove(own)
+        breaches = offence_breaches(
+            kind=o["kind"],
+            article=o["article"],
+            committed_on=o["committed_on"],
+            decided_on=o["decided_on"],
+            outcome=o["outcome"],
+            earlier_reconciliations=others,
+        )
+        assert breaches == [], (o, breaches)

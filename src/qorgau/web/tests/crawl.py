@@ -166,10 +166,10 @@ def _number_problems(page: str, language: str, years: set[int]) -> list[str]:
 def _visible_text(page: str) -> str:
     """The page's visible words, a line per cell: no scripts, styles, code, preformatted files
     or form controls' lists, and no passage marked as written in another language (a rating
-    method's reasoning is meant so)."""
+    method's reasoning, a legal rule's cited source are meant so)."""
     shown = re.sub(r"<(script|style|pre|code|textarea|select)\b.*?</\1>", " ", page, flags=re.S)
     shown = re.sub(
-        r"<(p|div|section)\b[^>]*\blang=\"[^\"]*\"[^>]*>.*?</\1>", " ", shown, flags=re.S
+        r"<(p|div|section|cite)\b[^>]*\blang=\"[^\"]*\"[^>]*>.*?</\1>", " ", shown, flags=re.S
     )
     shown = re.sub(r"<(td|th|li|p|dd|dt|h\d|option|br)\b", "\n<", shown)
     return html.unescape(re.sub(r"<[^>]+>", " ", shown))
