@@ -19,9 +19,9 @@
   (decryption, linkage, storing the clusters) and its quality against ``truth_key``.
 
 ``python benchmarks/bench_linkage.py --records 1000000`` runs the in-memory part at a million
-records (not run on the shared two-core machine: 200,000 took 47 s and 1.3 GiB, and blocks grow
-with N, so expect 15-25 minutes and 5-7 GB); ``make bench`` should pass
-``QORGAU_BENCH_LINKAGE_RECORDS`` (default 20,000) to :func:`run`.
+records; ``--scale 100000,300000,1000000`` runs only the Splink linkage at each N, in one run,
+for how time, peak memory and F1 grow with N (benchmarks/LONG-RUNS.md); ``make bench`` should
+pass ``QORGAU_BENCH_LINKAGE_RECORDS`` (default 20,000) to :func:`run`.
 """
 
 from __future__ import annotations
@@ -358,17 +358,46 @@ def _end_to_end() -> list[tuple[str, str, str, str]]:
     ]
 
 
+def scale_rows(sizes: list[int]) -> list[tuple[str, str, str, str]]:
+    """The Splink linkage alone at each of ``sizes`` records: time, peak memory and quality,
+    and the growth of time against the first size (N log N would be the limit)."""
+    rows: list[tuple[str, str, str, str]] = []
+    first: tuple[int, float] | None = None
+    for size in sizes:
+        records = make_records(size)
+        result, seconds, peak = _in_child(_splink, records)
+        first = first or (len(records), seconds)
+        growth = (seconds / first[1]) / (len(records) / first[0])
+        rows.append(
+            (
+                f"linkage scale: {len(records):,} records, Splink/DuckDB; {_fmt(result)}; "
+                f"{result['pairs']:,} pairs scored at p ≥ 0.5; peak +{peak:,.0f} MiB",
+                f"{seconds:.1f} s",
+                f"{seconds / len(records) * 1e6:.0f} µs per record",
+                f"time/N {growth:.2f}× of the first size",
+            )
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--rl-sample", type=int, default=5_000)
+    parser.add_argument(
+        "--scale", default="", help="comma-separated sizes: the Splink linkage alone at each"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qorgau.settings")
     import django
 
     django.setup()  # settings only (the pseudonym key); no database is touched in memory
-    for row in run(args.records, args.rl_sample, end_to_end=False):
+    if args.scale:
+        rows = scale_rows([int(size) for size in args.scale.split(",")])
+    else:
+        rows = run(args.records, args.rl_sample, end_to_end=False)
+    for row in rows:
         print(" | ".join(row))
 
 

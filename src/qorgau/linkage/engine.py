@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.lib.crypto import decrypt_text
 from qorgau.linkage.evaluation import POLICE, TruthKeys, truth_keys
+from qorgau.linkage.graph import components, star_edges
 from qorgau.linkage.models import (
     DEFAULT_THRESHOLD,
     CandidatePair,
@@ -41,7 +41,13 @@ from qorgau.linkage.models import (
 )
 from qorgau.linkage.quality import cluster_quality
 from qorgau.linkage.records import Records
-from qorgau.linkage.splink_model import backend_api, person_spec, predict, spec_for_data
+from qorgau.linkage.splink_model import (
+    backend_api,
+    person_spec,
+    predict,
+    spec_for_data,
+    without_iin_decided_pairs,
+)
 from qorgau.linkage.training import TrainingFailed, failure_text
 
 Progress = Callable[[int, str], None]
@@ -231,16 +237,17 @@ class UnionFind:
 
 
 def exact_edges(records: Records) -> list[tuple[int, int]]:
-    """Records sharing an IIN pseudonym or a source record, as a star per group."""
-    groups: dict[tuple[str, Any], list[int]] = defaultdict(list)
-    for i, iin in enumerate(records.iin):
-        if iin:
-            groups[("iin", iin)].append(i)
-    for i, (register, source_id) in enumerate(
-        zip(records.register, records.source_id, strict=True)
-    ):
-        groups[(register, source_id)].append(i)
-    return [(members[0], other) for members in groups.values() for other in members[1:]]
+    """Records sharing an IIN pseudonym or a source record, as a star per group (computed on
+    whole columns: :mod:`qorgau.linkage.graph`)."""
+    import pandas as pd
+
+    source = pd.Series(records.register, dtype=object) + "\x1f"
+    source += pd.Series(records.source_id, dtype=object).astype(str)
+    edges: list[tuple[int, int]] = []
+    for keys in (pd.Series(records.iin, dtype=object), source):
+        first, other = star_edges(keys)
+        edges += zip(first.tolist(), other.tolist(), strict=True)
+    return edges
 
 
 @dataclass
@@ -268,9 +275,11 @@ def link(
     """Exact and probabilistic links, and their connected components.
 
     Splink runs only where some record lacks an IIN: a pair of records that both carry one is
-    decided by the IIN alone, so without such a record there is nothing to score (nor enough
-    variety to train on). Raises :class:`~qorgau.linkage.training.TrainingFailed` when the
-    model fails a training check.
+    decided by the IIN alone (:func:`exact_edges`) and never reaches scoring
+    (:func:`~qorgau.linkage.splink_model.without_iin_decided_pairs`), so without such a record
+    there is nothing to score (nor enough variety to train on). Clusters are the connected
+    components of all links (:func:`qorgau.linkage.graph.components`). Raises
+    :class:`~qorgau.linkage.training.TrainingFailed` when the model fails a training check.
     """
     exact = exact_edges(records)
     scored: list[tuple[int, int, float]] = []
@@ -281,7 +290,7 @@ def link(
         frame = records.frame()
         prediction = predict(
             frame,
-            spec_for_data(person_spec(), frame),
+            without_iin_decided_pairs(spec_for_data(person_spec(), frame)),
             backend=backend,
             threshold=min(review_low, threshold),
             seed=seed,
@@ -291,7 +300,6 @@ def link(
         )
         model = prediction.model
         pairs = prediction.pairs
-        iin = records.iin
         for left, right, probability in zip(
             pairs["unique_id_l"].tolist(),
             pairs["unique_id_r"].tolist(),
@@ -300,18 +308,13 @@ def link(
         ):
             compared += 1
             a, b = int(left), int(right)
-            if iin[a] and iin[b]:
-                continue  # both sides carry the IIN: the exact rule has decided
             if probability >= threshold:
                 scored.append((a, b, probability))
             if review_low <= probability < review_high:
                 review.append((a, b, probability))
-    union = UnionFind(len(records))
-    for a, b in exact:
-        union.union(a, b)
-    for a, b, _p in scored:
-        union.union(a, b)
-    return Linked(union.labels(), exact, scored, review, compared, model)
+    links = exact + [(a, b) for a, b, _p in scored]
+    clusters = components(len(records), [a for a, _b in links], [b for _a, b in links])
+    return Linked(clusters, exact, scored, review, compared, model)
 
 
 def _progress_saver(run: LinkageRun, echo: Progress | None) -> Progress:

@@ -136,7 +136,9 @@ class Records:
         return dict(counts)
 
     def frame(self) -> Any:
-        """The Splink input table (pandas): keys, birth, sex, place; no IIN, no truth."""
+        """The Splink input table (pandas): keys, birth, sex, place; whether the record has
+        an IIN (``has_iin``: the pairs it decides are not scored), not the IIN itself; no
+        truth."""
         import pandas as pd
 
         return pd.DataFrame(
@@ -151,5 +153,6 @@ class Records:
                 "sex": self.sex,
                 "region_code": self.region_code,
                 "district_code": self.district_code,
+                "has_iin": [bool(iin) for iin in self.iin],
             }
         )

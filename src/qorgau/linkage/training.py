@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
@@ -24,10 +25,13 @@ if TYPE_CHECKING:
 
     from qorgau.linkage.splink_model import ModelSpec
 
-# The prior probability that two random records are the same person. Below 1e-6 a region's
-# registers would hold more than a million records per person seen twice; above 0.5 most pairs
-# would be matches — either way the estimate is broken, not the data.
+# The prior probability that two random records are the same person. Above 0.5 most pairs would
+# be matches; below the lower bound the estimate is broken, not the data. The prior is (pairs of
+# one person) / (all pairs) and so falls as 1/N: with each person seen about 1.5 times it is
+# about 1/N — 7e-7 at 300,000 records. The lower bound is therefore 1e-6, or, on more records,
+# :data:`PRIOR_MATCHES_PER_RECORD` pairs of one person per record (:func:`prior_range`).
 PRIOR_RANGE = (1e-6, 0.5)
+PRIOR_MATCHES_PER_RECORD = 0.01
 # The least m an EM step may leave on a level: no outcome of a comparison is impossible for
 # two records of one person (a mistyped sex, a date with a slip, a move to another region),
 # at least one true pair in a thousand shows it. EM on clean training pairs otherwise learns
@@ -100,13 +104,33 @@ def failure_text(code: str, params: dict[str, Any]) -> str:
         return f"{message} {params}"
 
 
+def prior_range(records: int | None = None) -> tuple[float, float]:
+    """The plausible prior on ``records`` records: :data:`PRIOR_RANGE`, its lower bound
+    lowered on national-scale data to one pair of one person per 100 records (a prior of
+    2e-20, what a broken EM step leaves, stays far outside)."""
+    low, high = PRIOR_RANGE
+    if records and records > 1:
+        pairs = records * (records - 1) / 2
+        low = min(low, PRIOR_MATCHES_PER_RECORD * records / pairs)
+    return low, high
+
+
 def train(
-    linker: Any, spec: ModelSpec, *, seed: int, max_pairs: float, say: Callable[[str], None]
+    linker: Any,
+    spec: ModelSpec,
+    *,
+    seed: int,
+    max_pairs: float,
+    say: Callable[[str], None],
+    records: int | None = None,
 ) -> dict[str, Any]:
     """Train ``linker`` as ``spec`` says, checking after each step; the model's diagnostics.
 
-    Raises :class:`TrainingFailed` on the first step that errs or fails a check.
+    ``records`` (how many the linker holds) widens the plausible prior on national-scale data
+    (:func:`prior_range`). Raises :class:`TrainingFailed` on the first step that errs or
+    fails a check.
     """
+    check = partial(check_model, linker, spec, records=records)
     steps: list[dict[str, Any]] = []
     say("estimating the prior probability of a match")
     _step(
@@ -115,15 +139,15 @@ def train(
             spec.deterministic_rules, recall=spec.deterministic_recall
         ),
     )
-    check_model(linker, spec, "prior", trained_m=False, trained_u=False)
+    check("prior", trained_m=False, trained_u=False)
     steps.append({"step": "prior"})
     say("estimating u from random pairs")
     _step("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs, seed=seed))
-    check_model(linker, spec, "u", trained_m=False, trained_u=True)
+    check("u", trained_m=False, trained_u=True)
     steps.append({"step": "u", "max_pairs": max_pairs})
     for rule in spec.em_blocking_rules:
         say(f"estimating m by expectation maximisation on {rule}")
-        steps.append(_em_step(linker, spec, rule))
+        steps.append(_em_step(linker, spec, rule, records=records))
     return model_diagnostics(linker, steps)
 
 
@@ -140,12 +164,17 @@ def _step(step: str, action: Callable[[], Any]) -> Any:
         raise TrainingFailed("step", step=step, error=f"{type(exc).__name__}: {exc}") from exc
 
 
-def _em_step(linker: Any, spec: ModelSpec, rule: str) -> dict[str, Any]:
+def _em_step(
+    linker: Any, spec: ModelSpec, rule: str, *, records: int | None = None
+) -> dict[str, Any]:
     step = f"EM: {rule}"
     session = _step(
         step,
         lambda: linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, max_pairs=spec.em_max_pairs
+            rule,
+            estimate_without_term_frequencies=True,
+            max_pairs=spec.em_max_pairs,
+            record_sample_proportion=spec.em_probe_proportion,
         ),
     )
     history = list(getattr(session, "_core_model_settings_history", []))
@@ -156,7 +185,7 @@ def _em_step(linker: Any, spec: ModelSpec, rule: str) -> dict[str, Any]:
         raise TrainingFailed(
             "not_converged", step=step, iterations=iterations, change=f"{change:.3g}"
         )
-    check_model(linker, spec, step, trained_m=True, trained_u=True)
+    check_model(linker, spec, step, trained_m=True, trained_u=True, records=records)
     floored = floor_m(linker, M_FLOOR)
     sample = getattr(session, "_sample_info", None) or {}
     return {
@@ -164,8 +193,18 @@ def _em_step(linker: Any, spec: ModelSpec, rule: str) -> dict[str, Any]:
         "iterations": iterations,
         "last_change": _plain(change),
         "sampled": bool(sample.get("sampling_applied")),
+        # The pairs EM trained on (Splink's estimate): capped at ``spec.em_max_pairs`` whatever
+        # the number of records.
+        "pairs": _em_pairs(sample),
         "m_floored": floored,
     }
+
+
+def _em_pairs(sample: dict[str, Any]) -> int | None:
+    """The blocked pairs an EM step used (Splink's estimate from a 1% probe): after sampling
+    when Splink sampled, else all; ``None`` when the probe found none to estimate from."""
+    pairs = sample.get("expected_pairs_after_sampling") or sample.get("estimated_total_pairs")
+    return round(pairs) if pairs is not None else None
 
 
 def floor_m(linker: Any, floor: float) -> list[str]:
@@ -208,18 +247,25 @@ def _last_change(history: list[Any]) -> float:
 
 
 def check_model(
-    linker: Any, spec: ModelSpec, step: str, *, trained_m: bool, trained_u: bool
+    linker: Any,
+    spec: ModelSpec,
+    step: str,
+    *,
+    trained_m: bool,
+    trained_u: bool,
+    records: int | None = None,
 ) -> None:
     """Raise :class:`TrainingFailed` unless the model is sound after ``step``.
 
-    The prior lies in :data:`PRIOR_RANGE`; every comparison of ``spec`` is there with all its
-    levels; where trained (``trained_m``/``trained_u``), m and u are finite and in (0, 1].
+    The prior lies in :func:`prior_range` (of ``records``); every comparison of ``spec`` is
+    there with all its levels; where trained (``trained_m``/``trained_u``), m and u are finite
+    and in (0, 1].
     """
     settings = linker._settings_obj
     prior = settings._probability_two_random_records_match
     if not isinstance(prior, int | float) or not math.isfinite(prior):
         raise TrainingFailed("not_finite", step=step, parameter="prior")
-    low, high = PRIOR_RANGE
+    low, high = prior_range(records)
     if not low <= prior <= high:
         raise TrainingFailed("prior", step=step, value=prior, low=low, high=high)
     expected = {
