@@ -441,12 +441,24 @@ def _scored_cells(
             contribution=_num(result.contributions[i, j]),
             weight=round(shares[code], 6),
             imputed=bool(result.imputed[i, j]),
-            previous_value=_num(previous.value[i, previous.codes.index(code)]),
+            previous_value=previous_value(previous, i, code, row.run.year),
             gain=_num(gain[i, j]),
             rank_if_improved=None if np.isnan(rank_if[i, j]) else int(rank_if[i, j]),
         )
         for j, code in enumerate(result.method.codes)
     ]
+
+
+def previous_value(previous: Table, i: int, code: str, year: int) -> float | None:
+    """Last year's value beside this year's, unless a break in the series (a change of the
+    law, ``monitoring.breaks``) lies between the two years or within one of them: the figures
+    on either side count different things, and the change would be the law's, not the
+    territory's."""
+    from qorgau.monitoring.breaks import breaks_of, comparable
+
+    if not comparable(str(year - 1), str(year), breaks_of(code)):
+        return None
+    return _num(previous.value[i, previous.codes.index(code)])
 
 
 def _constant_cells(
@@ -467,7 +479,7 @@ def _constant_cells(
                 weight=0.0,
                 imputed=bool(np.isnan(current.value[i, j])),
                 constant=True,
-                previous_value=_num(previous.value[i, previous.codes.index(code)]),
+                previous_value=previous_value(previous, i, code, row.run.year),
             )
         )
     return cells
