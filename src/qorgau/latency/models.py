@@ -51,6 +51,24 @@ class FigureStatus(models.TextChoices):
     LOWER_BOUND = "lower_bound", _("lower bound")
 
 
+# The selection rules' names for readers (runs and results store the code).
+SELECTION_NAMES = {
+    "stepwise": _("stepwise tests of interactions"),
+    "bic": _("lowest BIC"),
+    "aic": _("lowest AIC"),
+    "independence": _("independent registers"),
+    "heterogeneity": _("heterogeneous capture (Mth models)"),
+    "latent_class": _("latent classes (LCMCR)"),
+    "stratified": _("by sex and age group, stepwise within each"),
+    "stratified_mh": _("by sex and age group, heterogeneous capture within each"),
+}
+
+
+def selection_name(code: str) -> str:
+    """A selection rule's name in the reader's language (an unknown code as it is)."""
+    return str(SELECTION_NAMES.get(code, code))
+
+
 class EstimationRun(models.Model):
     """One estimation over regions and years: arguments, who, when, how far it got."""
 
@@ -85,6 +103,10 @@ class EstimationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.selection} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def selection_name(self) -> str:
+        return selection_name(self.selection)
 
     @property
     def progress(self) -> int:
@@ -139,6 +161,10 @@ class EstimationResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.year} {self.method}: {self.estimate}"
+
+    @property
+    def selection_name(self) -> str:
+        return selection_name(self.selection)
 
     @property
     def refused(self) -> bool:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.roles import RUN_ESTIMATION, VIEW_AGGREGATES
 from qorgau.latency import export, selectors, services
-from qorgau.latency.models import EstimationRun, Method
+from qorgau.latency.models import SELECTION_NAMES, EstimationRun, Method
 from qorgau.latency.services import DEFAULT_RUN_METHOD, RUN_METHODS
 
 CONTENT_TYPES = {
@@ -99,7 +99,7 @@ class RunForm(forms.Form):
 
     selection = forms.ChoiceField(
         label=_("Model selection"),
-        choices=[(s, s) for s in RUN_METHODS],
+        choices=[(s, SELECTION_NAMES.get(s, s)) for s in RUN_METHODS],
         initial=DEFAULT_RUN_METHOD,
     )
     first_year = forms.IntegerField(label=_("First year"), min_value=2000, max_value=2100)

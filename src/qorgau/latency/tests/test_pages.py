@@ -46,6 +46,8 @@ def test_analyst_sees_the_table_with_method_and_refusal(estimates, make_user, si
     assert "Multiple-systems estimation" in text
     assert "published as a lower bound" in text and "share nobody" in text
     assert "Start an estimation" in text
+    # the rule is named for the reader: "stratified_mh" is the stored code
+    assert "heterogeneous capture within each" in text and "stratified_mh" not in text
     region = client.get(f"/hidden-violence/region/{ABAI}/")
     assert region.status_code == 200 and "2022" in region.content.decode()
     chart = client.get(f"/hidden-violence/region/{ABAI}/chart.svg")
