@@ -24,3 +24,12 @@ def register_name(code: object) -> str:
 def sex_name(code: object) -> str:
     """``F`` as "female", in the reader's language; empty when not recorded."""
     return str(dict(Sex.choices).get(str(code), code)) if code else ""
+
+
+@register.filter
+def region_name(code: object) -> str:
+    """A region's KATO code as its name in the reader's language (unknown codes as is)."""
+    from qorgau.territory.models import Territory
+
+    region = Territory.objects.filter(kato_code=str(code or "")).order_by("-pk").first()
+    return region.name if region else str(code or "—")

@@ -99,6 +99,9 @@ def test_a_data_steward_decides_the_uncertain_pairs(browser_page, make_user):
     records = page.inner_text("main table")
     assert "Әбенова" in records and "Abenova" in records
     assert "Айгерім" in records and "Aigerim" in records
+    abai = Territory.objects.by_code(ABAI)
+    with translation.override(LANGUAGE):
+        assert abai.name in records and ABAI not in records  # the region named, not its code
     shown = AuditEntry.objects.filter(action=AuditAction.DECRYPT, actor=steward)
     assert shown.filter(object_type="linkage.candidatepair", object_id=str(same.pk)).exists()
     page.check(f"main input[name=decision][value={PairStatus.MATCH}]")
