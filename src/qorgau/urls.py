@@ -61,6 +61,7 @@ urlpatterns = [
     path("rating/", include("qorgau.rating.urls")),
     path("programmes/", include("qorgau.programs.urls")),
     path("coordination/", include("qorgau.coordination.urls")),
+    path("survivor-cases/", include("qorgau.cases.urls")),
     path("budget/", include("qorgau.budget.urls")),
     path("portal/", include("qorgau.citizens.urls")),
     path("reports/", include("qorgau.reports.urls")),

@@ -95,6 +95,15 @@ def personal_data(
     return register
 
 
+def held_by_organisation(
+    *, view_permission: str, organisation: str = "organisation"
+) -> Callable[[type[M]], type[M]]:
+    """Class decorator for records an organisation keeps of its own clients (a crisis centre's
+    survivor case files): seen by that organisation's users only, never by territory, so that a
+    district's police do not learn who went to a crisis centre without her consent."""
+    return personal_data(view_permission=view_permission, organisation=(organisation,))
+
+
 def personal_data_of(parent: type[models.Model], *, via: str) -> Callable[[type[M]], type[M]]:
     """Class decorator registering a child of a personal-data model (``via`` its foreign key):
     the child is seen exactly where, and by whom, its parent is."""

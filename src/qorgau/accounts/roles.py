@@ -108,6 +108,10 @@ KEEP_COORDINATING_BODY = "coordination.keep_coordinating_body"
 ACT_FOR_AGENCY = "coordination.act_for_agency"
 # The budget programme: allocations, execution and outputs.
 MANAGE_BUDGET = "budget.manage_budget"
+# Survivor case files of a crisis centre (issue 26): kept by its caseworkers, seen by nobody
+# outside the organisation; a closure is approved by another user of it who holds the approval.
+MANAGE_SURVIVOR_CASES = "cases.manage_survivor_cases"
+APPROVE_CASE_CLOSURE = "cases.approve_case_closure"
 
 _CASEWORK = frozenset({VIEW_PERSONAL_DATA, VIEW_AGGREGATES, VIEW_TERRITORY})
 _POLICE = _CASEWORK | {
@@ -136,7 +140,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     },
     Role.PROGRAM_PROVIDER: _CASEWORK | {MANAGE_PROGRAMMES, ACT_FOR_AGENCY},
     Role.CRISIS_CENTRE: _CASEWORK
-    | {ENTER_AGGREGATES, ACT_FOR_AGENCY, IMPORT_CRISIS_CENTRE_RECORDS},
+    | {ENTER_AGGREGATES, ACT_FOR_AGENCY, IMPORT_CRISIS_CENTRE_RECORDS}
+    # No supervisor role of its own yet: every centre user holds the approval, and the
+    # closure service refuses it to whoever asked for the closure (cases/services.py).
+    | {MANAGE_SURVIVOR_CASES, APPROVE_CASE_CLOSURE},
     Role.NATIONAL_ANALYST: frozenset(
         {
             VIEW_AGGREGATES,

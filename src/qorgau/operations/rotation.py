@@ -41,6 +41,7 @@ PSEUDONYM_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("registry", "Person", "surname_index"),
     ("registry", "Person", "first_name_index"),
     ("registry", "RegisterRecord", "iin_pseudonym"),
+    ("cases", "SurvivorCase", "iin_pseudonym"),
     ("citizens", "CitizenReport", "receipt_digest"),
 )
 MIN_KEY_LENGTH = 32

@@ -4,6 +4,7 @@ from qorgau.registry import (
     api_incidents,
     api_orders,
     api_persons,
+    api_prevention,
     api_records,
     api_requirements,
     search_api,
@@ -69,6 +70,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "requirements/<int:pk>/extension/",
         api_requirements.RequirementExtendApi.as_view(),
         name="registry-requirement-extension",
+    ),
+    path(
+        "prevention-measures/",
+        api_prevention.PreventionMeasureListApi.as_view(),
+        name="registry-prevention-list",
+    ),
+    path(
+        "preventive-register/",
+        api_prevention.RegisterEntryListApi.as_view(),
+        name="registry-register-list",
+    ),
+    path(
+        "preventive-register/<int:pk>/leave/",
+        api_prevention.RegisterEntryLeaveApi.as_view(),
+        name="registry-register-leave",
     ),
     path("offences/", api_records.OffenceListApi.as_view(), name="registry-offence-list"),
     path(

@@ -16,6 +16,8 @@ from qorgau.registry.models import (
     Incident,
     Offence,
     Person,
+    PreventionMeasure,
+    PreventiveRegisterEntry,
     ProtectiveOrder,
     RiskAssessment,
 )
@@ -143,3 +145,37 @@ class RiskAssessmentFilterSet(django_filters.FilterSet):
     class Meta:
         model = RiskAssessment
         fields = ["level", "victim", "incident"]
+
+
+class PreventionMeasureFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=c.PreventionKind.choices, label=_("Measure"))
+    person = KeyFilter(field_name="person_id", label=_("Person"))
+    incident = KeyFilter(field_name="incident_id", label=_("Incident"))
+
+    class Meta:
+        model = PreventionMeasure
+        fields = ["kind", "person", "incident"]
+
+
+REGISTER_STATES = [
+    ("active", _("on the register")),
+    ("left", _("taken off the register")),
+]
+
+
+class PreventiveRegisterFilterSet(django_filters.FilterSet):
+    """The register as the inspector works it: who is on it now, who has left it."""
+
+    state = django_filters.ChoiceFilter(
+        choices=REGISTER_STATES, method="in_state", label=_("Register status")
+    )
+    person = KeyFilter(field_name="person_id", label=_("Person"))
+
+    class Meta:
+        model = PreventiveRegisterEntry
+        fields = ["state", "person"]
+
+    def in_state(
+        self, queryset: QuerySet[PreventiveRegisterEntry], name: str, value: str
+    ) -> QuerySet[PreventiveRegisterEntry]:
+        return queryset.filter(left_on__isnull=value == "active")

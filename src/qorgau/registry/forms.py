@@ -426,3 +426,65 @@ class RiskAssessmentForm(forms.Form):
             item.code: int(self.cleaned_data.get(f"item_{item.code}") or 0)
             for item in self.instrument.items
         }
+
+
+# --- Prevention instruments of Law 245-VIII --------------------------------------------------
+
+
+def _district_field(form: forms.Form, actor: Any, preferred: Territory | None = None) -> None:
+    """The districts the user may place a record in; the incident's, or the only one, first."""
+    districts = districts_in_scope(actor)
+    form.fields["district"].queryset = districts  # type: ignore[attr-defined]
+    only = list(districts.values_list("pk", flat=True)[:2])
+    if preferred is not None and preferred.pk in set(districts.values_list("pk", flat=True)):
+        form.fields["district"].initial = preferred.pk
+    elif len(only) == 1:
+        form.fields["district"].initial = only[0]
+
+
+class PreventionMeasureForm(forms.Form):
+    """A preventive talk held or an official warning given; the law of the day is checked by
+    the service (the warning's term comes from the table of legal rules)."""
+
+    kind = forms.ChoiceField(
+        label=_("Measure"), choices=c.PreventionKind.choices, widget=forms.RadioSelect
+    )
+    held_on = _date(_("Date"))
+    district = forms.ModelChoiceField(label=_("District"), queryset=Territory.objects.none())
+    incident = forms.ModelChoiceField(
+        label=_("Incident it follows"),
+        queryset=Incident.objects.none(),
+        required=False,
+        help_text=_("Leave empty if the measure follows no recorded incident."),
+    )
+    note = forms.CharField(
+        label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(
+        self, *args: Any, actor: Any, incidents: Any, incident: Incident | None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["incident"].queryset = incidents  # type: ignore[attr-defined]
+        if incident is not None:
+            self.fields["incident"].initial = incident.pk
+        _district_field(self, actor, incident.district if incident else None)
+
+
+class RegisterEnterForm(forms.Form):
+    entered_on = _date(_("Entered on"))
+    district = forms.ModelChoiceField(label=_("District"), queryset=Territory.objects.none())
+    grounds = forms.CharField(
+        label=_("Grounds"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _district_field(self, actor)
+
+
+class RegisterLeaveForm(forms.Form):
+    left_on = _date(_("Left on"))
+    reason = forms.CharField(
+        label=_("Reason for leaving"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -22,6 +22,8 @@ from qorgau.registry.models import (
     IncidentParticipant,
     Offence,
     Person,
+    PreventionMeasure,
+    PreventiveRegisterEntry,
     ProtectiveOrder,
     RiskAssessment,
 )
@@ -77,6 +79,18 @@ def assessments_for(user: Any) -> QuerySet[RiskAssessment]:
     return restrict(
         RiskAssessment.objects.select_related("victim", "offender", "incident", "district"), user
     )
+
+
+def measures_for(user: Any) -> QuerySet[PreventionMeasure]:
+    """Preventive talks and official warnings within scope (the district they were given in)."""
+    return restrict(
+        PreventionMeasure.objects.select_related("district", "person", "incident"), user
+    )
+
+
+def register_entries_for(user: Any) -> QuerySet[PreventiveRegisterEntry]:
+    """Entries of the preventive register within scope, open and closed."""
+    return restrict(PreventiveRegisterEntry.objects.select_related("district", "person"), user)
 
 
 @dataclass(frozen=True)

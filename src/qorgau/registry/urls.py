@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from qorgau.registry import incident_form, views, views_law
+from qorgau.registry import incident_form, views, views_law, views_prevention
 
 app_name = "registry"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -9,6 +9,22 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("persons/search/", views.person_search, name="person_search"),
     path("persons/search/name/", views.person_name_search, name="person_name_search"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
+    path(
+        "persons/<int:person_pk>/prevention/new/",
+        views_prevention.prevention_create,
+        name="prevention_create",
+    ),
+    path(
+        "persons/<int:person_pk>/register/new/",
+        views_prevention.register_entry_create,
+        name="register_entry_create",
+    ),
+    path("register/", views_prevention.register_list, name="register_list"),
+    path(
+        "register/<int:pk>/leave/",
+        views_prevention.register_entry_leave,
+        name="register_entry_leave",
+    ),
     path("incidents/", views.incident_list, name="incident_list"),
     path("incidents/new/", incident_form.incident_create, name="incident_create"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),

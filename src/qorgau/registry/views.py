@@ -260,6 +260,9 @@ def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "identity": identity,
             "age": person.age_on(timezone.localdate()),
             "timeline": services.household_timeline(person, actor=request.user),
+            "can_orders": request.user.has_perm(MANAGE_ORDERS),
+            "measures": s.measures_for(request.user).filter(person=person),
+            "register_entries": s.register_entries_for(request.user).filter(person=person),
         },
     )
 

@@ -43,6 +43,7 @@ from qorgau.accounts.roles import (
     MANAGE_ORDERS,
     MANAGE_PROGRAMMES,
     MANAGE_REQUIREMENTS,
+    MANAGE_SURVIVOR_CASES,
     MANAGE_USERS,
     REVIEW_LINKAGE,
     RUN_ESTIMATION,
@@ -94,6 +95,7 @@ MENU: tuple[MenuEntry, ...] = (
     # Those who accept or approve the periodic figures also publish the reports on them.
     MenuEntry(_("Periodic reports"), "reports:index", (ACCEPT_AGGREGATES, APPROVE_AGGREGATES)),
     MenuEntry(_("Coordination"), "coordination:index", (KEEP_COORDINATING_BODY, ACT_FOR_AGENCY)),
+    MenuEntry(_("Survivor cases"), "cases:case_list", MANAGE_SURVIVOR_CASES),
     MenuEntry(
         _("Psychocorrection programmes"),
         "programs:index",
