@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from qorgau.registry import incident_form, views, views_law, views_prevention
+from qorgau.registry import incident_form, views, views_law, views_prevention, views_requirements
 
 app_name = "registry"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -31,10 +31,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("incidents/<int:incident_pk>/orders/new/", views.order_create, name="order_create"),
     path(
         "incidents/<int:incident_pk>/requirements/new/",
-        views.requirement_create,
+        views_requirements.requirement_create,
         name="requirement_create",
     ),
-    path("incidents/<int:incident_pk>/offences/new/", views.offence_create, name="offence_create"),
+    path(
+        "incidents/<int:incident_pk>/offences/new/",
+        views_requirements.offence_create,
+        name="offence_create",
+    ),
     path("incidents/<int:incident_pk>/risk/new/", views.risk_create, name="risk_create"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
@@ -43,13 +47,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orders/<int:pk>/violation/", views.order_violation, name="order_violation"),
     path("orders/<int:pk>/extend/", views.order_extend, name="order_extend"),
     path("orders/<int:pk>/revoke/", views.order_revoke, name="order_revoke"),
-    path("requirements/", views.requirement_list, name="requirement_list"),
-    path("requirements/<int:pk>/", views.requirement_detail, name="requirement_detail"),
+    path("requirements/", views_requirements.requirement_list, name="requirement_list"),
+    path(
+        "requirements/<int:pk>/", views_requirements.requirement_detail, name="requirement_detail"
+    ),
     path(
         "requirements/<int:pk>/violation/",
-        views.requirement_violation,
+        views_requirements.requirement_violation,
         name="requirement_violation",
     ),
-    path("requirements/<int:pk>/extend/", views.requirement_extend, name="requirement_extend"),
+    path(
+        "requirements/<int:pk>/extend/",
+        views_requirements.requirement_extend,
+        name="requirement_extend",
+    ),
     path("law/", views_law.legal_rules, name="legal_rules"),
 ]
