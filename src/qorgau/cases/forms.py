@@ -8,11 +8,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.accounts.models import User
+from qorgau.accounts.models import Organisation, User
 from qorgau.accounts.roles import Role
-from qorgau.cases.models import LEGAL_TYPES, GbvimsType, ShareWith
+from qorgau.cases.models import CENTRE_KINDS, LEGAL_TYPES, GbvimsType, Need, ReferredBy, ShareWith
 from qorgau.cases.services import districts_for
+from qorgau.coordination.models import ReferralKind
 from qorgau.lib.widgets import DateInput
+from qorgau.registry import choices as c
+from qorgau.registry.risk import DEFAULT_INSTRUMENT, instrument_load
 from qorgau.territory.models import Territory
 
 _LEGAL_LABELS = {
@@ -49,6 +52,15 @@ class CaseOpenForm(forms.Form):
     )
     birth_year = forms.IntegerField(
         label=_("Year of birth"), min_value=1900, max_value=2100, required=False
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex"), choices=[(c.Sex.FEMALE, c.Sex.FEMALE.label), (c.Sex.MALE, c.Sex.MALE.label)]
+    )
+    referred_by = forms.ChoiceField(label=_("Referred by"), choices=ReferredBy.choices)
+    injury = forms.ChoiceField(
+        label=_("Injury"),
+        choices=[("", _("not known"))] + [(k, v) for k, v in c.InjurySeverity.choices],
+        required=False,
     )
     gbvims_type = forms.ChoiceField(label=_("GBVIMS incident type"), choices=GbvimsType.choices)
     legal_types = forms.MultipleChoiceField(
@@ -108,3 +120,110 @@ class FollowUpRecordForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class AssessmentForm(forms.Form):
+    """The risk instrument's items (a yes/no box, or a count) and her needs."""
+
+    needs = forms.MultipleChoiceField(
+        label=_("Her needs"),
+        choices=Need.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    level = forms.ChoiceField(
+        label=_("Raise the level to"),
+        choices=[("", _("as computed"))] + [(k, v) for k, v in c.RiskLevel.choices],
+        required=False,
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for a higher level"), max_length=500, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument_load(DEFAULT_INSTRUMENT)
+        for item in self.instrument.items:
+            field: forms.Field
+            if item.max_count == 1:
+                field = forms.BooleanField(label=item.label(), required=False)
+            else:
+                field = forms.IntegerField(
+                    label=item.label(), min_value=0, max_value=item.max_count, required=False
+                )
+            self.fields[f"item_{item.code}"] = field
+        self.order_fields([f"item_{item.code}" for item in self.instrument.items])
+
+    def item_fields(self) -> list[Any]:
+        return [self[f"item_{item.code}"] for item in self.instrument.items]
+
+    def answers(self) -> dict[str, int]:
+        return {
+            item.code: int(self.cleaned_data.get(f"item_{item.code}") or 0)
+            for item in self.instrument.items
+        }
+
+
+class AdvocateForm(forms.Form):
+    advocate = forms.ModelChoiceField(label=_("Advocate"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        advocate: Any = self.fields["advocate"]
+        advocate.queryset = User.objects.filter(
+            organisation=organisation, role=Role.CRISIS_CENTRE, is_active=True
+        ).order_by("username")
+
+
+class CaseReferForm(forms.Form):
+    kind = forms.ModelChoiceField(
+        label=_("Kind of help"),
+        queryset=ReferralKind.objects.filter(is_active=True).exclude(code="programme"),
+    )
+    receiver = forms.ModelChoiceField(label=_("Receiving agency"), queryset=Organisation.objects)
+    reason = forms.CharField(label=_("What is asked"), max_length=500)
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        receiver: Any = self.fields["receiver"]
+        receiver.queryset = (
+            Organisation.objects.filter(
+                is_active=True, territory_id__in=districts_for(organisation)
+            )
+            .exclude(pk=organisation.pk)
+            .order_by("name")
+        )
+
+
+class TransferForm(forms.Form):
+    to_organisation = forms.ModelChoiceField(
+        label=_("Receiving centre"), queryset=Organisation.objects
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        to_field: Any = self.fields["to_organisation"]
+        to_field.queryset = (
+            Organisation.objects.filter(is_active=True, kind__in=CENTRE_KINDS)
+            .exclude(pk=organisation.pk)
+            .order_by("name")
+        )
+
+
+class TransferAnswerForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=[("1", _("accept")), ("0", _("decline"))],
+        coerce=lambda value: value == "1",
+    )
+    reason = forms.CharField(label=_("Reason for declining"), max_length=500, required=False)
+
+
+class MonthForm(forms.Form):
+    period = forms.RegexField(
+        label=_("Month"),
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month"}),
+    )

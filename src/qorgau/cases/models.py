@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.accounts.access import held_by_organisation, personal_data_of
+from qorgau.accounts.access import held_by_organisation, personal_data, personal_data_of
 from qorgau.accounts.roles import MANAGE_SURVIVOR_CASES
 from qorgau.registry import choices as c
 from qorgau.territory.models import Territory
@@ -38,6 +38,9 @@ class CaseStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (CaseStatus.OPEN, CaseStatus.REOPENED)
+
+# The organisations that keep survivor case files and may take one over from another.
+CENTRE_KINDS = ("crisis_centre", "shelter", "family_support_centre", "ngo")
 
 
 class GbvimsType(models.TextChoices):
@@ -62,9 +65,41 @@ class ShareWith(models.TextChoices):
     PSYCHOLOGIST = "psychologist", _("psychological support")
 
 
+class ReferredBy(models.TextChoices):
+    """Who sent her to the centre: the GBVIMS intake's "referred by", and the monthly form's
+    "referred by the police" figure."""
+
+    SELF = "self", _("she came herself")
+    POLICE = "police", _("police")
+    HEALTH = "health", _("health services")
+    SOCIAL = "social", _("social services")
+    NGO = "ngo", _("non-governmental organisation")
+    OTHER = "other", _("other")
+
+
+class Need(models.TextChoices):
+    """What she needs, as assessed: the case plan's headings."""
+
+    SAFETY = "safety", _("safety and shelter")
+    LEGAL = "legal", _("legal aid")
+    HEALTH = "health", _("health care")
+    PSYCHOLOGICAL = "psychological", _("psychological support")
+    FINANCIAL = "financial", _("money and benefits")
+    HOUSING = "housing", _("housing")
+    CHILDREN = "children", _("care of the children")
+    EMPLOYMENT = "employment", _("work and training")
+
+
 class SurvivorCaseQuerySet(models.QuerySet["SurvivorCase"]):
     def active(self) -> SurvivorCaseQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def open_during(self, first: dt.date, last: dt.date) -> SurvivorCaseQuerySet:
+        """Cases open on some day of [first, last]: opened by ``last``, not closed before
+        ``first`` (a reopened case counts as open)."""
+        return self.filter(opened_on__lte=last).exclude(
+            status=CaseStatus.CLOSED, closed_on__lt=first
+        )
 
 
 @held_by_organisation(view_permission=MANAGE_SURVIVOR_CASES)
@@ -86,6 +121,21 @@ class SurvivorCase(models.Model):
         verbose_name=_("caseworker"),
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    advocate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("advocate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The named caseworker who stands by her while the risk is high."),
+    )
+    referred_by = models.CharField(
+        _("referred by"), max_length=10, choices=ReferredBy.choices, default=ReferredBy.SELF
+    )
+    injury = models.CharField(
+        _("injury"), max_length=10, choices=c.InjurySeverity.choices, blank=True, default=""
     )
     iin_pseudonym = models.CharField(_("IIN pseudonym"), max_length=64, blank=True, default="")
     alias_token = models.TextField(blank=True, default="")
@@ -173,6 +223,11 @@ class SurvivorCase(models.Model):
         """
         return self.consent_in_force(on) and with_kind in self.consent_share
 
+    @property
+    def is_child(self) -> bool:
+        """Under 18 in the year the case opened (unknown age counts as adult)."""
+        return self.birth_year is not None and self.opened_on.year - self.birth_year < 18
+
     def shared_with_display(self) -> list[str]:
         labels = dict(ShareWith.choices)
         return [str(labels[kind]) for kind in self.consent_share if kind in labels]
@@ -224,3 +279,137 @@ class CaseFollowUp(models.Model):
 
     def is_overdue(self, on: dt.date | None = None) -> bool:
         return self.done_on is None and self.due_on < (on or timezone.localdate())
+
+
+@personal_data_of(SurvivorCase, via="case")
+class CaseAssessment(models.Model):
+    """Her risk, scored with the project's risk instrument, and her needs, on one day.
+
+    The newest assessment is the case's current risk: a high or critical level asks for a
+    named advocate. The answers are the instrument's items; the level may be raised by the
+    caseworker with a reason, never lowered (as in the police register's assessment).
+    """
+
+    case = models.ForeignKey(SurvivorCase, on_delete=models.CASCADE, related_name="assessments")
+    assessed_on = models.DateField(_("assessed on"))
+    instrument = models.CharField(_("instrument"), max_length=40)
+    instrument_version = models.PositiveSmallIntegerField(_("version"))
+    answers = models.JSONField(_("answers"), default=dict)
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
+    computed_level = models.CharField(
+        _("computed level"), max_length=10, choices=c.RiskLevel.choices
+    )
+    level = models.CharField(_("risk level"), max_length=10, choices=c.RiskLevel.choices)
+    override_reason = models.CharField(_("reason for a higher level"), max_length=500, blank=True)
+    needs = models.JSONField(_("needs"), default=list, blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("case assessment")
+        verbose_name_plural = _("case assessments")
+        ordering = ["-assessed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case.label} {self.assessed_on.isoformat()}"
+
+    @property
+    def is_high(self) -> bool:
+        return self.level in HIGH_LEVELS
+
+    def needs_display(self) -> list[str]:
+        labels = dict(Need.choices)
+        return [str(labels[need]) for need in self.needs if need in labels]
+
+
+HIGH_LEVELS = (c.RiskLevel.HIGH, c.RiskLevel.CRITICAL)
+
+
+@personal_data_of(SurvivorCase, via="case")
+class CaseReferral(models.Model):
+    """A referral of the closed loop (:class:`coordination.Referral`) sent from this case.
+
+    The referral itself carries no name, only the case's consent as its sharing basis; this
+    row ties it to the case, so the case page shows its answer and outcome and a withdrawal
+    of consent can withdraw what is still waiting.
+    """
+
+    case = models.ForeignKey(SurvivorCase, on_delete=models.CASCADE, related_name="referrals")
+    referral = models.OneToOneField(
+        "coordination.Referral", on_delete=models.CASCADE, related_name="+"
+    )
+    share_kind = models.CharField(_("shared with"), max_length=20, choices=ShareWith.choices)
+
+    class Meta:
+        verbose_name = _("referral from a case")
+        verbose_name_plural = _("referrals from cases")
+        ordering = ["-referral__sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case.label} {self.referral.reference}"
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the receiving organisation")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+
+
+@personal_data(
+    view_permission=MANAGE_SURVIVOR_CASES,
+    organisation=("case__organisation", "to_organisation"),
+)
+class CaseTransfer(models.Model):
+    """A case handed to another organisation with her consent (she moved, or needs a shelter).
+
+    Until the receiver accepts, the case stays with the sender and the receiver sees only this
+    request (district, incident type, current risk); on acceptance the case, its plans and
+    follow-ups move to the receiver, and the sender no longer sees them.
+    """
+
+    case = models.ForeignKey(SurvivorCase, on_delete=models.CASCADE, related_name="transfers")
+    from_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    consent_reference = models.CharField(_("her consent to the transfer"), max_length=400)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_on = models.DateField(_("requested on"))
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    decline_reason = models.CharField(_("reason for declining"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("case transfer")
+        verbose_name_plural = _("case transfers")
+        ordering = ["-requested_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="pending"),
+                name="case_transfer_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.label} → {self.to_organisation_id}"

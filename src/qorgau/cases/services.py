@@ -25,11 +25,14 @@ from qorgau.cases.models import (
     LEGAL_TYPES,
     CaseFollowUp,
     CaseStatus,
+    ReferredBy,
     SafetyPlan,
     ShareWith,
     SurvivorCase,
 )
+from qorgau.cases.register_feed import case_register_record
 from qorgau.lib.crypto import decrypt_text, encrypt_text
+from qorgau.registry import choices as c
 from qorgau.registry.iin import IinError, iin_parse
 from qorgau.registry.services_persons import iin_pseudonym
 from qorgau.territory.models import Territory
@@ -97,8 +100,13 @@ def case_open(
     contact: str = "",
     birth_year: int | None = None,
     legal_types: tuple[str, ...] | list[str] = (),
+    sex: str = c.Sex.FEMALE,
+    referred_by: str = ReferredBy.SELF,
+    injury: str = "",
 ) -> SurvivorCase:
-    """Take in a survivor: a new case file of the actor's organisation, with her consent."""
+    """Take in a survivor: a new case file of the actor's organisation, with her consent.
+
+    Her line in the crisis-centre register is written at once (:mod:`register_feed`)."""
     organisation = getattr(actor, "organisation", None)
     if organisation is None or not actor.has_perm(MANAGE_SURVIVOR_CASES):
         raise PermissionDenied(NOT_A_CENTRE_USER)
@@ -128,6 +136,9 @@ def case_open(
         alias_token=encrypt_text(alias) if alias else "",
         contact_token=encrypt_text(contact) if contact else "",
         birth_year=birth_year,
+        sex=sex,
+        referred_by=referred_by,
+        injury=injury,
         district=district,
         gbvims_type=gbvims_type,
         consent_share=[kind for kind in ShareWith.values if kind in consent_share],
@@ -139,22 +150,7 @@ def case_open(
     case.full_clean()
     case.save()
     _audit(AuditAction.CREATE, actor, request, case, consent_share=case.consent_share)
-    return case
-
-
-@refusals_audited
-@transaction.atomic
-def case_consent_withdraw(
-    *, actor: Any, case: SurvivorCase, withdrawn_on: dt.date, request: HttpRequest | None = None
-) -> SurvivorCase:
-    """Record that she withdrew her consent: from that day nothing of the case is shared."""
-    _held(actor, case)
-    if case.consent_withdrawn_on is not None:
-        raise ValidationError(NOTHING_TO_WITHDRAW)
-    _not_future(withdrawn_on, "withdrawn_on")
-    case.consent_withdrawn_on = max(withdrawn_on, case.consent_given_on)
-    case.save(update_fields=["consent_withdrawn_on"])
-    _audit(AuditAction.CHANGE, actor, request, case, consent_withdrawn=str(withdrawn_on))
+    case_register_record(case, seen_on=opened_on, actor_id=actor.pk)
     return case
 
 
@@ -288,6 +284,7 @@ def case_reopen(
         update_fields=["status", "reopened_on", "closure_requested_by", "closure_requested_on"]
     )
     _audit(AuditAction.CHANGE, actor, request, case, status=case.status, reason=reason)
+    case_register_record(case, seen_on=case.reopened_on, actor_id=actor.pk)
     return case
 
 

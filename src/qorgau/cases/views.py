@@ -29,6 +29,7 @@ from qorgau.audit.services import audit_record
 from qorgau.cases import forms as f
 from qorgau.cases import services
 from qorgau.cases.models import CaseFollowUp, CaseStatus, SurvivorCase
+from qorgau.cases.services_assessment import current_assessment
 
 PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
@@ -48,7 +49,7 @@ def caseworker(view: View) -> View:
 
 def _case(request: AuthenticatedHttpRequest, pk: int) -> SurvivorCase:
     return get_for_user(
-        SurvivorCase.objects.select_related("caseworker", "district", "organisation"),
+        SurvivorCase.objects.select_related("caseworker", "advocate", "district", "organisation"),
         request.user,
         pk,
         permission=MANAGE_SURVIVOR_CASES,
@@ -123,6 +124,16 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "case": case,
         "texts": texts,
         "consent_in_force": case.consent_in_force(),
+        "assessment": current_assessment(case),
+        "referrals": case.referrals.select_related(
+            "referral", "referral__kind", "referral__receiver"
+        ),
+        "transfers": case.transfers.select_related("to_organisation"),
+        "refer_form": f.CaseReferForm(organisation=case.organisation),
+        "advocate_form": f.AdvocateForm(
+            organisation=case.organisation, initial={"advocate": case.advocate_id}
+        ),
+        "transfer_form": f.TransferForm(organisation=case.organisation),
         "withdraw_form": f.ConsentWithdrawForm(),
         "plan_form": f.SafetyPlanForm(),
         "schedule_form": f.FollowUpScheduleForm(),
@@ -152,12 +163,6 @@ def _case_action(form_class: type[Form], run: Callable[..., Any]) -> View:
     return action
 
 
-case_consent_withdraw = _case_action(
-    f.ConsentWithdrawForm,
-    lambda request, case, **data: services.case_consent_withdraw(
-        actor=request.user, request=request, case=case, **data
-    ),
-)
 case_safety_plan = _case_action(
     f.SafetyPlanForm,
     lambda request, case, **data: services.case_safety_plan_write(

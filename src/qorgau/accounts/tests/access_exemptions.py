@@ -63,6 +63,23 @@ MODULES: dict[str, str] = {
 
 # Single functions of request-facing modules.
 FUNCTIONS: dict[str, str] = {
+    "cases/register_feed.py:case_register_record": (
+        "is this case's register line already written (a key lookup, nothing returned)"
+    ),
+    "cases/register_feed.py:case_register_records_sync": (
+        "the system's job writing every case's crisis-centre register line"
+    ),
+    "cases/services_assessment.py:case_assess": "writes an assessment of a case checked by _held",
+    "cases/services_sharing.py:_withdraw_waiting": (
+        "withdraws the waiting referrals and transfer of a case checked by _held"
+    ),
+    "cases/services_sharing.py:case_refer": "writes the link of a case checked by _held",
+    "cases/services_sharing.py:case_transfer_request": (
+        "is a transfer of a case checked by _held already pending; writes the request"
+    ),
+    "cases/statistics.py:month_statistics": (
+        "counts the referrals of cases the caller scoped; only counts leave"
+    ),
     "citizens/api.py:get_queryset": "`.none()` for a user without the permission; else restrict",
     "citizens/views.py:activities": (
         "the public page lists vetted volunteer councils by name, which is what vetting makes "

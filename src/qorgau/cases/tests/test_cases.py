@@ -19,7 +19,7 @@ from django.utils import timezone
 from qorgau.accounts.access import restrict
 from qorgau.accounts.roles import MANAGE_SURVIVOR_CASES, Role
 from qorgau.audit.models import AuditEntry
-from qorgau.cases import services
+from qorgau.cases import services, services_sharing
 from qorgau.cases.models import CaseFollowUp, CaseStatus, GbvimsType, ShareWith, SurvivorCase
 from qorgau.conftest import MEDEU, SEMEY
 from qorgau.territory.models import Territory
@@ -80,11 +80,13 @@ def test_may_share_only_what_she_agreed_to_while_consent_holds():
 def test_withdrawing_consent_through_the_service_stops_every_share(people):
     case = _open(people["aigerim"])
     assert case.may_share(ShareWith.HEALTH) and case.may_share(ShareWith.LEGAL_AID)
-    services.case_consent_withdraw(actor=people["aigerim"], case=case, withdrawn_on=TODAY)
+    services_sharing.case_consent_withdraw(actor=people["aigerim"], case=case, withdrawn_on=TODAY)
     case.refresh_from_db()
     assert not any(case.may_share(kind) for kind in ShareWith.values)
     with pytest.raises(ValidationError):  # once is enough
-        services.case_consent_withdraw(actor=people["aigerim"], case=case, withdrawn_on=TODAY)
+        services_sharing.case_consent_withdraw(
+            actor=people["aigerim"], case=case, withdrawn_on=TODAY
+        )
 
 
 # --- the organisation wall -----------------------------------------------------------------
@@ -180,6 +182,8 @@ def test_the_whole_workflow_through_the_pages(people, signed_in, language):
             "legal_types": ["psychological"],
             "consent_share": [ShareWith.HEALTH, ShareWith.LEGAL_AID],
             "consent_given_on": TODAY.isoformat(),
+            "sex": "F",
+            "referred_by": "police",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

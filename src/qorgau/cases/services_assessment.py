@@ -1,0 +1,108 @@
+"""Assessing a survivor's risk and needs, and naming her advocate while the risk is high.
+
+The risk is scored with the project's risk instrument (:mod:`qorgau.registry.risk`), the same
+data file the police register uses, so that a centre's "high" means what a police officer's
+does and the instrument's accuracy study (``docs/risk-accuracy.md``) covers both. A high or
+critical level asks for a named advocate, as MARAC gives every high-risk victim an independent
+advocate: the caseworker is named by default, and another colleague may be named instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.access import refusals_audited
+from qorgau.accounts.roles import MANAGE_SURVIVOR_CASES
+from qorgau.audit.models import AuditAction
+from qorgau.cases.models import HIGH_LEVELS, CaseAssessment, Need, SurvivorCase
+from qorgau.cases.services import _active, _audit, _held, _not_future
+from qorgau.registry.choices import RiskLevel
+from qorgau.registry.risk import DEFAULT_INSTRUMENT, instrument_load, max_level, risk_score
+
+LOWER_LEVEL = _("The level may be raised above the computed one, never lowered.")
+RAISE_NEEDS_REASON = _("Say why the level is higher than the computed one.")
+ADVOCATE_ELSEWHERE = _("The advocate must be a caseworker of the same organisation.")
+
+
+@refusals_audited
+@transaction.atomic
+def case_assess(
+    *,
+    actor: Any,
+    case: SurvivorCase,
+    answers: dict[str, Any],
+    needs: list[str],
+    assessed_on: dt.date | None = None,
+    level: str = "",
+    override_reason: str = "",
+    request: HttpRequest | None = None,
+) -> CaseAssessment:
+    """Score her answers with the newest instrument version, record her needs; a high level
+    names an advocate if the case has none."""
+    _held(actor, case)
+    _active(case)
+    day = assessed_on or timezone.localdate()
+    _not_future(day, "assessed_on")
+    instrument = instrument_load(DEFAULT_INSTRUMENT)
+    try:
+        result = risk_score(instrument, answers)
+    except ValueError as exc:
+        raise ValidationError({"answers": str(exc)}) from exc
+    final = result.level
+    if level and level != result.level:
+        if max_level(level, result.level) != level:
+            raise ValidationError({"level": LOWER_LEVEL})
+        if not override_reason.strip():
+            raise ValidationError({"override_reason": RAISE_NEEDS_REASON})
+        final = RiskLevel(level)
+    assessment = CaseAssessment.objects.create(
+        case=case,
+        assessed_on=day,
+        instrument=instrument.code,
+        instrument_version=instrument.version,
+        answers={code: int(value) for code, value in answers.items() if int(value or 0)},
+        score=result.score,
+        computed_level=result.level,
+        level=final,
+        override_reason=override_reason.strip() if final != result.level else "",
+        needs=[need for need in Need.values if need in needs],
+        assessed_by=actor,
+    )
+    _audit(AuditAction.CREATE, actor, request, assessment, case=case.pk, level=final)
+    if final in HIGH_LEVELS and case.advocate_id is None:
+        case.advocate = case.caseworker
+        case.save(update_fields=["advocate"])
+        _audit(AuditAction.CHANGE, actor, request, case, advocate=case.caseworker_id)
+    return assessment
+
+
+@refusals_audited
+@transaction.atomic
+def case_advocate_assign(
+    *, actor: Any, case: SurvivorCase, advocate: Any, request: HttpRequest | None = None
+) -> SurvivorCase:
+    """Name the caseworker who stands by her (another colleague of the same centre)."""
+    _held(actor, case)
+    _active(case)
+    if (
+        advocate.organisation_id != case.organisation_id
+        or not advocate.is_active
+        or not advocate.has_perm(MANAGE_SURVIVOR_CASES)
+    ):
+        raise ValidationError({"advocate": ADVOCATE_ELSEWHERE})
+    case.advocate = advocate
+    case.save(update_fields=["advocate"])
+    _audit(AuditAction.CHANGE, actor, request, case, advocate=advocate.pk)
+    return case
+
+
+def current_assessment(case: SurvivorCase) -> CaseAssessment | None:
+    """The newest assessment of the case (its current risk), if any."""
+    return case.assessments.select_related("assessed_by").first()
