@@ -46,6 +46,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("budget/", include("qorgau.budget.api_urls")),
     path("citizens/", include("qorgau.citizens.api_urls")),
     path("reports/", include("qorgau.reports.api_urls")),
+    path("survivor-cases/", include("qorgau.cases.api_urls")),
     path("imports/", include("qorgau.registry.importing.api_urls")),
 ]
 

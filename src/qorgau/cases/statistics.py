@@ -88,8 +88,10 @@ def month_statistics(cases: Any, period: str) -> MonthStatistics:
     first, last = month_bounds(period)
     stats = MonthStatistics(period=period, first=first, last=last)
     served = cases.open_during(first, last)
-    for case in served.only(
-        "opened_on", "gbvims_type", "referred_by", "sex", "birth_year", "status", "closed_on"
+    for case in (
+        served.select_related(None)
+        .prefetch_related(None)
+        .only("opened_on", "gbvims_type", "referred_by", "sex", "birth_year", "status", "closed_on")
     ):
         stats.served += 1
         if case.is_child:
