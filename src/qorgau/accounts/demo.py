@@ -33,6 +33,7 @@ DEMO_ORGANISATIONS = [
     ("Crisis centre «Qorgau-Semey» (demo)", OrganisationKind.CRISIS_CENTRE, SEMEY),
     ("Family psychological support centre, Semey (demo)", OrganisationKind.PROGRAM_PROVIDER, SEMEY),
     ("City polyclinic No. 1, Semey (demo)", OrganisationKind.HEALTH, SEMEY),
+    ("Legal aid office, Semey (demo)", OrganisationKind.LEGAL_AID, SEMEY),
 ]
 
 # the demo organisations' names in Kazakh and Russian (the English one is the name as entered)
@@ -48,6 +49,10 @@ DEMO_NAMES = {
     DEMO_ORGANISATIONS[2][0]: (
         "Семей қаласының №1 қалалық емханасы (демо)",
         "Городская поликлиника № 1, Семей (демо)",
+    ),
+    DEMO_ORGANISATIONS[3][0]: (
+        "Семей қаласының заң көмегі бюросы (демо)",
+        "Бюро юридической помощи, Семей (демо)",
     ),
 }
 
@@ -89,6 +94,14 @@ DEMO_ACCOUNTS = [
         first_name="Zhanna",
         last_name="Seitova",
     ),
+    # The centre's head: approves the closure of a case her colleagues ask to close.
+    DemoAccount(
+        "crisis.head.semey",
+        Role.CRISIS_CENTRE,
+        organisation=DEMO_ORGANISATIONS[0][0],
+        first_name="Gulnara",
+        last_name="Abenova",
+    ),
     DemoAccount(
         "analyst", Role.NATIONAL_ANALYST, COUNTRY, first_name="Askar", last_name="Zhunusov"
     ),
@@ -104,6 +117,13 @@ DEMO_ACCOUNTS = [
         organisation=DEMO_ORGANISATIONS[2][0],
         first_name="Yerzhan",
         last_name="Mukanov",
+    ),
+    DemoAccount(
+        "legal.semey",
+        Role.AGENCY_OFFICER,
+        organisation=DEMO_ORGANISATIONS[3][0],
+        first_name="Daniyar",
+        last_name="Kassymov",
     ),
 ]
 

@@ -129,11 +129,13 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "referral", "referral__kind", "referral__receiver"
         ),
         "transfers": case.transfers.select_related("to_organisation"),
-        "refer_form": f.CaseReferForm(organisation=case.organisation),
+        "refer_form": f.CaseReferForm(organisation=case.organisation, prefix="refer"),
         "advocate_form": f.AdvocateForm(
-            organisation=case.organisation, initial={"advocate": case.advocate_id}
+            organisation=case.organisation,
+            initial={"advocate": case.advocate_id},
+            prefix="advocate",
         ),
-        "transfer_form": f.TransferForm(organisation=case.organisation),
+        "transfer_form": f.TransferForm(organisation=case.organisation, prefix="transfer"),
         "withdraw_form": f.ConsentWithdrawForm(),
         "plan_form": f.SafetyPlanForm(),
         "schedule_form": f.FollowUpScheduleForm(),

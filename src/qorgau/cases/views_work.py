@@ -56,7 +56,7 @@ def case_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_advocate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    form = f.AdvocateForm(request.POST, organisation=case.organisation)
+    form = f.AdvocateForm(request.POST, organisation=case.organisation, prefix="advocate")
     if form.is_valid():
         advocate = form.cleaned_data["advocate"]
         if _apply(
@@ -75,7 +75,7 @@ def case_advocate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_refer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    form = f.CaseReferForm(request.POST, organisation=case.organisation)
+    form = f.CaseReferForm(request.POST, organisation=case.organisation, prefix="refer")
     if form.is_valid():
         data = form.cleaned_data
         if _apply(
@@ -113,7 +113,7 @@ def case_consent_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 @require_POST
 def case_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    form = f.TransferForm(request.POST, organisation=case.organisation)
+    form = f.TransferForm(request.POST, organisation=case.organisation, prefix="transfer")
     if form.is_valid():
         data = form.cleaned_data
         if _apply(

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from qorgau.accounts.demo import ABAI_REGION, SEMEY, SETUP_ADMINISTRATOR, demo_names
 from qorgau.accounts.models import Organisation, User
+from qorgau.cases.demo import demo_cases_create
 from qorgau.citizens.models import HelpService, ServiceKind
 from qorgau.citizens.setup_services import help_entry_create, help_entry_update
 from qorgau.coordination import synthesis as coordination_synthesis
@@ -89,14 +90,23 @@ def demo_world_create(users: list[User]) -> dict[str, int]:
     """Set up and fill the demo organisations' work; safe to re-run; counts of rows."""
     by_name = {user.username: user for user in users}
     admin = by_name[SETUP_ADMINISTRATOR]
-    crisis, provider, health = (
+    crisis, provider, health, legal = (
         _organisation_of(by_name[name])
-        for name in ("crisis.semey", "provider.semey", "health.semey")
+        for name in ("crisis.semey", "provider.semey", "health.semey", "legal.semey")
     )
-    members = _bodies(admin, [crisis, provider, health])
+    members = _bodies(admin, [crisis, provider, health, legal])
     programme = _programme(admin, by_name[COORDINATOR], provider)
     entries = _help_entries(admin)
-    return {"members": members, "help entries": entries, **_adopt(crisis, health, programme)}
+    adopted = _adopt(crisis, health, programme)
+    adopted["coordination"] += coordination_synthesis.demo_adopt(legal)
+    cases = demo_cases_create(
+        worker=by_name["crisis.semey"],
+        head=by_name["crisis.head.semey"],
+        legal=legal,
+        health=health,
+        officers=[by_name["health.semey"], by_name["legal.semey"]],
+    )
+    return {"members": members, "help entries": entries, **adopted, "survivor cases": cases}
 
 
 def _organisation_of(user: User) -> Organisation:

@@ -32,6 +32,7 @@ MODULES: dict[str, str] = {
         "shares leave (monitoring/risk_accuracy.py)"
     ),
     "rating/sources.py": "register counts per region for the rating; no row leaves",
+    "cases/demo.py": "the demo centre's case files, written once by `qorgau demo_accounts`",
     "registry/importing/engine.py": "the import job's own progress row, written by the job",
     "registry/importing/jobs.py": (
         "job bookkeeping by the system (create, run, purge); who sees a job's rejects is "

@@ -389,14 +389,21 @@ def test_the_caseworkers_pages_for_assessment_referral_transfer_and_statistics(
     assert response.status_code == 302
     client.post(
         f"{detail}refer/",
-        {"kind": _kind("legal_aid").pk, "receiver": people["legal"].pk, "reason": "divorce"},
+        {
+            "refer-kind": _kind("legal_aid").pk,
+            "refer-receiver": people["legal"].pk,
+            "refer-reason": "divorce",
+        },
     )
     page = client.get(detail).content.decode()
     assert 'id="risk-level"' in page and 'id="case-referrals"' in page
     assert "None" not in page
     case.refresh_from_db()
     assert case.advocate == people["aigerim"] and case.referrals.count() == 1
-    client.post(f"{detail}transfer/", {"to_organisation": people["shelter"].pk, "reason": "bed"})
+    client.post(
+        f"{detail}transfer/",
+        {"transfer-to_organisation": people["shelter"].pk, "transfer-reason": "bed"},
+    )
     assert CaseTransfer.objects.filter(case=case, status="pending").exists()
     stats = client.get("/survivor-cases/statistics/?period=2026-02")
     assert stats.status_code == 200 and 'id="month-figures"' in stats.content.decode()

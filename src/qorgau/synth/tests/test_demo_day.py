@@ -37,6 +37,7 @@ PAGES = {
     "provider.semey": "/programmes/",
     "crisis.semey": "/coordination/",
     "health.semey": "/coordination/",
+    "legal.semey": "/coordination/",
 }
 
 
@@ -107,6 +108,24 @@ def test_the_crisis_centre_receives_and_sends_referrals(demo: None, db: Any) -> 
     page = _client("crisis.semey").get("/coordination/referrals/")
     assert page.status_code == 200
     assert b"crisis" in page.content.lower()
+
+
+def test_the_crisis_centre_keeps_case_files_in_every_state(demo: None, db: Any) -> None:
+    from qorgau.cases.models import SurvivorCase
+
+    worker = User.objects.get(username="crisis.semey")
+    cases = restrict(SurvivorCase.objects.all(), worker)
+    assert set(cases.values_list("status", flat=True)) == {"open", "closure_requested", "closed"}
+    assert cases.filter(advocate__isnull=False, referrals__isnull=False).exists()
+    head = _client("crisis.head.semey")
+    waiting = cases.get(status="closure_requested")
+    assert head.post(f"/survivor-cases/{waiting.pk}/closure/approve/").status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == "closed"
+    legal = User.objects.get(username="legal.semey")
+    assert coordination.referrals_for(legal).filter(receiver_id=legal.organisation_id).exists()
+    page = _client("crisis.semey").get("/survivor-cases/statistics/")
+    assert page.status_code == 200
 
 
 def test_the_polyclinic_has_actions_and_referrals(demo: None, db: Any) -> None:
