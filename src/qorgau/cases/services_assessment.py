@@ -23,6 +23,8 @@ from qorgau.accounts.roles import MANAGE_SURVIVOR_CASES
 from qorgau.audit.models import AuditAction
 from qorgau.cases.models import HIGH_LEVELS, CaseAssessment, Need, SurvivorCase
 from qorgau.cases.services import _active, _audit, _held, _not_future
+from qorgau.coordination.models import SafetyAction
+from qorgau.coordination.selectors import actions_for
 from qorgau.registry.choices import RiskLevel
 from qorgau.registry.risk import DEFAULT_INSTRUMENT, instrument_load, max_level, risk_score
 
@@ -106,3 +108,15 @@ def case_advocate_assign(
 def current_assessment(case: SurvivorCase) -> CaseAssessment | None:
     """The newest assessment of the case (its current risk), if any."""
     return case.assessments.select_related("assessed_by").first()
+
+
+def conference_actions_for(actor: Any, case: SurvivorCase) -> Any:
+    """The multi-agency case conference's safety actions for her that the actor's centre owns.
+
+    The link is her IIN's pseudonym, when she gave it: the conference discusses the police
+    register's person, the centre keeps its own file, and the two meet only on the actions the
+    conference gave the centre (which its users see through the coordination selectors).
+    """
+    if not case.iin_pseudonym:
+        return SafetyAction.objects.none()
+    return actions_for(actor).filter(case__victim__iin_pseudonym=case.iin_pseudonym)

@@ -29,7 +29,7 @@ from qorgau.audit.services import audit_record
 from qorgau.cases import forms as f
 from qorgau.cases import services
 from qorgau.cases.models import CaseFollowUp, CaseStatus, SurvivorCase
-from qorgau.cases.services_assessment import current_assessment
+from qorgau.cases.services_assessment import conference_actions_for, current_assessment
 
 PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
@@ -129,6 +129,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "referral", "referral__kind", "referral__receiver"
         ),
         "transfers": case.transfers.select_related("to_organisation"),
+        "conference_actions": conference_actions_for(request.user, case),
         "refer_form": f.CaseReferForm(organisation=case.organisation, prefix="refer"),
         "advocate_form": f.AdvocateForm(
             organisation=case.organisation,

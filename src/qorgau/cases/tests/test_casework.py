@@ -418,3 +418,50 @@ def test_the_caseworkers_pages_for_assessment_referral_transfer_and_statistics(
     case.refresh_from_db()
     assert case.organisation == people["shelter"] and case.status == CaseStatus.OPEN
     assert client.get(detail).status_code == 404  # gone from the sender
+
+
+def test_the_case_page_shows_the_conferences_actions_for_her_owned_by_the_centre(people, signed_in):
+    from qorgau.coordination.models import (
+        ConferenceCase,
+        CoordinatingBody,
+        Meeting,
+        MeetingKind,
+        SafetyAction,
+    )
+    from qorgau.registry.services_persons import iin_pseudonym
+
+    semey = Territory.objects.by_code(SEMEY)
+    case = _open(people["aigerim"], iin=IIN)
+    anonymous = _open(people["aigerim"])
+    victim = Person.objects.create(iin_pseudonym=iin_pseudonym(IIN), home_district=semey)
+    body = CoordinatingBody.objects.create(name="Semey body", territory=semey)
+    meeting = Meeting.objects.create(
+        body=body, kind=MeetingKind.CONFERENCE, planned_at=timezone.now()
+    )
+    conference = ConferenceCase.objects.create(
+        meeting=meeting,
+        victim=victim,
+        district=semey,
+        discussed_on=TODAY,
+        sharing_basis="law",
+    )
+    mine = SafetyAction.objects.create(
+        case=conference,
+        owner=people["semey"],
+        description="Shelter place for two weeks",
+        deadline=TODAY + dt.timedelta(days=3),
+    )
+    SafetyAction.objects.create(
+        case=conference,
+        owner=people["hospital"],
+        description="Forensic examination",
+        deadline=TODAY + dt.timedelta(days=3),
+    )
+    client = signed_in(people["aigerim"])
+    page = client.get(f"/survivor-cases/{case.pk}/").content.decode()
+    assert mine.reference in page and "Shelter place" in page
+    assert "Forensic examination" not in page  # another agency's action
+    assert (
+        'id="conference-actions"'
+        not in client.get(f"/survivor-cases/{anonymous.pk}/").content.decode()
+    )
