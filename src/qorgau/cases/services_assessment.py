@@ -25,11 +25,9 @@ from qorgau.cases.models import HIGH_LEVELS, CaseAssessment, Need, SurvivorCase
 from qorgau.cases.services import _active, _audit, _held, _not_future
 from qorgau.coordination.models import SafetyAction
 from qorgau.coordination.selectors import actions_for
-from qorgau.registry.choices import RiskLevel
-from qorgau.registry.risk import DEFAULT_INSTRUMENT, instrument_load, max_level, risk_score
+from qorgau.registry.risk import DEFAULT_INSTRUMENT
+from qorgau.registry.services_risk import risk_judge
 
-LOWER_LEVEL = _("The level may be raised above the computed one, never lowered.")
-RAISE_NEEDS_REASON = _("Say why the level is higher than the computed one.")
 ADVOCATE_ELSEWHERE = _("The advocate must be a caseworker of the same organisation.")
 
 
@@ -52,18 +50,7 @@ def case_assess(
     _active(case)
     day = assessed_on or timezone.localdate()
     _not_future(day, "assessed_on")
-    instrument = instrument_load(DEFAULT_INSTRUMENT)
-    try:
-        result = risk_score(instrument, answers)
-    except ValueError as exc:
-        raise ValidationError({"answers": str(exc)}) from exc
-    final = result.level
-    if level and level != result.level:
-        if max_level(level, result.level) != level:
-            raise ValidationError({"level": LOWER_LEVEL})
-        if not override_reason.strip():
-            raise ValidationError({"override_reason": RAISE_NEEDS_REASON})
-        final = RiskLevel(level)
+    instrument, result, final = risk_judge(DEFAULT_INSTRUMENT, answers, level, override_reason)
     assessment = CaseAssessment.objects.create(
         case=case,
         assessed_on=day,

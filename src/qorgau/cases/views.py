@@ -148,17 +148,24 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/case_detail.html", context)
 
 
-def _case_action(form_class: type[Form], run: Callable[..., Any]) -> View:
-    """A POST-only action on one case: validate the form, run the service, back to the case."""
+def _case_action(
+    form_class: type[Form],
+    run: Callable[..., Any],
+    *,
+    for_case: Callable[[SurvivorCase], dict[str, Any]] | None = None,
+    done: str = "",
+) -> View:
+    """A POST-only action on one case: validate the form (built with ``for_case(case)``'s
+    arguments, e.g. the organisation and a prefix), run the service, back to the case."""
 
     @caseworker
     @require_POST
     def action(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         case = _case(request, pk)
-        form = form_class(request.POST)
+        form = form_class(request.POST, **(for_case(case) if for_case else {}))
         if form.is_valid():
             if _apply(request, lambda: run(request, case, **form.cleaned_data)):
-                messages.success(request, _("Saved."))
+                messages.success(request, _(done) if done else _("Saved."))
         else:
             _invalid(request, form)
         return redirect(case.get_absolute_url())

@@ -4,6 +4,7 @@ and the month's statistics. Thin views: the forms validate, the services decide 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from qorgau.accounts.access import get_for_user, restrict
@@ -24,7 +26,7 @@ from qorgau.cases import forms as f
 from qorgau.cases import services_assessment, services_sharing
 from qorgau.cases.models import CaseTransfer, SurvivorCase, TransferStatus
 from qorgau.cases.statistics import month_statistics, monthly_report_fill
-from qorgau.cases.views import _apply, _case, _invalid, caseworker
+from qorgau.cases.views import _apply, _case, _case_action, _invalid, caseworker
 
 
 @caseworker
@@ -52,80 +54,42 @@ def case_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/case_assess.html", {"case": case, "form": form})
 
 
-@caseworker
-@require_POST
-def case_advocate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
-    form = f.AdvocateForm(request.POST, organisation=case.organisation, prefix="advocate")
-    if form.is_valid():
-        advocate = form.cleaned_data["advocate"]
-        if _apply(
-            request,
-            lambda: services_assessment.case_advocate_assign(
-                actor=request.user, request=request, case=case, advocate=advocate
-            ),
-        ):
-            messages.success(request, _("Saved."))
-    else:
-        _invalid(request, form)
-    return redirect(case.get_absolute_url())
+def _with_prefix(prefix: str) -> Callable[[SurvivorCase], dict[str, Any]]:
+    def arguments(case: SurvivorCase) -> dict[str, Any]:
+        return {"organisation": case.organisation, "prefix": prefix}
+
+    return arguments
 
 
-@caseworker
-@require_POST
-def case_refer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
-    form = f.CaseReferForm(request.POST, organisation=case.organisation, prefix="refer")
-    if form.is_valid():
-        data = form.cleaned_data
-        if _apply(
-            request,
-            lambda: services_sharing.case_refer(
-                actor=request.user, request=request, case=case, **data
-            ),
-        ):
-            messages.success(request, _("The referral is sent."))
-    else:
-        _invalid(request, form)
-    return redirect(case.get_absolute_url())
-
-
-@caseworker
-@require_POST
-def case_consent_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
-    form = f.ConsentWithdrawForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        if _apply(
-            request,
-            lambda: services_sharing.case_consent_withdraw(
-                actor=request.user, request=request, case=case, **data
-            ),
-        ):
-            messages.success(request, _("Saved."))
-    else:
-        _invalid(request, form)
-    return redirect(case.get_absolute_url())
-
-
-@caseworker
-@require_POST
-def case_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
-    form = f.TransferForm(request.POST, organisation=case.organisation, prefix="transfer")
-    if form.is_valid():
-        data = form.cleaned_data
-        if _apply(
-            request,
-            lambda: services_sharing.case_transfer_request(
-                actor=request.user, request=request, case=case, **data
-            ),
-        ):
-            messages.success(request, _("The transfer is requested."))
-    else:
-        _invalid(request, form)
-    return redirect(case.get_absolute_url())
+case_advocate = _case_action(
+    f.AdvocateForm,
+    lambda request, case, **data: services_assessment.case_advocate_assign(
+        actor=request.user, request=request, case=case, **data
+    ),
+    for_case=_with_prefix("advocate"),
+)
+case_refer = _case_action(
+    f.CaseReferForm,
+    lambda request, case, **data: services_sharing.case_refer(
+        actor=request.user, request=request, case=case, **data
+    ),
+    for_case=_with_prefix("refer"),
+    done=gettext_noop("The referral is sent."),
+)
+case_consent_withdraw = _case_action(
+    f.ConsentWithdrawForm,
+    lambda request, case, **data: services_sharing.case_consent_withdraw(
+        actor=request.user, request=request, case=case, **data
+    ),
+)
+case_transfer = _case_action(
+    f.TransferForm,
+    lambda request, case, **data: services_sharing.case_transfer_request(
+        actor=request.user, request=request, case=case, **data
+    ),
+    for_case=_with_prefix("transfer"),
+    done=gettext_noop("The transfer is requested."),
+)
 
 
 @caseworker

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +18,14 @@ from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.registry import choices as c
 from qorgau.registry.models import Incident, Person, RiskAssessment
-from qorgau.registry.risk import instrument_load, max_level, reassess_by, risk_score
+from qorgau.registry.risk import (
+    Instrument,
+    RiskResult,
+    instrument_load,
+    max_level,
+    reassess_by,
+    risk_score,
+)
 from qorgau.registry.services_common import (
     district_for,
     incident_usable,
@@ -31,6 +38,35 @@ from qorgau.territory.models import Territory
 
 LOWER_LEVEL = _("A professional may raise the computed level, never lower it.")
 RAISE_NEEDS_REASON = _("Give the reason for raising the level.")
+
+
+class RiskJudgement(NamedTuple):
+    """An instrument's score of a set of answers and the level a professional settles on."""
+
+    instrument: Instrument
+    result: RiskResult
+    level: c.RiskLevel
+
+
+def risk_judge(
+    instrument_code: str, answers: dict[str, Any], level: str | None, override_reason: str
+) -> RiskJudgement:
+    """Score ``answers`` with the newest version of the instrument; a chosen level may only
+    raise the computed one, and only with a reason. Shared by every assessment (the police
+    register's and a crisis centre's case file), so both mean the same by "high"."""
+    instrument = instrument_load(instrument_code)
+    try:
+        result = risk_score(instrument, answers)
+    except ValueError as exc:
+        raise ValidationError({"answers": str(exc)}) from exc
+    final = result.level
+    if level and level != result.level:
+        if max_level(level, result.level) != level:
+            raise ValidationError({"level": LOWER_LEVEL})
+        if not override_reason.strip():
+            raise ValidationError({"override_reason": RAISE_NEEDS_REASON})
+        final = c.RiskLevel(level)
+    return RiskJudgement(instrument, result, final)
 
 
 @refusals_audited
@@ -57,18 +93,7 @@ def risk_assess(
     district_for(actor, district, day)
     incident_usable(actor, incident)
     persons_usable(actor, [victim, *([offender] if offender else [])])
-    instrument = instrument_load(instrument_code)
-    try:
-        result = risk_score(instrument, answers)
-    except ValueError as exc:
-        raise ValidationError({"answers": str(exc)}) from exc
-    final = result.level
-    if level and level != result.level:
-        if max_level(level, result.level) != level:
-            raise ValidationError({"level": LOWER_LEVEL})
-        if not override_reason.strip():
-            raise ValidationError({"override_reason": RAISE_NEEDS_REASON})
-        final = c.RiskLevel(level)
+    instrument, result, final = risk_judge(instrument_code, answers, level, override_reason)
     assessment = RiskAssessment.objects.create(
         victim=victim,
         offender=offender,
