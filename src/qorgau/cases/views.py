@@ -30,6 +30,7 @@ from qorgau.cases import forms as f
 from qorgau.cases import services
 from qorgau.cases.models import CaseFollowUp, CaseStatus, SurvivorCase
 from qorgau.cases.services_assessment import conference_actions_for, current_assessment
+from qorgau.lib.page_actions import form_errors_as_messages, service_applied
 
 PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
@@ -54,27 +55,6 @@ def _case(request: AuthenticatedHttpRequest, pk: int) -> SurvivorCase:
         pk,
         permission=MANAGE_SURVIVOR_CASES,
     )
-
-
-def _apply(request: AuthenticatedHttpRequest, action: Callable[[], Any]) -> bool:
-    """Run a service; its refusal becomes a message on the case page instead of an error."""
-    try:
-        action()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return False
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("Your role may not do this."))
-        return False
-    return True
-
-
-def _invalid(request: AuthenticatedHttpRequest, form: Form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else str(error))
 
 
 @caseworker
@@ -164,10 +144,10 @@ def _case_action(
         case = _case(request, pk)
         form = form_class(request.POST, **(for_case(case) if for_case else {}))
         if form.is_valid():
-            if _apply(request, lambda: run(request, case, **form.cleaned_data)):
+            if service_applied(request, lambda: run(request, case, **form.cleaned_data)):
                 messages.success(request, _(done) if done else _("Saved."))
         else:
-            _invalid(request, form)
+            form_errors_as_messages(request, form)
         return redirect(case.get_absolute_url())
 
     return action
@@ -217,7 +197,7 @@ def case_followup_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     form = f.FollowUpRecordForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        recorded = _apply(
+        recorded = service_applied(
             request,
             lambda: services.case_followup_record(
                 actor=request.user, request=request, followup=followup, **data
@@ -226,5 +206,5 @@ def case_followup_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         if recorded:
             messages.success(request, _("Saved."))
     else:
-        _invalid(request, form)
+        form_errors_as_messages(request, form)
     return redirect(followup.case.get_absolute_url())

@@ -26,7 +26,8 @@ from qorgau.cases import forms as f
 from qorgau.cases import services_assessment, services_sharing
 from qorgau.cases.models import CaseTransfer, SurvivorCase, TransferStatus
 from qorgau.cases.statistics import month_statistics, monthly_report_fill
-from qorgau.cases.views import _apply, _case, _case_action, _invalid, caseworker
+from qorgau.cases.views import _case, _case_action, caseworker
+from qorgau.lib.page_actions import form_errors_as_messages, service_applied
 
 
 @caseworker
@@ -36,7 +37,7 @@ def case_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = f.AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        saved = _apply(
+        saved = service_applied(
             request,
             lambda: services_assessment.case_assess(
                 actor=request.user,
@@ -131,7 +132,7 @@ def transfer_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = f.TransferAnswerForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        if _apply(
+        if service_applied(
             request,
             lambda: services_sharing.case_transfer_answer(
                 actor=request.user, request=request, transfer=transfer, **data
@@ -141,7 +142,7 @@ def transfer_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             if data["accept"]:
                 return redirect(transfer.case.get_absolute_url())
     else:
-        _invalid(request, form)
+        form_errors_as_messages(request, form)
     return redirect(reverse("cases:transfer_list"))
 
 
