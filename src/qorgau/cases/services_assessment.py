@@ -23,7 +23,6 @@ from qorgau.accounts.roles import MANAGE_SURVIVOR_CASES
 from qorgau.audit.models import AuditAction
 from qorgau.cases.models import HIGH_LEVELS, CaseAssessment, Need, SurvivorCase
 from qorgau.cases.services import _active, _audit, _held, _not_future
-from qorgau.coordination.models import SafetyAction
 from qorgau.coordination.selectors import actions_for
 from qorgau.registry.risk import DEFAULT_INSTRUMENT
 from qorgau.registry.services_risk import risk_judge
@@ -50,7 +49,9 @@ def case_assess(
     _active(case)
     day = assessed_on or timezone.localdate()
     _not_future(day, "assessed_on")
-    instrument, result, final = risk_judge(DEFAULT_INSTRUMENT, answers, level, override_reason)
+    instrument, result, final = risk_judge(
+        DEFAULT_INSTRUMENT, answers, level, override_reason, on=day
+    )
     assessment = CaseAssessment.objects.create(
         case=case,
         assessed_on=day,
@@ -104,6 +105,7 @@ def conference_actions_for(actor: Any, case: SurvivorCase) -> Any:
     register's person, the centre keeps its own file, and the two meet only on the actions the
     conference gave the centre (which its users see through the coordination selectors).
     """
+    actions = actions_for(actor)
     if not case.iin_pseudonym:
-        return SafetyAction.objects.none()
-    return actions_for(actor).filter(case__victim__iin_pseudonym=case.iin_pseudonym)
+        return actions.none()
+    return actions.filter(case__victim__iin_pseudonym=case.iin_pseudonym)

@@ -63,6 +63,7 @@ def assessments_frame() -> pd.DataFrame:
             "instrument_version",
             "score",
             "level",
+            "computed_level",
             "answers",
             "assessed_at",
             "victim__sex",
@@ -73,7 +74,7 @@ def assessments_frame() -> pd.DataFrame:
         list(rows),
         columns=[
             "assessment", "victim", "offender", "incident", "region", "instrument",
-            "version", "score", "level", "answers", "assessed_at", "sex",
+            "version", "score", "level", "computed_level", "answers", "assessed_at", "sex",
         ],
     )  # fmt: skip
     frame["score"] = frame["score"].astype(float)

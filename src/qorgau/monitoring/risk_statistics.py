@@ -64,16 +64,8 @@ class LevelShare:
         return 100 * self.share, 100 * self.low, 100 * self.high
 
 
-def auc_delong(
-    scores: Sequence[float] | np.ndarray, outcome: Sequence[bool] | np.ndarray
-) -> Auc | None:
-    """AUC with DeLong's variance (Sun & Xu's midrank form); ``None`` without two of each.
-
-    The interval is the normal one on the AUC scale, clipped to [0, 1]: it is what VioGén's
-    and ODARA's validations report, so the figures compare.
-    """
-    x = np.asarray(scores, dtype=float)
-    y = np.asarray(outcome, dtype=bool)
+def _delong_parts(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """The AUC and DeLong's structural components (V10 of the cases, V01 of the controls)."""
     cases, controls = x[y], x[~y]
     m, n = len(cases), len(controls)
     if m < 2 or n < 2:
@@ -83,9 +75,62 @@ def auc_delong(
     value = float((combined[:m].sum() - m * (m + 1) / 2) / (m * n))
     v10 = (combined[:m] - within_cases) / n
     v01 = 1.0 - (combined[m:] - within_controls) / m
+    return value, v10, v01
+
+
+def auc_delong(
+    scores: Sequence[float] | np.ndarray, outcome: Sequence[bool] | np.ndarray
+) -> Auc | None:
+    """AUC with DeLong's variance (Sun & Xu's midrank form); ``None`` without two of each.
+
+    The interval is the normal one on the AUC scale, clipped to [0, 1]: it is what VioGén's
+    and ODARA's validations report, so the figures compare.
+    """
+    y = np.asarray(outcome, dtype=bool)
+    parts = _delong_parts(np.asarray(scores, dtype=float), y)
+    if parts is None:
+        return None
+    value, v10, v01 = parts
+    m, n = len(v10), len(v01)
     variance = float(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / n)
     half = Z95 * math.sqrt(max(variance, 0.0))
     return Auc(value, max(0.0, value - half), min(1.0, value + half), m, n)
+
+
+@dataclass(frozen=True)
+class AucDifference:
+    """Two scores' AUCs on the same assessments and outcomes, and their difference with
+    DeLong's paired interval and two-sided p-value (DeLong, DeLong & Clarke-Pearson 1988)."""
+
+    first: Auc
+    second: Auc
+    difference: float  # second − first
+    low: float
+    high: float
+    p_value: float
+
+
+def auc_delong_paired(
+    first: Sequence[float] | np.ndarray,
+    second: Sequence[float] | np.ndarray,
+    outcome: Sequence[bool] | np.ndarray,
+) -> AucDifference | None:
+    """Compare two scores of the same assessments: the variance of the difference uses the
+    covariance of their DeLong components, so a proposal is judged on the very cases the
+    current instrument was; ``None`` without two cases and two controls."""
+    y = np.asarray(outcome, dtype=bool)
+    one = _delong_parts(np.asarray(first, dtype=float), y)
+    two = _delong_parts(np.asarray(second, dtype=float), y)
+    a, b = auc_delong(first, y), auc_delong(second, y)
+    if one is None or two is None or a is None or b is None:
+        return None
+    m, n = len(one[1]), len(one[2])
+    variance = float(np.var(two[1] - one[1], ddof=1) / m + np.var(two[2] - one[2], ddof=1) / n)
+    difference = two[0] - one[0]
+    sd = math.sqrt(max(variance, 0.0))
+    half = Z95 * sd
+    p_value = 1.0 if sd == 0 else float(2 * norm.sf(abs(difference) / sd))
+    return AucDifference(a, b, difference, difference - half, difference + half, p_value)
 
 
 def odds_ratio(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from qorgau.registry.choices import RISK_ORDER, RiskLevel
@@ -61,6 +62,9 @@ class Instrument:
     cutoffs: tuple[tuple[Decimal, RiskLevel], ...]
     red_flags: tuple[RedFlag, ...]
     reassess_days: dict[str, int]
+    # From this day new assessments use this version; ``None``: a proposal, evaluated on past
+    # assessments (``qorgau risk propose``) but never used until a date is written here.
+    in_force_from: dt.date | None = None
 
     def label(self) -> str:
         return self.name.get((get_language() or "en")[:2], self.name["en"])
@@ -105,6 +109,7 @@ def instrument_parse(data: dict[str, Any]) -> Instrument:
             cutoffs=cutoffs,
             red_flags=flags,
             reassess_days={RiskLevel(k).value: int(v) for k, v in data["reassess_days"].items()},
+            in_force_from=_day_or_none(data.get("in_force_from")),
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise InstrumentError(f"The risk instrument is not valid: {exc!r}") from exc
@@ -123,17 +128,49 @@ def instrument_parse(data: dict[str, Any]) -> Instrument:
     return instrument
 
 
+def _day_or_none(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
 @lru_cache(maxsize=16)
-def instrument_load(code: str = DEFAULT_INSTRUMENT, version: int | None = None) -> Instrument:
-    """The instrument ``code`` at ``version`` (the newest when not given)."""
+def instrument_versions(code: str = DEFAULT_INSTRUMENT) -> tuple[Instrument, ...]:
+    """Every version of the instrument ``code`` in the data folder, oldest first."""
     found = []
     for path in sorted(INSTRUMENTS_DIR.glob("*.yaml")):
         instrument = instrument_parse(yaml.safe_load(path.read_text(encoding="utf-8")))
-        if instrument.code == code and (version is None or instrument.version == version):
+        if instrument.code == code:
             found.append(instrument)
-    if not found:
-        raise InstrumentError(f"No risk instrument {code!r} version {version}.")
-    return max(found, key=lambda instrument: instrument.version)
+    return tuple(sorted(found, key=lambda instrument: instrument.version))
+
+
+def instrument_load(
+    code: str = DEFAULT_INSTRUMENT, version: int | None = None, on: dt.date | None = None
+) -> Instrument:
+    """The instrument ``code`` at ``version``; without one, the version in force on ``on``
+    (today): the newest whose ``in_force_from`` has come. A proposal (no date) is loaded only
+    by its version."""
+    versions = instrument_versions(code)
+    if version is not None:
+        chosen = [instrument for instrument in versions if instrument.version == version]
+    else:
+        day = on or timezone.localdate()
+        chosen = [i for i in versions if i.in_force_from is not None and i.in_force_from <= day]
+    if not chosen:
+        raise InstrumentError(f"No risk instrument {code!r} version {version} in force.")
+    return chosen[-1]
+
+
+def instrument_read(text: str) -> Instrument:
+    """An instrument from a file's text (a proposal uploaded for evaluation)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InstrumentError(f"The file is not YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InstrumentError("The file does not describe an instrument.")
+    return instrument_parse(data)
 
 
 def risk_score(instrument: Instrument, answers: dict[str, Any]) -> RiskResult:

@@ -20,6 +20,7 @@ from qorgau.registry import choices as c
 from qorgau.registry.models import Incident, Person, RiskAssessment
 from qorgau.registry.risk import (
     Instrument,
+    InstrumentError,
     RiskResult,
     instrument_load,
     max_level,
@@ -49,12 +50,20 @@ class RiskJudgement(NamedTuple):
 
 
 def risk_judge(
-    instrument_code: str, answers: dict[str, Any], level: str | None, override_reason: str
+    instrument_code: str,
+    answers: dict[str, Any],
+    level: str | None,
+    override_reason: str,
+    *,
+    on: dt.date,
 ) -> RiskJudgement:
-    """Score ``answers`` with the newest version of the instrument; a chosen level may only
+    """Score ``answers`` with the instrument version in force on ``on``; a chosen level may only
     raise the computed one, and only with a reason. Shared by every assessment (the police
     register's and a crisis centre's case file), so both mean the same by "high"."""
-    instrument = instrument_load(instrument_code)
+    try:
+        instrument = instrument_load(instrument_code, on=on)
+    except InstrumentError as exc:
+        raise ValidationError({"answers": str(exc)}) from exc
     try:
         result = risk_score(instrument, answers)
     except ValueError as exc:
@@ -85,7 +94,7 @@ def risk_assess(
     override_reason: str = "",
     instrument_code: str = "qorgau-risk",
 ) -> RiskAssessment:
-    """Score the answers with the newest instrument version; a chosen level may only be higher."""
+    """Score the answers with the version in force that day; a chosen level may only be higher."""
     require(actor, ASSESS_RISK)
     assessed_at = assessed_at or timezone.now()
     not_future(assessed_at, "assessed_at")
@@ -93,7 +102,7 @@ def risk_assess(
     district_for(actor, district, day)
     incident_usable(actor, incident)
     persons_usable(actor, [victim, *([offender] if offender else [])])
-    instrument, result, final = risk_judge(instrument_code, answers, level, override_reason)
+    instrument, result, final = risk_judge(instrument_code, answers, level, override_reason, on=day)
     assessment = RiskAssessment.objects.create(
         victim=victim,
         offender=offender,

@@ -86,3 +86,41 @@ def test_the_menu_leads_the_analyst_and_the_supervisor_there(
     ):
         home = signed_in(make_user(role, code)).get("/").content.decode()
         assert (f'href="{url}"' in home) is shown, role
+
+
+def test_a_proposed_version_is_judged_on_past_assessments(tmp_path: Any) -> None:
+    """The same checklist proposed again scores every past assessment as it was (difference
+    0); a proposal that keeps one weak item predicts worse, and the command says by how much."""
+    import yaml
+
+    from qorgau.monitoring.risk_proposal import proposal_compare
+    from qorgau.registry.risk import INSTRUMENTS_DIR, instrument_parse
+
+    call_command(*SYNTH, stdout=io.StringIO(), stderr=io.StringIO())
+    base = yaml.safe_load((INSTRUMENTS_DIR / "qorgau-risk-v1.yaml").read_text(encoding="utf-8"))
+    same = instrument_parse({**base, "version": 2, "in_force_from": None})
+    compared = proposal_compare(same, months=12)
+    assert compared.assessed > 50 and compared.auc is not None
+    assert compared.auc.difference == 0 and compared.changed_level == 0
+    assert compared.never_asked == []
+
+    weak = {
+        **base,
+        "version": 3,
+        "in_force_from": None,
+        "items": [{**item, "weight": 0} for item in base["items"]]
+        + [{"code": "new_question", "weight": 5, "text": {"en": "?", "ru": "?", "kk": "?"}}],
+        "red_flags": [],
+    }
+    path = tmp_path / "weak.yaml"
+    path.write_text(yaml.safe_dump(weak), encoding="utf-8")
+    out = io.StringIO()
+    call_command("risk", "propose", str(path), "--window", "12", stdout=out)
+    text = out.getvalue()
+    assert "never asked in past assessments (counted as no): new_question" in text
+    difference = float(re.search(r"difference ([+-][\d.]+)", text).group(1))
+    assert difference < 0  # nothing left to tell the cases apart
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("code: [", encoding="utf-8")
+    with pytest.raises(Exception, match="broken.yaml"):
+        call_command("risk", "propose", str(broken))

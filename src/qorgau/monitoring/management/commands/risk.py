@@ -11,7 +11,9 @@ from django.utils import translation
 
 from qorgau.monitoring.risk_accuracy import AccuracyReport, WindowReport, risk_accuracy
 from qorgau.monitoring.risk_outcomes import OUTCOMES, WINDOWS
+from qorgau.monitoring.risk_proposal import ProposalComparison, proposal_compare
 from qorgau.monitoring.risk_statistics import Auc
+from qorgau.registry.risk import InstrumentError, instrument_read
 
 
 def _auc(auc: Auc | None) -> str:
@@ -51,6 +53,32 @@ def _window_lines(window: WindowReport, outcome: str) -> Iterator[str]:
         )
 
 
+def proposal_lines(report: ProposalComparison) -> Iterator[str]:
+    proposed = report.proposed
+    yield (
+        f"Proposal {proposed.code} version {proposed.version} against the scores given; "
+        f"{report.months}-month window, outcome {report.outcome}: {report.assessed} assessments "
+        f"({report.events} with the outcome), {report.censored} censored"
+    )
+    if report.never_asked:
+        yield f"  never asked in past assessments (counted as no): {', '.join(report.never_asked)}"
+    if report.auc is None:
+        yield "  too few assessments with and without the outcome to compare"
+        return
+    auc = report.auc
+    yield f"  AUC given   {_auc(auc.first)}"
+    yield f"  AUC proposed {_auc(auc.second)}"
+    yield (
+        f"  difference {auc.difference:+.3f} [{auc.low:+.3f}, {auc.high:+.3f}], "
+        f"p = {auc.p_value:.3f}; level changed for {report.changed_level}"
+    )
+    for level in report.levels:
+        yield (
+            f"    {level.level:9} {level.events:5}/{level.assessed:<6} {level.share:6.1%} "
+            f"[{level.low:.1%}, {level.high:.1%}]"
+        )
+
+
 def report_lines(report: AccuracyReport) -> Iterator[str]:
     as_of = report.as_of.isoformat() if report.as_of else "—"
     yield f"Risk assessments: {report.total}; data up to {as_of}; outcome: {report.outcome}"
@@ -63,7 +91,8 @@ class Command(BaseCommand):
         "Risk instrument. `accuracy` reports how well the scores predicted the outcomes that "
         "followed each assessment within 3, 6 and 12 months (AUC with DeLong's interval, the "
         "observed share by level, by version, year, sex and region, each item, drift); "
-        "assessments whose window is not complete by the data's end are censored."
+        "assessments whose window is not complete by the data's end are censored. `propose FILE` "
+        "scores every past assessment again with a proposed version and compares the two."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -72,10 +101,30 @@ class Command(BaseCommand):
         accuracy.add_argument("--window", type=int, choices=WINDOWS, help="months (default all)")
         accuracy.add_argument("--outcome", choices=(*OUTCOMES, "any"), default="revictimisation")
         accuracy.add_argument("--as-of", type=dt.date.fromisoformat, help="the data's end")
+        propose = sub.add_parser("propose")
+        propose.add_argument("file", help="the proposed version (YAML, as registry/data/...)")
+        propose.add_argument("--window", type=int, choices=WINDOWS, default=12)
+        propose.add_argument("--outcome", choices=(*OUTCOMES, "any"), default="revictimisation")
+        propose.add_argument("--as-of", type=dt.date.fromisoformat, help="the data's end")
 
     def handle(self, *args: Any, **options: Any) -> None:
         with translation.override("en"):
-            self._accuracy(options)
+            if options["operation"] == "propose":
+                self._propose(options)
+            else:
+                self._accuracy(options)
+
+    def _propose(self, options: dict[str, Any]) -> None:
+        try:
+            with open(options["file"], encoding="utf-8") as handle:
+                proposed = instrument_read(handle.read())
+        except (OSError, UnicodeDecodeError, InstrumentError) as exc:
+            raise CommandError(f"{options['file']}: {exc}") from exc
+        report = proposal_compare(
+            proposed, months=options["window"], outcome=options["outcome"], as_of=options["as_of"]
+        )
+        for line in proposal_lines(report):
+            self.stdout.write(line)
 
     def _accuracy(self, options: dict[str, Any]) -> None:
         windows = (options["window"],) if options["window"] else WINDOWS
