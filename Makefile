@@ -11,16 +11,32 @@ DEMO_ENV := QORGAU_DEMO=true QORGAU_REQUIRE_2FA=false
 # database open when pytest drops it.
 TEST_ENV := QORGAU_DB_CONN_MAX_AGE=0 QORGAU_CACHE_DIR=memory
 
-.PHONY: install messages demo demo-data demo-reset serve test test-sqlite test-postgres lint format bench makemessages clean audit
+.PHONY: install lock messages demo demo-data demo-reset serve test test-sqlite test-postgres lint format bench makemessages clean audit
 
 install: $(STAMP) $(MO_FILES)
 
-$(STAMP): pyproject.toml
+# The dependencies come from the lock file, pinned with their hashes (requirements/lock.txt: the
+# project with its dev extra; requirements/production.txt: the same versions without it, for the
+# deployment), then the project itself without resolving anything. `make lock` refreshes both.
+LOCK := requirements/lock.txt
+LOCK_PRODUCTION := requirements/production.txt
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --no-strip-extras --custom-compile-command "make lock"
+
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "== Installing Qorgau and its dependencies into $(VENV): several minutes on the first run"
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
+
+# After a change to the dependencies in pyproject.toml: keeps every pin the change allows.
+# `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release the bounds allow, and
+# `LOCK_ARGS="--upgrade-package django"` one package; then `make install` and `make test`.
+lock:
+	@test -x $(BIN)/uv || { echo "uv comes with the dev extra: run make install first"; exit 1; }
+	$(UV_COMPILE) --extra dev $(LOCK_ARGS) -o $(LOCK)
+	$(UV_COMPILE) -c $(LOCK) -o $(LOCK_PRODUCTION)
 
 # Compiled catalogues are build output (not committed); msgfmt comes with GNU gettext.
 src/qorgau/locale/%/LC_MESSAGES/django.mo: src/qorgau/locale/%/LC_MESSAGES/django.po

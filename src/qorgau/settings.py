@@ -90,8 +90,11 @@ INSTALLED_APPS = [
     "qorgau.programs",
     "qorgau.coordination",
     "qorgau.cases",
+    "qorgau.notices",
     "qorgau.budget",
     "qorgau.citizens",
+    # After the parts whose records a review's timeline reads (their synthetic data first).
+    "qorgau.reviews",
     "qorgau.reports",
     "qorgau.operations",
     "qorgau.web",
@@ -382,6 +385,13 @@ QORGAU_MAX_REPORTING_PERCENT = env_int("QORGAU_MAX_REPORTING_PERCENT", 35, minim
 
 # Public figures: counts below this are suppressed (with secondary suppression).
 QORGAU_DISCLOSURE_THRESHOLD = env_int("QORGAU_DISCLOSURE_THRESHOLD", 5, minimum=1)
+
+# Notifications to survivors (qorgau.notices): the class that hands a text to an SMS or messenger
+# provider (a dotted path; docs/notices.md gives its contract). The default keeps every message
+# in a local outbox table and sends nothing: offline by design, for development and demos.
+QORGAU_MESSAGE_GATEWAY = env_str(
+    "QORGAU_MESSAGE_GATEWAY", "qorgau.notices.gateways.LocalOutboxGateway"
+)
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {

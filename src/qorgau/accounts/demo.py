@@ -94,10 +94,9 @@ DEMO_ACCOUNTS = [
         first_name="Zhanna",
         last_name="Seitova",
     ),
-    # The centre's head: approves the closure of a case her colleagues ask to close.
     DemoAccount(
         "crisis.head.semey",
-        Role.CRISIS_CENTRE,
+        Role.CRISIS_CENTRE_SUPERVISOR,
         organisation=DEMO_ORGANISATIONS[0][0],
         first_name="Gulnara",
         last_name="Abenova",

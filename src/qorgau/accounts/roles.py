@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     AKIMAT_COORDINATOR = "akimat_coordinator", _("akimat coordinator")
     PROGRAM_PROVIDER = "program_provider", _("programme provider")
     CRISIS_CENTRE = "crisis_centre", _("crisis centre / family support centre")
+    CRISIS_CENTRE_SUPERVISOR = "crisis_centre_supervisor", _("crisis centre supervisor")
     NATIONAL_ANALYST = "national_analyst", _("national analyst")
     AUDITOR = "auditor", _("auditor / data protection officer")
     DATA_CLERK = "data_clerk", _("data clerk")
@@ -42,6 +43,7 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     Role.AKIMAT_COORDINATOR: frozenset({ScopeKind.REGION}),
     Role.PROGRAM_PROVIDER: frozenset({ScopeKind.ORGANISATION}),
     Role.CRISIS_CENTRE: frozenset({ScopeKind.ORGANISATION}),
+    Role.CRISIS_CENTRE_SUPERVISOR: frozenset({ScopeKind.ORGANISATION}),
     Role.NATIONAL_ANALYST: frozenset({ScopeKind.COUNTRY}),
     Role.AUDITOR: frozenset({ScopeKind.COUNTRY}),
     Role.DATA_CLERK: frozenset({ScopeKind.COUNTRY, ScopeKind.REGION}),
@@ -112,6 +114,11 @@ MANAGE_BUDGET = "budget.manage_budget"
 # outside the organisation; a closure is approved by another user of it who holds the approval.
 MANAGE_SURVIVOR_CASES = "cases.manage_survivor_cases"
 APPROVE_CASE_CLOSURE = "cases.approve_case_closure"
+# Serious-case reviews of domestic homicides and near-deaths (issue 29): a regional panel kept by
+# the police supervisor and the akimat's coordinator (the coordinating body hosts the panel).
+# Not the national analyst: the timeline is personal data and the analyst signs in without a
+# second factor; the findings reach the analyst as indicators and anonymised summaries.
+KEEP_SERIOUS_CASE_REVIEWS = "reviews.keep_serious_case_reviews"
 
 _CASEWORK = frozenset({VIEW_PERSONAL_DATA, VIEW_AGGREGATES, VIEW_TERRITORY})
 _POLICE = _CASEWORK | {
@@ -123,10 +130,17 @@ _POLICE = _CASEWORK | {
     ACT_FOR_AGENCY,
 }
 
+_CRISIS_CENTRE = _CASEWORK | {
+    ENTER_AGGREGATES,
+    ACT_FOR_AGENCY,
+    IMPORT_CRISIS_CENTRE_RECORDS,
+    MANAGE_SURVIVOR_CASES,
+}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset({MANAGE_USERS, SET_UP_ORGANISATIONS, VIEW_TERRITORY}),
     Role.POLICE_INSPECTOR: _POLICE,
-    Role.POLICE_SUPERVISOR: _POLICE | {EVALUATE_RISK_INSTRUMENT},
+    Role.POLICE_SUPERVISOR: _POLICE | {EVALUATE_RISK_INSTRUMENT, KEEP_SERIOUS_CASE_REVIEWS},
     Role.COURT_LIAISON: _CASEWORK | {MANAGE_REQUIREMENTS, RECORD_OFFENCES},
     Role.AKIMAT_COORDINATOR: _CASEWORK
     | {
@@ -137,13 +151,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         KEEP_HELP_DIRECTORY,
         VET_VOLUNTEERS,
         KEEP_COORDINATING_BODY,
+        KEEP_SERIOUS_CASE_REVIEWS,
     },
     Role.PROGRAM_PROVIDER: _CASEWORK | {MANAGE_PROGRAMMES, ACT_FOR_AGENCY},
-    Role.CRISIS_CENTRE: _CASEWORK
-    | {ENTER_AGGREGATES, ACT_FOR_AGENCY, IMPORT_CRISIS_CENTRE_RECORDS}
-    # No supervisor role of its own yet: every centre user holds the approval, and the
-    # closure service refuses it to whoever asked for the closure (cases/services.py).
-    | {MANAGE_SURVIVOR_CASES, APPROVE_CASE_CLOSURE},
+    Role.CRISIS_CENTRE: _CRISIS_CENTRE,
+    # The centre's head: a caseworker who also approves the closure of a case a colleague asks
+    # to close (cases/services.py refuses it to whoever asked, even a supervisor).
+    Role.CRISIS_CENTRE_SUPERVISOR: _CRISIS_CENTRE | {APPROVE_CASE_CLOSURE},
     Role.NATIONAL_ANALYST: frozenset(
         {
             VIEW_AGGREGATES,

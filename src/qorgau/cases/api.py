@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -279,6 +280,10 @@ class CaseStatisticsApi(APIView):
 
     permission_classes = PERMISSIONS
 
+    @extend_schema(
+        parameters=[OpenApiParameter("period", str, required=True, description="YYYY-MM")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         period = request.query_params.get("period", "")
         try:

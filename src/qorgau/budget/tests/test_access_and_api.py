@@ -21,6 +21,7 @@ VIEWERS = {
     Role.AKIMAT_COORDINATOR,
     Role.PROGRAM_PROVIDER,
     Role.CRISIS_CENTRE,
+    Role.CRISIS_CENTRE_SUPERVISOR,
     Role.NATIONAL_ANALYST,
     Role.DATA_STEWARD,
     Role.FINANCE_OFFICER,
@@ -75,7 +76,12 @@ def test_every_role_against_every_budget_page(
 ):
     centre = make_organisation("Centre", SEMEY)
     for role in roles:
-        if role in (Role.CRISIS_CENTRE, Role.PROGRAM_PROVIDER, Role.AGENCY_OFFICER):
+        if role in (
+            Role.CRISIS_CENTRE,
+            Role.CRISIS_CENTRE_SUPERVISOR,
+            Role.PROGRAM_PROVIDER,
+            Role.AGENCY_OFFICER,
+        ):
             user = make_user(role, organisation=centre)
         else:
             user = make_user(role, SCOPES.get(role, COUNTRY))

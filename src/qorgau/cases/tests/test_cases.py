@@ -34,7 +34,7 @@ def people(make_user, make_organisation):
     almaty = make_organisation("Almaty crisis centre", MEDEU)
     return {
         "aigerim": make_user(Role.CRISIS_CENTRE, organisation=semey, username="aigerim"),
-        "dana": make_user(Role.CRISIS_CENTRE, organisation=semey, username="dana"),
+        "dana": make_user(Role.CRISIS_CENTRE_SUPERVISOR, organisation=semey, username="dana"),
         "saule": make_user(Role.CRISIS_CENTRE, organisation=almaty, username="saule"),
         "police": make_user(Role.POLICE_INSPECTOR, SEMEY, username="inspector"),
     }
@@ -136,14 +136,18 @@ def test_a_caseworker_of_another_organisation_cannot_be_named(people):
 # --- closure needs a second user -------------------------------------------------------------
 
 
-def test_closure_needs_a_different_approving_user(people):
+def test_closure_needs_the_supervisors_approval_never_the_requesters_own(people):
     case = _open(people["aigerim"])
     services.case_closure_request(actor=people["aigerim"], case=case, reason="safe now")
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(PermissionDenied, match="supervisor"):  # a caseworker does not approve
         services.case_closure_approve(actor=people["aigerim"], case=case)
-    assert str(services.SAME_APPROVER) in raised.value.messages
-    with pytest.raises(PermissionDenied):  # nor from another organisation
+    with pytest.raises(PermissionDenied):  # nor anyone of another organisation
         services.case_closure_approve(actor=people["saule"], case=case)
+    own = _open(people["dana"])
+    services.case_closure_request(actor=people["dana"], case=own, reason="safe now")
+    with pytest.raises(ValidationError) as raised:  # four eyes, a supervisor's case too
+        services.case_closure_approve(actor=people["dana"], case=own)
+    assert str(services.SAME_APPROVER) in raised.value.messages
     services.case_closure_approve(actor=people["dana"], case=case)
     case.refresh_from_db()
     assert (case.status, case.closed_by, case.closed_on) == (

@@ -62,7 +62,7 @@ def people(make_user, make_organisation):
         "hospital": hospital,
         "police_org": police,
         "aigerim": make_user(Role.CRISIS_CENTRE, organisation=semey, username="aigerim"),
-        "dana": make_user(Role.CRISIS_CENTRE, organisation=semey, username="dana"),
+        "dana": make_user(Role.CRISIS_CENTRE_SUPERVISOR, organisation=semey, username="dana"),
         "saule": make_user(Role.CRISIS_CENTRE, organisation=almaty, username="saule"),
         "asel": make_user(Role.CRISIS_CENTRE, organisation=shelter, username="asel"),
         "lawyer": make_user(Role.AGENCY_OFFICER, organisation=legal, username="lawyer"),

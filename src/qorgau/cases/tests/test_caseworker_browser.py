@@ -47,7 +47,9 @@ def test_a_caseworkers_day_with_a_survivor(browser_page, make_user):
         territory=world.crisis.territory,
     )
     lawyer = make_user(Role.AGENCY_OFFICER, organisation=legal, username="legal.semey")
-    make_user(Role.CRISIS_CENTRE, organisation=world.crisis, username="crisis.head.semey")
+    make_user(
+        Role.CRISIS_CENTRE_SUPERVISOR, organisation=world.crisis, username="crisis.head.semey"
+    )
     last_month = timezone.localdate().replace(day=1) - dt.timedelta(days=3)
 
     sign_in(page, "crisis.semey", LANGUAGE)

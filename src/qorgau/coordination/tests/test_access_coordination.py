@@ -108,6 +108,8 @@ def test_every_role_on_every_page(
         user = users[role]
     elif role in (Role.PROGRAM_PROVIDER,):
         user = make_user(role, organisation=world.outsider)
+    elif role == Role.CRISIS_CENTRE_SUPERVISOR:
+        user = make_user(role, organisation=world.crisis_worker.organisation)
     elif role == Role.POLICE_SUPERVISOR or role == Role.COURT_LIAISON:
         user = make_user(role, ABAI)
     else:
@@ -126,7 +128,7 @@ def test_every_role_on_every_page(
         elif name in CRISIS_SEES:
             allowed = (
                 keeper
-                or user == world.crisis_worker
+                or user.organisation_id == world.crisis_worker.organisation_id
                 or (
                     name != "crisis_action"
                     and user.role in (Role.POLICE_INSPECTOR, Role.POLICE_SUPERVISOR)
@@ -134,10 +136,10 @@ def test_every_role_on_every_page(
             )
             expected = {200} if allowed else {404}
         elif name in ("body", "meeting"):
-            member = keeper or user in (
-                world.crisis_worker,
-                world.health_worker,
-                world.police_officer,
+            member = (
+                keeper
+                or user in (world.health_worker, world.police_officer)
+                or user.organisation_id == world.crisis_worker.organisation_id
             )
             expected = {200} if member or role == Role.POLICE_SUPERVISOR else {404}
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from io import StringIO
 
 import pytest
@@ -11,9 +11,12 @@ from django.core.management import CommandError, call_command
 from qorgau.linkage import splink_model
 from qorgau.linkage.models import LinkageRun, RunStatus
 from qorgau.linkage.quality import cluster_quality, febrl4_evaluate, febrl4_frames
-from qorgau.linkage.splink_model import BackendUnavailable, backend_api, person_spec
-
-HAS_PYSPARK = importlib.util.find_spec("pyspark") is not None
+from qorgau.linkage.splink_model import (
+    BackendUnavailable,
+    backend_api,
+    person_spec,
+    spec_for_backend,
+)
 
 
 def test_febrl4_is_bundled_and_labelled():
@@ -37,16 +40,12 @@ def test_cluster_quality_counts_pairs():
 
 
 def test_the_spark_path_shares_the_settings(monkeypatch):
-    """Both backends receive the very same settings; only the database API differs."""
+    """Both backends receive the very same model; Spark gets it translated into its SQL."""
     seen = []
 
     class FakeApi:
         def __init__(self, name):
             self.name = name
-            self.spark = self  # SparkAPI.spark is the session
-
-        def createDataFrame(self, frame):  # noqa: N802 - the PySpark name
-            return frame
 
         def register(self, table):
             raise RuntimeError(f"stop after settings ({self.name})")
@@ -55,6 +54,7 @@ def test_the_spark_path_shares_the_settings(monkeypatch):
         return FakeApi(name)
 
     monkeypatch.setattr(splink_model, "backend_api", fake_backend)
+    monkeypatch.setattr(splink_model, "_input_table", lambda api, frame, backend: frame)
     original = splink_model._predict
 
     def capture(frame, spec, backend, *args):
@@ -72,6 +72,37 @@ def test_the_spark_path_shares_the_settings(monkeypatch):
     }  # fmt: skip
 
 
+def test_the_spark_translation_changes_only_the_sql():
+    spec = person_spec()
+    assert spec_for_backend(spec, "duckdb") is spec
+    spark = spec_for_backend(spec, "spark")
+
+    def shape(settings):
+        return [
+            [(level["label_for_charts"], level.get("tf_adjustment_column"))
+             for level in comparison["comparison_levels"]]
+            for comparison in settings["comparisons"]
+        ]  # fmt: skip
+
+    assert shape(spark.settings) == shape(spec.settings)
+    levels = [
+        level["sql_condition"]
+        for comparison in spark.settings["comparisons"]
+        for level in comparison["comparison_levels"]
+    ]
+    rules = [rule["blocking_rule"] for rule in spark.settings[
+        "blocking_rules_to_generate_predictions"
+    ]] + spark.em_blocking_rules + spark.deterministic_rules  # fmt: skip
+    # Double quotes are string literals in Spark SQL: a level comparing two of them would
+    # silently never match.
+    assert not any('"' in sql for sql in levels + rules)
+    assert "JARO_WINKLER(`surname_l`, `surname_r`) >= 0.94" in levels  # the jar's UDF
+    assert "l.`surname` = r.`surname` AND l.`first_name` = r.`first_name`" in rules
+    assert len(rules) == len(spec.em_blocking_rules) + len(spec.deterministic_rules) + len(
+        spec.settings["blocking_rules_to_generate_predictions"]
+    )
+
+
 def test_settings_are_portable_sql():
     """No DuckDB-only function: every level uses SQL Spark also has (with Splink's UDF jar)."""
     text = str(person_spec().settings)
@@ -79,17 +110,25 @@ def test_settings_are_portable_sql():
         assert duckdb_only not in text
 
 
-@pytest.mark.skipif(HAS_PYSPARK, reason="pyspark is installed here: the real path runs instead")
-def test_spark_fails_clearly_without_pyspark():
+@pytest.fixture
+def without_pyspark(monkeypatch):
+    """As on a machine without pyspark, installed here or not: importing it fails."""
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+
+
+def test_spark_fails_clearly_without_pyspark(without_pyspark):
     with pytest.raises(BackendUnavailable, match="pyspark"):
         backend_api("spark")
+
+
+def test_an_unknown_backend_is_refused():
     with pytest.raises(BackendUnavailable, match="Unknown"):
         backend_api("oracle")
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(HAS_PYSPARK, reason="pyspark is installed here")
-def test_command_with_the_spark_backend_fails_clearly_and_records_it():
+def test_command_with_the_spark_backend_fails_clearly_and_records_it(without_pyspark):
     with pytest.raises(CommandError, match="pyspark"):
         call_command("linkage", "run", "--backend", "spark", stdout=StringIO(), stderr=StringIO())
     run = LinkageRun.objects.get()

@@ -150,7 +150,7 @@ def test_a_measure_noted_alone_inside_the_window_is_recounted_by_day(computed):
 def test_a_note_made_while_the_run_reads_waits_for_the_next_run(computed, monkeypatch):
     """A write committed during a run may come after the run read its records: its note is
     not settled with the notes the run read."""
-    from qorgau.monitoring import engine
+    from qorgau.monitoring.engine import compute as engine
 
     root, victims, offenders = computed
     _incident(root, SEMEY, D(2024, 3, 10), victims[2], offenders[1], physical=True)

@@ -5,7 +5,8 @@ suppression inside each table, denominators published) fails this attack on the 
 ``test_one_table_suppression_is_reversed`` finds hidden counts of 1 to 4 pinned exactly, by a
 region minus its districts, a year minus its quarters, a total minus its categories or a
 numerator beside its published denominator. The cell-key release, with small counts published
-as a band over the whole frame, must leave none, at two scales of the synthetic country (the larger in the long runs).
+as a band over the whole frame, must leave none, at two scales of the synthetic country (the
+larger in the long runs).
 
 The attack covers the counts of persons and events (``_kind``): sums of money, weeks in force,
 average stocks, estimates and figures reported ready-made by organisations are not counts of

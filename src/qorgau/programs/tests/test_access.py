@@ -63,7 +63,7 @@ ALLOWED: dict[str, set[Role]] = {
 def _user_for(role: str, world: World, make_user: Any) -> Any:
     if role == R.PROGRAM_PROVIDER:
         return world.staff
-    if role in (R.CRISIS_CENTRE, R.AGENCY_OFFICER):
+    if role in (R.CRISIS_CENTRE, R.CRISIS_CENTRE_SUPERVISOR, R.AGENCY_OFFICER):
         organisation = Organisation.objects.create(
             name=f"{role} org",
             kind=OrganisationKind.CRISIS_CENTRE,

