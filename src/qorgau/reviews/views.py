@@ -11,14 +11,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qorgau.accounts.access import get_for_user
@@ -26,6 +24,7 @@ from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.accounts.roles import KEEP_SERIOUS_CASE_REVIEWS, VIEW_AGGREGATES
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
+from qorgau.lib.page_actions import form_errors_as_messages, service_applied
 from qorgau.reviews import forms as f
 from qorgau.reviews import services
 from qorgau.reviews.display import describe, summaries
@@ -46,27 +45,6 @@ def panel(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return login_required(wrapper)
-
-
-def _apply(request: AuthenticatedHttpRequest, action: Callable[[], Any]) -> bool:
-    """Run a service; its refusal becomes a message on the page instead of an error."""
-    try:
-        action()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return False
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("Your role may not do this."))
-        return False
-    return True
-
-
-def _invalid(request: AuthenticatedHttpRequest, form: Form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else str(error))
 
 
 @panel
@@ -97,7 +75,7 @@ def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def review_open(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = f.OpenForm(request.POST)
     if not form.is_valid():
-        _invalid(request, form)
+        form_errors_as_messages(request, form)
         return redirect("reviews:review_list")
     opened: list[Any] = []
 
@@ -111,7 +89,7 @@ def review_open(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
         )
 
-    if _apply(request, run):
+    if service_applied(request, run):
         return redirect(opened[0])
     return redirect("reviews:review_list")
 
@@ -143,9 +121,9 @@ def _review_action(form_class: type[Form], run: Callable[..., Any]) -> View:
         review = get_for_user(services.reviews_for_user(request.user), request.user, pk)
         form = form_class(request.POST)
         if form.is_valid():
-            _apply(request, lambda: run(request, review, form.cleaned_data))
+            service_applied(request, lambda: run(request, review, form.cleaned_data))
         else:
-            _invalid(request, form)
+            form_errors_as_messages(request, form)
         return redirect(review)
 
     return action
@@ -175,7 +153,7 @@ review_close = _review_action(
 @require_POST
 def review_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_for_user(services.reviews_for_user(request.user), request.user, pk)
-    _apply(
+    service_applied(
         request,
         lambda: services.review_timeline_refresh(
             actor=request.user, review=review, request=request
@@ -190,7 +168,7 @@ def recommendation_status(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     recommendation = get_for_user(Recommendation.objects.select_related("review"), request.user, pk)
     form = f.RecommendationStatusForm(request.POST)
     if form.is_valid():
-        _apply(
+        service_applied(
             request,
             lambda: services.recommendation_update(
                 actor=request.user,
@@ -200,7 +178,7 @@ def recommendation_status(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
             ),
         )
     else:
-        _invalid(request, form)
+        form_errors_as_messages(request, form)
     return redirect(recommendation.review)
 
 
