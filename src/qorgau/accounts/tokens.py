@@ -53,7 +53,7 @@ def second_factor_due(user: Any) -> bool:
 
     if settings.QORGAU_REQUIRE_2FA and getattr(user, "requires_second_factor", False):
         return True
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def token_issue(user: Any, *, second_factor: bool) -> tuple[str, Any]:

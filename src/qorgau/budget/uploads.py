@@ -57,7 +57,7 @@ def rejects_path_for(job: UploadJob) -> Path:
     return upload_dir() / f"job-{job.pk}-rejects.csv{SEALED_SUFFIX}"
 
 
-def upload_problem(upload: UploadedFile, *, limit: int) -> str | None:
+def upload_problem(upload: UploadedFile[bytes], *, limit: int) -> str | None:
     """Why an upload is refused before it is read (extension, size over ``limit`` bytes)."""
     if not (upload.name or "").lower().endswith(".xlsx"):
         return _("Upload an .xlsx file of at most 10 MB.")
@@ -66,7 +66,7 @@ def upload_problem(upload: UploadedFile, *, limit: int) -> str | None:
     return None
 
 
-def job_create(*, actor: Any, upload: UploadedFile, source: str) -> UploadJob:
+def job_create(*, actor: Any, upload: UploadedFile[bytes], source: str) -> UploadJob:
     """Check that the upload is a workbook, store it sealed and queue its job; the job starts
     once the caller's transaction commits. Raises ValidationError for a file that is no XLSX
     workbook (its sheets and rows are the job's to read)."""

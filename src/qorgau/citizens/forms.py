@@ -161,7 +161,7 @@ class DirectorySearchForm(forms.Form):
         self.fields["region"].choices = region_choices(blank=str(_("all regions")))  # type: ignore[attr-defined]
 
 
-class HelpServiceForm(forms.ModelForm):
+class HelpServiceForm(forms.ModelForm):  # type: ignore[type-arg]  # not generic at run time
     class Meta:
         model = HelpService
         fields = [
@@ -216,7 +216,7 @@ class VettingForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(forms.ModelForm):  # type: ignore[type-arg]  # not generic at run time
     class Meta:
         model = PreventionActivity
         fields = [

@@ -100,7 +100,7 @@ def rate_limit_hit(request: HttpRequest, bucket: str) -> bool:
     counted = request_count(
         bucket=f"citizens:{bucket}", client=client_key(request), window_seconds=window
     )
-    return counted > allowed
+    return bool(counted > allowed)
 
 
 # --- reports ------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from qorgau.citizens.models import HelpService
 from qorgau.citizens.setup_services import HELP_FIELDS, help_entry_create, help_entry_update
 
 
-class HelpEntryForm(forms.ModelForm):
+class HelpEntryForm(forms.ModelForm):  # type: ignore[type-arg]  # not generic at run time
     """The entry's public fields; the regions offered are those of the administrator."""
 
     class Meta:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -163,7 +164,7 @@ class ItemStatus(models.TextChoices):
 OPEN_STATUSES = (ItemStatus.OPEN, ItemStatus.IN_PROGRESS, ItemStatus.ESCALATED)
 
 
-class TrackedQuerySet(models.QuerySet):
+class TrackedQuerySet(models.QuerySet[Any]):
     """Decisions and actions share their deadline logic."""
 
     def still_open(self) -> TrackedQuerySet:

@@ -87,7 +87,8 @@ class MemberSetupListApi(SetupListApi[Membership]):
     serializer_class = MemberSetupSerializer
 
     def body(self) -> CoordinatingBody:
-        return get_object_or_404(_bodies(self.request), pk=self.kwargs["pk"])
+        body: CoordinatingBody = get_object_or_404(_bodies(self.request), pk=self.kwargs["pk"])
+        return body
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # the schema generator: no body

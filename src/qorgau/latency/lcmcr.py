@@ -181,7 +181,8 @@ class _Sampler:
         v = v.copy()
         v[:, -1] = 1.0
         rest = np.cumprod(np.concatenate([np.ones((v.shape[0], 1)), 1 - v[:, :-1]], axis=1), 1)
-        return np.maximum(v * rest, TINY)
+        sticks: np.ndarray = np.maximum(v * rest, TINY)
+        return sticks
 
     def sweep(self) -> None:
         allocated = self._allocate_observed()
@@ -198,7 +199,8 @@ class _Sampler:
         return self.totals
 
     def _log_miss(self) -> np.ndarray:
-        return np.log1p(-self.capture).sum(axis=1)  # (batch, classes)
+        missed: np.ndarray = np.log1p(-self.capture).sum(axis=1)  # (batch, classes)
+        return missed
 
     def _allocate_observed(self) -> np.ndarray:
         log_on, log_off = np.log(self.capture), np.log1p(-self.capture)

@@ -43,4 +43,5 @@ def components(n: int, left: Any, right: Any) -> list[int]:
     _, first = np.unique(labels, return_index=True)
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first)] = np.arange(1, len(first) + 1)
-    return rank[labels].tolist()
+    clusters: list[int] = rank[labels].tolist()
+    return clusters

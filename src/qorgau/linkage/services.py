@@ -276,4 +276,4 @@ def run_evaluate(run: LinkageRun) -> dict[str, Any]:
         return {}
     run.quality = cluster_quality([c for _r, _s, c in rows], truth).as_dict()
     run.save(update_fields=["quality"])
-    return run.quality
+    return dict(run.quality)

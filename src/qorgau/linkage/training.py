@@ -243,7 +243,7 @@ def _last_change(history: list[Any]) -> float:
             m_a, m_b = a.m_probability, b.m_probability
             if isinstance(m_a, float) and isinstance(m_b, float):
                 change = max(change, abs(m_b - m_a))
-    return change
+    return float(change)
 
 
 def check_model(

@@ -51,6 +51,9 @@ MANIFEST = "manifest.json"
 PAYLOADS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 _CHUNK = 1 << 20
 
+# Rows per table and the migrations applied per app: what a restore must find again.
+DatabaseState = tuple[dict[str, int], dict[str, list[str]]]
+
 
 class BackupError(Exception):
     """The backup or restore cannot be done; the message says why, for the operator."""
@@ -121,7 +124,7 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip()[-2000:]}")
 
 
-def _state(cursor: Any, tables: list[str], quote: Any) -> tuple[dict[str, int], dict[str, list]]:
+def _state(cursor: Any, tables: list[str], quote: Any) -> DatabaseState:
     counts = {}
     for table in sorted(tables):
         cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608 - introspected names
@@ -145,9 +148,7 @@ def _sqlite_tables(cursor: Any) -> list[str]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def _snapshot_sqlite(
-    connection: BaseDatabaseWrapper, payload: Path
-) -> tuple[dict[str, int], dict[str, list]]:
+def _snapshot_sqlite(connection: BaseDatabaseWrapper, payload: Path) -> DatabaseState:
     connection.ensure_connection()
     target = sqlite3.connect(payload)
     try:
@@ -159,9 +160,7 @@ def _snapshot_sqlite(
         target.close()
 
 
-def _snapshot_postgresql(
-    connection: BaseDatabaseWrapper, payload: Path
-) -> tuple[dict[str, int], dict[str, list]]:
+def _snapshot_postgresql(connection: BaseDatabaseWrapper, payload: Path) -> DatabaseState:
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         cursor.execute("SELECT pg_export_snapshot()")
@@ -308,7 +307,7 @@ def _restore_postgresql(connection: BaseDatabaseWrapper, payload: Path) -> None:
     )  # fmt: skip
 
 
-def _current_state(connection: BaseDatabaseWrapper) -> tuple[dict[str, int], dict[str, list]]:
+def _current_state(connection: BaseDatabaseWrapper) -> DatabaseState:
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
         return _state(cursor, tables, connection.ops.quote_name)

@@ -69,7 +69,8 @@ def needs(*permissions: str) -> Callable[[View], View]:
         def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not any(request.user.has_perm(p) for p in permissions):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            response: HttpResponse = view(request, *args, **kwargs)
+            return response
 
         wrapped.__name__ = view.__name__
         wrapped.__doc__ = view.__doc__

@@ -22,7 +22,8 @@ def user_region(user: Any) -> Territory | None:
     scope = getattr(user, "scope_territory", None)
     if scope is None or scope.level == TerritoryLevel.COUNTRY:
         return None
-    return scope if scope.level == TerritoryLevel.REGION else scope.parent
+    region: Territory | None = scope if scope.level == TerritoryLevel.REGION else scope.parent
+    return region
 
 
 def runs_for(user: Any) -> QuerySet[RatingRun]:

@@ -86,7 +86,7 @@ class AuditedList(generics.ListAPIView[Any]):
 # --- References in input --------------------------------------------------------------------
 
 
-class InScopeField(serializers.PrimaryKeyRelatedField):
+class InScopeField(serializers.PrimaryKeyRelatedField[Any]):
     """A record named by id among those the user may name. Naming a stored one outside them
     is refused as an unknown id, and audited as an attempt (``access.audit_refused``)."""
 
@@ -112,7 +112,7 @@ class IncidentField(InScopeField):
         return s.incidents_for(self.context["request"].user)
 
 
-class DistrictField(serializers.SlugRelatedField):
+class DistrictField(serializers.SlugRelatedField[Any]):
     """A district by KATO code; whether it is in the user's scope is the service's check."""
 
     def __init__(self, **kwargs: Any) -> None:

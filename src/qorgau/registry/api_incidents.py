@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -101,7 +101,7 @@ def _person_from(request: Request, data: dict[str, Any]) -> Person:
     data.pop("relationship", None)
     existing = data.pop("id", None)
     if existing is not None:
-        return existing
+        return cast(Person, existing)
     if not (data.get("iin") or data.get("surname") or data.get("first_name")):
         raise ValidationError(_("Give the IIN or at least a name."))
     return services.person_register(actor=request.user, request=request._request, **data)

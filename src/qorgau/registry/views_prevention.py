@@ -57,7 +57,8 @@ def _incident_of(request: AuthenticatedHttpRequest, person: Person) -> Incident 
     wanted = request.GET.get("incident", "")
     if not wanted.isdigit():
         return None
-    return _person_incidents(request, person).filter(pk=int(wanted)).first()
+    incident: Incident | None = _person_incidents(request, person).filter(pk=int(wanted)).first()
+    return incident
 
 
 def _person_incidents(request: AuthenticatedHttpRequest, person: Person) -> Any:

@@ -37,7 +37,8 @@ def user_region(user: Any) -> Territory | None:
         territory = territory.parent
     if territory is None or territory.level == Level.COUNTRY:
         return None
-    return territory
+    region: Territory = territory
+    return region
 
 
 def may_request(user: Any, request: ReportRequest) -> bool:

@@ -34,7 +34,10 @@ class DistrictFrame:
     pk_after: np.ndarray
 
     def version(self, district: np.ndarray, days: np.ndarray) -> np.ndarray:
-        return np.where(days < REFORM, self.pk_before[district], self.pk_after[district])
+        versions: np.ndarray = np.where(
+            days < REFORM, self.pk_before[district], self.pk_after[district]
+        )
+        return versions
 
 
 def as_dates(days: np.ndarray) -> list[dt.date]:

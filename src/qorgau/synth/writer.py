@@ -17,6 +17,7 @@ import numpy as np
 from django.db import models
 
 from qorgau.lib import phrases
+from qorgau.lib.crypto import pseudonym
 from qorgau.registry import models as rm
 from qorgau.registry.intake import RegisterRecordDraft, register_records_store
 from qorgau.registry.legal import legal_rule
@@ -141,7 +142,7 @@ class BlockWriter:
         self.person_encryptions += 3
         return dict(
             pk=pk,
-            iin_pseudonym=idt.pseudonym(people.iin[i], purpose="iin"),
+            iin_pseudonym=pseudonym(people.iin[i], purpose="iin"),
             surname_token=tokens[0],
             first_name_token=tokens[1],
             patronymic_token=tokens[2],

@@ -34,7 +34,7 @@ class TerritoryFilterSet(django_filters.FilterSet):
         queryset = super().qs
         if not (self.form.is_bound and self.form.is_valid() and self.form.cleaned_data.get("on")):
             queryset = cast(TerritoryQuerySet, queryset).valid_on(dt.date.today())
-        return queryset
+        return cast(QuerySet[Territory], queryset)
 
     def search(self, queryset: QuerySet[Territory], name: str, value: str) -> QuerySet[Territory]:
         return queryset.filter(

@@ -64,8 +64,8 @@ class ImportUploadForm(forms.Form):
         if only_records and len(registers) == 1:
             field.initial = registers[0]
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         problem = upload_problem(upload)
         if problem:
             raise forms.ValidationError(problem)

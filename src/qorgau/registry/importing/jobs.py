@@ -49,7 +49,7 @@ def upload_dir() -> Path:
     return Path(settings.VAR_DIR) / "imports"
 
 
-def upload_problem(upload: UploadedFile) -> str | None:
+def upload_problem(upload: UploadedFile[bytes]) -> str | None:
     """Why an upload is refused before it is stored (size, extension), or ``None``."""
     if Path(upload.name or "").suffix.lower() not in EXTENSIONS:
         return str(WRONG_EXTENSION)
@@ -59,7 +59,7 @@ def upload_problem(upload: UploadedFile) -> str | None:
 
 
 def job_create(
-    *, actor: Any, kind: str, source: str, upload: UploadedFile, register: str = ""
+    *, actor: Any, kind: str, source: str, upload: UploadedFile[bytes], register: str = ""
 ) -> ImportJob:
     """Store the upload and queue a job for it; starts it once the transaction commits.
 
