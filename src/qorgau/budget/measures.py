@@ -70,15 +70,10 @@ def budget_executed(since: dt.date | None) -> Iterator[Row]:
 
 def measures_register() -> None:
     """Hand the measures to monitoring (which never imports this app)."""
-    from qorgau.monitoring.measures import EXACT_MEASURES, MEASURE_FIELDS, MEASURES
+    from qorgau.monitoring.measures import measure_register
 
-    for name, generator in (
-        ("budget_allocated", budget_allocated),
-        ("budget_executed", budget_executed),
-    ):
-        MEASURES[name] = generator
-        MEASURE_FIELDS.setdefault(name, set())
-        EXACT_MEASURES.add(name)
+    measure_register("budget_allocated", budget_allocated, exact=True)
+    measure_register("budget_executed", budget_executed, exact=True)
     from qorgau.budget.models import Allocation, Execution
     from qorgau.monitoring.recount import counted_record_register
 

@@ -40,11 +40,9 @@ def citizen_reports_triaged_24h(since: dt.date | None) -> Iterator[Row]:
 def register() -> None:
     from qorgau.monitoring import measures
 
-    measures.MEASURES["citizen_reports"] = citizen_reports
-    measures.MEASURES["citizen_reports_triaged_24h"] = citizen_reports_triaged_24h
-    for name in ("citizen_reports", "citizen_reports_triaged_24h"):
-        measures.MEASURE_FIELDS.setdefault(name, set())
-        measures.ADDITIVE_MEASURES.add(name)  # one report, weight 1, on the day submitted
+    # one report, weight 1, on the day submitted
+    measures.measure_register("citizen_reports", citizen_reports)
+    measures.measure_register("citizen_reports_triaged_24h", citizen_reports_triaged_24h)
     # a report triaged today counts on the day it was submitted
     counted_record_register(
         CitizenReport,

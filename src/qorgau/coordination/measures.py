@@ -140,9 +140,7 @@ def register() -> None:
     from qorgau.monitoring import measures
 
     for name, function in COORDINATION_MEASURES.items():
-        measures.MEASURES[name] = function
-        measures.MEASURE_FIELDS.setdefault(name, set())
-        measures.ADDITIVE_MEASURES.add(name)  # each row weighs 1 and counts on its own day
+        measures.measure_register(name, function)
     # Completions, reviews and decisions done count on an earlier day: the referral's sending,
     # the episode's start (up to the review window before the conference), the deadline.
     counted_record_register(

@@ -8,12 +8,9 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         """Feed the monitoring indicators of M6 (monitoring must not import this part)."""
-        from qorgau.monitoring.measures import ADDITIVE_MEASURES, MEASURE_FIELDS
-        from qorgau.monitoring.measures import MEASURES as MONITORING_MEASURES
+        from qorgau.monitoring.measures import measure_register
         from qorgau.programs.measures import MEASURES, counted_records_register
 
         for name, generator in MEASURES.items():
-            MONITORING_MEASURES[name] = generator
-            MEASURE_FIELDS.setdefault(name, set())
-            ADDITIVE_MEASURES.add(name)  # each row weighs 1 and counts on its own day
+            measure_register(name, generator)
         counted_records_register()

@@ -38,9 +38,7 @@ def register() -> None:
     from qorgau.monitoring import measures
 
     for name, (function, fields) in REVIEW_MEASURES.items():
-        measures.MEASURES[name] = function
-        measures.MEASURE_FIELDS.setdefault(name, set()).update(fields)
-        measures.ADDITIVE_MEASURES.add(name)  # each row weighs 1 and counts on its own day
+        measures.measure_register(name, function, fields=fields)
     counted_record_register(
         Finding, ("review_id", "code"), _finding_days, measures=("review_findings",)
     )

@@ -59,6 +59,7 @@ from qorgau.monitoring.measures.register import (
     estimate_provider_register,
     measure_is_daily,
     measure_quantum,
+    measure_register,
 )
 from qorgau.monitoring.measures.reports import (
     calls_111_violence,
@@ -107,6 +108,7 @@ __all__ = [
     "dv_injuries_reported",
     "dv_injuries_treated",
     "estimate_provider_register",
+    "measure_register",
     "incidents",
     "local_start",
     "measure_is_daily",

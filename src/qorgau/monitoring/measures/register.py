@@ -110,6 +110,33 @@ def estimate_provider_register(measure: str, provider: EstimateProvider) -> None
     MEASURE_FIELDS.setdefault(measure, set())
 
 
+MeasureReader = Callable[[dt.date | None], Iterator[Row]]
+
+
+def measure_register(
+    name: str,
+    reader: MeasureReader,
+    *,
+    exact: bool = False,
+    fields: Iterable[str] = (),
+) -> None:
+    """Supply the measure ``name`` from ``reader`` (rows since a day, or all).
+
+    The one way a part above monitoring hands it a measure, from its ``AppConfig.ready()``:
+    each row weighs 1 and counts on its own day (additive), unless ``exact`` — an amount known
+    exactly (money), whose indicators carry no interval. ``fields`` are the breakdowns its rows
+    carry beyond territory and day. Registering a name again replaces it.
+    """
+    MEASURES[name] = reader
+    MEASURE_FIELDS.setdefault(name, set()).update(fields)
+    if exact:
+        EXACT_MEASURES.add(name)
+        ADDITIVE_MEASURES.discard(name)
+    else:
+        ADDITIVE_MEASURES.add(name)
+        EXACT_MEASURES.discard(name)
+
+
 # Stocks (beds) are averaged over a period's months instead of summed.
 STOCK_MEASURES = {"shelter_beds"}
 # Amounts known exactly (money), not counts of events: their indicators carry no interval.
