@@ -139,10 +139,11 @@ def _withdraw_waiting(actor: Any, case: SurvivorCase, request: HttpRequest | Non
     waiting = Referral.objects.filter(
         pk__in=CaseReferral.objects.filter(case=case).values("referral_id"), status__in=WAITING
     )
-    withdrawn = list(waiting.values_list("pk", flat=True))
-    waiting.update(status=ReferralStatus.WITHDRAWN)
-    for pk in withdrawn:
-        _audit(AuditAction.CHANGE, actor, request, None, referral=pk, status="withdrawn")
+    withdrawn = list(waiting)
+    for referral in withdrawn:  # saved one by one: monitoring recounts the referrals it counted
+        referral.status = ReferralStatus.WITHDRAWN
+        referral.save(update_fields=["status"])
+        _audit(AuditAction.CHANGE, actor, request, referral, status=referral.status)
     pending = CaseTransfer.objects.filter(case=case, status=TransferStatus.PENDING)
     for transfer in pending:
         transfer.status = TransferStatus.DECLINED
