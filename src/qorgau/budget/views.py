@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from csp.decorators import csp_update
@@ -27,7 +25,7 @@ from qorgau.budget import charts, selectors, services, uploads
 from qorgau.budget.forms import AllocationForm, ExecutionForm, UploadForm
 from qorgau.budget.models import Allocation, Programme, Source, UploadJob
 from qorgau.budget.workbook import template_workbook
-from qorgau.lib.tabular import safe_cell
+from qorgau.lib.tabular import table_bytes
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.territory.models import Territory
 
@@ -299,24 +297,10 @@ def table_render(rows: list[dict[str, Any]], fmt: str) -> bytes:
         columns += [k for k in row if k not in columns and k not in ("outputs", "region_id")]
 
     def cell(value: Any) -> Any:
-        return float(value) if hasattr(value, "as_tuple") else safe_cell(value)
+        return float(value) if hasattr(value, "as_tuple") else value
 
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        writer.writerows([[cell(row.get(c)) for c in columns] for row in rows])
-        return buffer.getvalue().encode("utf-8-sig")
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("budget")
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([cell(row.get(c)) for c in columns])
-    output = io.BytesIO()
-    book.save(output)
-    return output.getvalue()
+    table = ([cell(row.get(c)) for c in columns] for row in rows)
+    return table_bytes(columns, table, fmt, sheet="budget")
 
 
 @login_required

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import altair as alt
 from django.utils.translation import gettext as _
 
 from qorgau.latency.models import EstimationResult
-from qorgau.lib.tabular import safe_record, safe_row
+from qorgau.lib.tabular import records_table_bytes, safe_record
 from qorgau.monitoring.charts import _render
 
 COLUMNS = [
@@ -119,24 +118,7 @@ def run_csv_write(path: Path, results: Iterable[EstimationResult]) -> int:
 
 
 def render_table(rows: list[dict[str, Any]], fmt: str) -> bytes:
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(safe_record(row) for row in rows)
-        return buffer.getvalue().encode("utf-8-sig")
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("estimates")
-        sheet.append(COLUMNS)
-        for row in rows:
-            sheet.append(safe_row(row[name] for name in COLUMNS))
-        output = io.BytesIO()
-        book.save(output)
-        return output.getvalue()
-    raise ValueError(f"unknown format {fmt!r}")
+    return records_table_bytes(COLUMNS, rows, fmt, sheet="estimates")
 
 
 def region_chart(results: list[EstimationResult], place: str, fmt: str = "svg") -> bytes:

@@ -1,4 +1,6 @@
-"""Cells of the tables Qorgau hands out (CSV, XLSX): neutralised against formula injection.
+"""The tables Qorgau hands out (CSV, XLSX), written one way: cells neutralised against formula
+injection, CSV in UTF-8 with a byte-order mark (so spreadsheet programs read Kazakh and Russian
+text), XLSX as one write-only sheet.
 
 A spreadsheet program runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or
 carriage return before one) as a formula: a name typed as ``=HYPERLINK(...)`` in a register
@@ -8,7 +10,9 @@ leading single quote, which spreadsheets show as text; numbers are left as numbe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -41,3 +45,51 @@ def safe_row(values: Iterable[object]) -> list[object]:
 def safe_record(row: Mapping[str, object]) -> dict[str, object]:
     """Every value of a ``csv.DictWriter`` row through :func:`safe_cell`."""
     return {key: safe_cell(value) for key, value in row.items()}
+
+
+TABLE_FORMATS = ("csv", "xlsx")
+
+
+def table_bytes(
+    header: Sequence[str],
+    rows: Iterable[Iterable[object]],
+    fmt: str,
+    *,
+    sheet: str = "data",
+    bom: bool = True,
+) -> bytes:
+    """A table as CSV or XLSX, every cell through :func:`safe_cell`.
+
+    ``bom=False`` writes plain UTF-8 CSV, for files read by scripts rather than spreadsheets.
+    """
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(safe_row(row) for row in rows)
+        return buffer.getvalue().encode("utf-8-sig" if bom else "utf-8")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        worksheet = book.create_sheet(sheet)
+        worksheet.append(list(header))
+        for row in rows:
+            worksheet.append(safe_row(row))
+        output = io.BytesIO()
+        book.save(output)
+        return output.getvalue()
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def records_table_bytes(
+    columns: Sequence[str],
+    records: Iterable[Mapping[str, object]],
+    fmt: str,
+    *,
+    sheet: str = "data",
+    bom: bool = True,
+) -> bytes:
+    """:func:`table_bytes` of records (dicts), in the order of ``columns``."""
+    rows = ([record.get(name) for name in columns] for record in records)
+    return table_bytes(columns, rows, fmt, sheet=sheet, bom=bom)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qorgau.lib.tabular import safe_record, safe_row
+from qorgau.lib.tabular import records_table_bytes
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.monitoring.models import IndicatorValue
 from qorgau.monitoring.periods import Period
@@ -156,25 +154,7 @@ def render(rows: list[dict[str, Any]], fmt: str) -> bytes:
     if fmt == "json":
         ordered = [{name: row[name] for name in _columns(rows)} for row in rows]
         return json.dumps(ordered, ensure_ascii=False, indent=1).encode()
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=_columns(rows))
-        writer.writeheader()
-        writer.writerows(safe_record(row) for row in rows)
-        return buffer.getvalue().encode("utf-8-sig")
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("indicators")
-        columns = _columns(rows)
-        sheet.append(columns)
-        for row in rows:
-            sheet.append(safe_row(row[name] for name in columns))
-        buffer_bytes = io.BytesIO()
-        book.save(buffer_bytes)
-        return buffer_bytes.getvalue()
-    raise ValueError(f"unknown format {fmt!r}")
+    return records_table_bytes(_columns(rows), rows, fmt, sheet="indicators")
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:

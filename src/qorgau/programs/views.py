@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +31,7 @@ from qorgau.accounts.roles import (
 )
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
-from qorgau.lib.tabular import safe_row
+from qorgau.lib.tabular import table_bytes
 from qorgau.programs import charts, forms, selectors, services
 from qorgau.programs.evaluation import CAVEAT, HORIZONS, Evaluation
 from qorgau.programs.evaluation_store import data_version, evaluation_stored
@@ -544,10 +542,7 @@ def evaluation_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _csv(name: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(safe_row(row) for row in rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    payload = table_bytes(header, rows, "csv", bom=False)
+    response = HttpResponse(payload, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

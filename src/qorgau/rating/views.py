@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from csp.decorators import csp_update
@@ -16,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.accounts.roles import EDIT_RATING_METHOD, RUN_RATING, VIEW_AGGREGATES
-from qorgau.lib.tabular import safe_row
+from qorgau.lib.tabular import table_bytes
 from qorgau.monitoring.catalogue import catalogue_load
 from qorgau.rating import charts, selectors
 from qorgau.rating.forms import MethodForm, RunForm
@@ -133,24 +131,7 @@ def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         ]
         for r in results
     ]
-    rows = [safe_row(row) for row in rows]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        payload = buffer.getvalue().encode("utf-8-sig")
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("rating")
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        payload = out.getvalue()
+    payload = table_bytes(header, rows, fmt, sheet="rating")
     response = HttpResponse(payload, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="qorgau-rating-{run.pk}.{fmt}"'
     return response

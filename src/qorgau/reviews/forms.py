@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import Organisation
 from qorgau.coordination.models import ItemStatus
+from qorgau.lib.widgets import DateInput
 from qorgau.reviews.models import FindingCode, Harm
 
 
@@ -35,7 +36,7 @@ class FindingForm(forms.Form):
 class RecommendationForm(forms.Form):
     text = forms.CharField(label=_("Recommendation"), widget=forms.Textarea(attrs={"rows": 3}))
     owner = forms.ModelChoiceField(label=_("Owner agency"), queryset=Organisation.objects.none())
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
