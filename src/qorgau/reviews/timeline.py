@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model
 from django.utils import timezone
 
 from qorgau.accounts.models import Organisation
@@ -77,10 +77,16 @@ def _incidents(persons: set[int]) -> Iterator[Seen]:
 
 
 def _orders_of(persons: set[int]) -> list[ProtectiveOrder]:
-    protecting = ProtectiveOrder.protected_persons.through.objects.filter(
-        person_id__in=persons
-    ).values("protectiveorder_id")
-    orders = ProtectiveOrder.objects.filter(Q(offender_id__in=persons) | Q(pk__in=protecting))
+    # Two indexed lookups, not one OR across the many-to-many table: PostgreSQL answers the
+    # OR by scanning every order, once per review (registry/timeline.py found the same).
+    through = ProtectiveOrder.protected_persons.through.objects
+    protecting = set(
+        through.filter(person_id__in=persons).values_list("protectiveorder_id", flat=True)
+    )
+    offending = set(
+        ProtectiveOrder.objects.filter(offender_id__in=persons).values_list("pk", flat=True)
+    )
+    orders = ProtectiveOrder.objects.filter(pk__in=protecting | offending)
     return list(orders.prefetch_related("protected_persons"))
 
 
@@ -126,10 +132,14 @@ def _child_detail(row: Model) -> dict[str, Any]:
 
 
 def _requirements(persons: set[int]) -> Iterator[Seen]:
-    protecting = BehaviourRequirement.protected_persons.through.objects.filter(
-        person_id__in=persons
-    ).values("behaviourrequirement_id")
-    rows = BehaviourRequirement.objects.filter(Q(offender_id__in=persons) | Q(pk__in=protecting))
+    through = BehaviourRequirement.protected_persons.through.objects
+    protecting = set(
+        through.filter(person_id__in=persons).values_list("behaviourrequirement_id", flat=True)
+    )
+    offending = set(
+        BehaviourRequirement.objects.filter(offender_id__in=persons).values_list("pk", flat=True)
+    )
+    rows = BehaviourRequirement.objects.filter(pk__in=protecting | offending)
     requirements = {r.pk: r for r in rows}
     for requirement in requirements.values():
         yield Seen(
@@ -236,9 +246,9 @@ def _programmes_and_portal(persons: set[int], incidents: Iterable[int]) -> Itera
             e.programme.provider.organisation_id,
             detail={"enrolment_status": e.status},
         )
-    reports = CitizenReport.objects.filter(
-        Q(linked_person_id__in=persons) | Q(linked_incident_id__in=list(incidents))
-    )
+    by_person = CitizenReport.objects.filter(linked_person_id__in=persons)
+    by_incident = CitizenReport.objects.filter(linked_incident_id__in=list(incidents))
+    reports = {r.pk: r for r in [*by_person, *by_incident]}.values()
     for report in reports:
         yield Seen(
             _local_day(report.submitted_at),
