@@ -76,31 +76,35 @@ def _incidents(persons: set[int]) -> Iterator[Seen]:
         )
 
 
-def _orders_of(persons: set[int]) -> list[ProtectiveOrder]:
-    # Two indexed lookups, not one OR across the many-to-many table: PostgreSQL answers the
-    # OR by scanning every order, once per review (registry/timeline.py found the same).
+def _orders_of(persons: set[int]) -> tuple[list[ProtectiveOrder], dict[int, int]]:
+    """The orders of the review's persons, and for each order protecting one of them, whom.
+
+    Two indexed lookups, not one OR across the many-to-many table (nor a prefetch of every
+    protected person): PostgreSQL answers those by scanning, once per review.
+    """
     through = ProtectiveOrder.protected_persons.through.objects
-    protecting = set(
-        through.filter(person_id__in=persons).values_list("protectiveorder_id", flat=True)
+    protected = dict(
+        through.filter(person_id__in=persons).values_list("protectiveorder_id", "person_id")
     )
     offending = set(
         ProtectiveOrder.objects.filter(offender_id__in=persons).values_list("pk", flat=True)
     )
-    orders = ProtectiveOrder.objects.filter(pk__in=protecting | offending)
-    return list(orders.prefetch_related("protected_persons"))
+    orders = list(ProtectiveOrder.objects.filter(pk__in=set(protected) | offending))
+    return orders, protected
 
 
-def _order_person(order: ProtectiveOrder, persons: set[int]) -> int:
+def _order_person(order: ProtectiveOrder, persons: set[int], protected: dict[int, int]) -> int:
     """Whom of the review an order concerns: its offender, else the protected victim."""
     if order.offender_id in persons:
         return order.offender_id
-    return next(p.pk for p in order.protected_persons.all() if p.pk in persons)
+    return protected[order.pk]
 
 
 def _orders(persons: set[int]) -> Iterator[Seen]:
-    orders = {order.pk: order for order in _orders_of(persons)}
+    found, protected = _orders_of(persons)
+    orders = {order.pk: order for order in found}
     for order in orders.values():
-        person, where = _order_person(order, persons), order.district_id
+        person, where = _order_person(order, persons, protected), order.district_id
         yield Seen(order.issued_on, Source.ORDER, person, order.number, order, where)
         if order.served_on:
             yield Seen(order.served_on, Source.ORDER_SERVED, person, order.number, order, where)
@@ -115,7 +119,7 @@ def _orders(persons: set[int]) -> Iterator[Seen]:
             yield Seen(
                 getattr(row, day_field),
                 source,
-                _order_person(order, persons),
+                _order_person(order, persons, protected),
                 order.number,
                 row,
                 order.district_id,
