@@ -3,7 +3,8 @@
 Measured on the database ``benchmarks/run.py`` filled: the full report (every assessment, the
 outcomes that followed it, three windows, levels, breakdowns, items, drift) against the bare
 read of the assessments it starts from, and the figures it finds: the AUC of the score for
-re-victimisation and serious harm within 6 months, with DeLong's interval.
+re-victimisation and serious harm within 6 months, with DeLong's interval, and how many of the
+report's intervals contain the generator's known values (``synth.risk_evaluation``).
 
     python benchmarks/run.py   (or, on a filled database: python benchmarks/bench_risk_accuracy.py)
 """
@@ -58,7 +59,32 @@ def run() -> list[tuple[str, str, str, str]]:
                 "—",
             )
         )
+    rows.append(_known_values_row())
     return rows
+
+
+def _known_values_row() -> tuple[str, str, str, str]:
+    """The report's intervals against the generator's known values (Monte Carlo, evaluation
+    only), and the time the evaluation takes beside the report alone."""
+    from qorgau.synth.evaluation import NoTruth
+    from qorgau.synth.risk_evaluation import risk_evaluate
+
+    try:
+        seconds, checks = _timed(lambda: risk_evaluate(replications=4), repeat=1)
+    except NoTruth:
+        return ("risk accuracy against the generator's values", "no synthetic run", "—", "—")
+    covered = sum(c.covered for c in checks)
+    aucs = ", ".join(
+        f"{c.outcome} {c.months} m {c.estimate:.3f} (known {c.known:.3f})"
+        for c in checks
+        if c.figure == "AUC" and c.months == 6
+    )
+    return (
+        f"risk accuracy: {covered} of {len(checks)} intervals contain the generator's value",
+        f"{seconds:.1f} s",
+        aucs,
+        "—",
+    )
 
 
 if __name__ == "__main__":
