@@ -48,6 +48,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("citizens/", include("qorgau.citizens.api_urls")),
     path("reports/", include("qorgau.reports.api_urls")),
     path("survivor-cases/", include("qorgau.cases.api_urls")),
+    path("reviews/", include("qorgau.reviews.api_urls")),
     path("imports/", include("qorgau.registry.importing.api_urls")),
 ]
 

@@ -99,17 +99,26 @@ def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = services.review_for_user(user=request.user, pk=pk, request=request)
     timeline = list(review.timeline.select_related("territory", "organisation"))
     agencies = agencies_of(timeline)
+    # Each form's ids are its own: the finding and the recommendation both have a ``text``, and
+    # every recommendation its status form; one page must not repeat an id (labels, tests).
+    recommendations = [
+        (item, f.RecommendationStatusForm(auto_id=f"rec{item.pk}_%s", initial=_status_of(item)))
+        for item in review.recommendations.select_related("owner")
+    ]
     context = {
         "review": review,
         "timeline": [(entry, describe(entry, agencies)) for entry in timeline],
         "findings": review.findings.all(),
-        "recommendations": review.recommendations.select_related("owner"),
-        "finding_form": f.FindingForm(),
-        "recommendation_form": f.RecommendationForm(),
-        "status_form": f.RecommendationStatusForm(),
-        "close_form": f.CloseForm(),
+        "recommendations": recommendations,
+        "finding_form": f.FindingForm(auto_id="finding_%s"),
+        "recommendation_form": f.RecommendationForm(auto_id="recommendation_%s"),
+        "close_form": f.CloseForm(auto_id="close_%s"),
     }
     return render(request, "reviews/review_detail.html", context)
+
+
+def _status_of(item: Recommendation) -> dict[str, str]:
+    return {"status": item.status, "progress_note": item.progress_note}
 
 
 def _review_action(form_class: type[Form], run: Callable[..., Any]) -> View:

@@ -317,6 +317,13 @@ EXPECTED: dict[str, Rule] = {
     "reviews:review_recommendation": (r.KEEP_SERIOUS_CASE_REVIEWS,),
     "reviews:review_close": (r.KEEP_SERIOUS_CASE_REVIEWS,),
     "reviews:recommendation_status": (r.KEEP_SERIOUS_CASE_REVIEWS,),
+    "v1:review-list": (r.KEEP_SERIOUS_CASE_REVIEWS,),
+    "v1:review-detail": (r.KEEP_SERIOUS_CASE_REVIEWS,),
+    "v1:review-timeline": (r.KEEP_SERIOUS_CASE_REVIEWS,),
+    "v1:review-finding": (r.KEEP_SERIOUS_CASE_REVIEWS,),
+    "v1:review-recommendation": (r.KEEP_SERIOUS_CASE_REVIEWS,),
+    "v1:review-close": (r.KEEP_SERIOUS_CASE_REVIEWS,),
+    "v1:review-recommendation-status": (r.KEEP_SERIOUS_CASE_REVIEWS,),
     "reviews:review_summaries": (r.VIEW_AGGREGATES, r.KEEP_SERIOUS_CASE_REVIEWS),
     # budget programme
     "budget:index": _AGG,

@@ -317,3 +317,31 @@ def test_the_command_opens_what_is_owed_and_says_how_many(story: Story):
     assert SeriousCaseReview.objects.count() == 1
     with pytest.raises(CommandError):
         call_command("reviews", "open", "--as-of", "10.03.2025")
+
+
+def test_the_review_page_repeats_no_id(story: Story, panel, signed_in):
+    """The finding's and the recommendation's ``text``, and each recommendation's status form,
+    have ids of their own, so that every label names its own field."""
+    review = review_open_for_new_cases(as_of=AS_OF)[0]
+    for text in ("Serve every order.", "Check within a day."):
+        services.recommendation_record(
+            actor=panel["coordinator"],
+            review=review,
+            owner=story.police,
+            deadline=dt.date(2025, 6, 1),
+            text=text,
+        )
+    first = Recommendation.objects.order_by("pk").first()
+    assert first is not None
+    services.recommendation_update(
+        actor=panel["coordinator"], recommendation=first, status="in_progress"
+    )
+    page = signed_in(panel["coordinator"]).get(f"/serious-case-reviews/{review.pk}/")
+    ids = re.findall(r'\bid="([^"]+)"', page.content.decode())
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert {"finding_text", "recommendation_text", f"rec{first.pk}_status"} <= set(ids)
+    assert re.search(
+        rf'id="rec{first.pk}_status">.*?<option value="in_progress" selected>',
+        page.content.decode(),
+        re.S,
+    )
