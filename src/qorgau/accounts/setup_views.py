@@ -116,6 +116,21 @@ def setup_saved(request: AuthenticatedHttpRequest, url_name: str) -> HttpRespons
     return redirect(url_name)
 
 
+def setup_form_page(
+    request: AuthenticatedHttpRequest,
+    form: forms.BaseForm,
+    save: Callable[[dict[str, Any]], Any],
+    *,
+    title: str | Promise,
+    list_url: str,
+) -> HttpResponse:
+    """A setup record's form: once the service accepts it, back to its list (``list_url``, a URL
+    name) with the message; until then the form, with any refusal on it."""
+    if setup_submitted(request, form, save):
+        return setup_saved(request, list_url)
+    return setup_form(request, form, title=title, back=reverse(list_url))
+
+
 @setup_page
 def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/setup/index.html")
@@ -184,13 +199,13 @@ def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @setup_page
 def organisation_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None, actor=request.user)
-    saved = setup_submitted(
-        request, form, lambda data: organisation_create(actor=request.user, request=request, **data)
+    return setup_form_page(
+        request,
+        form,
+        lambda data: organisation_create(actor=request.user, request=request, **data),
+        title=_("New organisation"),
+        list_url="accounts:setup_organisation_list",
     )
-    if saved:
-        return setup_saved(request, "accounts:setup_organisation_list")
-    back = reverse("accounts:setup_organisation_list")
-    return setup_form(request, form, title=_("New organisation"), back=back)
 
 
 @setup_page
@@ -198,14 +213,12 @@ def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     organisation = get_object_or_404(_organisations(request), pk=pk)
     initial = {name: getattr(organisation, name) for name in OrganisationForm.base_fields}
     form = OrganisationForm(request.POST or None, actor=request.user, initial=initial)
-    saved = setup_submitted(
+    return setup_form_page(
         request,
         form,
         lambda data: organisation_update(
             actor=request.user, request=request, organisation=organisation, **data
         ),
+        title=organisation.display_name,
+        list_url="accounts:setup_organisation_list",
     )
-    if saved:
-        return setup_saved(request, "accounts:setup_organisation_list")
-    back = reverse("accounts:setup_organisation_list")
-    return setup_form(request, form, title=organisation.display_name, back=back)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -140,6 +140,41 @@ def _numbered(
     return zip(row_numbers, records, strict=True)
 
 
+def _rows_read(
+    records: Iterable[dict[str, Any]],
+    row_numbers: Sequence[int] | None,
+    first_row: int,
+    sheet: str,
+    *,
+    parse: Callable[[_Row], tuple[Any, ...] | None],
+    sums: Callable[[_Row], dict[str, Decimal]],
+    result: StoreResult,
+) -> list[_Row]:
+    """The rows of an upload, each parsed (``parse``) with its key: the sub-programme, the region
+    and the period, by id. A repeated key is refused on the row that repeats it; a ``total`` row
+    is kept apart, its ``sums`` checked against its group's rows (:func:`_reject_groups`)."""
+    rows: list[_Row] = []
+    totals: list[tuple[_Row, tuple[Any, ...], dict[str, Decimal]]] = []
+    keys: dict[tuple[Any, ...], _Row] = {}
+    for number, raw in _numbered(records, row_numbers, first_row):
+        row = _Row(sheet, number, raw)
+        key = parse(row)
+        if key is not None and key[0] == TOTAL:
+            totals.append((row, row.values["group"], sums(row)))
+            result.errors += row.errors
+            continue
+        if key is not None:
+            key = (key[0].pk, key[1].pk, *key[2:])
+            if key in keys:
+                row.fail("sub_programme", _("Repeats row %(row)s.") % {"row": keys[key].number})
+            keys[key] = row
+            row.values["key"] = key
+        rows.append(row)
+    _reject_groups(rows, totals)
+    result.errors += [e for r in totals for e in r[0].errors]
+    return rows
+
+
 # --------------------------------------------------------------------------- allocations
 
 
@@ -160,6 +195,15 @@ def _parse_allocation(context: _Context, row: _Row) -> tuple[Any, ...] | None:
     return (sub, region, year)
 
 
+def _allocation_sums(row: _Row) -> dict[str, Decimal]:
+    """What a ``total`` row of allocations totals: the approved amounts, and the revised ones
+    when it gives them."""
+    sums = {"approved": row.values["approved"]}
+    if row.text("revised"):
+        sums["revised"] = row.values["revised"]
+    return sums
+
+
 @transaction.atomic
 def allocations_store(
     *,
@@ -176,27 +220,15 @@ def allocations_store(
     _check_actor(actor)
     context = context or _Context(actor)
     result = StoreResult()
-    rows: list[_Row] = []
-    totals = []
-    keys: dict[tuple[Any, ...], _Row] = {}
-    for number, raw in _numbered(records, row_numbers, first_row):
-        row = _Row(sheet, number, raw)
-        key = _parse_allocation(context, row)
-        if key is not None and key[0] == TOTAL:
-            totals.append((row, row.values["group"], {"approved": row.values["approved"]}))
-            if row.text("revised"):
-                totals[-1][2]["revised"] = row.values["revised"]
-            result.errors += row.errors
-            continue
-        if key is not None:
-            key = (key[0].pk, key[1].pk, key[2])
-            if key in keys:
-                row.fail("sub_programme", _("Repeats row %(row)s.") % {"row": keys[key].number})
-            keys[key] = row
-            row.values["key"] = key
-        rows.append(row)
-    _reject_groups(rows, totals)
-    result.errors += [e for r in totals for e in r[0].errors]
+    rows = _rows_read(
+        records,
+        row_numbers,
+        first_row,
+        sheet,
+        parse=lambda row: _parse_allocation(context, row),
+        sums=_allocation_sums,
+        result=result,
+    )
     good = [r for r in rows if not r.errors]
     years = {r.values["key"][2] for r in good}
     existing = {
@@ -359,25 +391,15 @@ def executions_store(
     _check_actor(actor)
     context = context or _Context(actor)
     result = StoreResult()
-    rows: list[_Row] = []
-    totals = []
-    keys: dict[tuple[Any, ...], _Row] = {}
-    for number, raw in _numbered(records, row_numbers, first_row):
-        row = _Row(sheet, number, raw)
-        key = _parse_execution(context, row)
-        if key is not None and key[0] == TOTAL:
-            totals.append((row, row.values["group"], {"executed": row.values["executed"]}))
-            result.errors += row.errors
-            continue
-        if key is not None:
-            key = (key[0].pk, key[1].pk, key[2], key[3])
-            if key in keys:
-                row.fail("sub_programme", _("Repeats row %(row)s.") % {"row": keys[key].number})
-            keys[key] = row
-            row.values["key"] = key
-        rows.append(row)
-    _reject_groups(rows, totals)
-    result.errors += [e for r in totals for e in r[0].errors]
+    rows = _rows_read(
+        records,
+        row_numbers,
+        first_row,
+        sheet,
+        parse=lambda row: _parse_execution(context, row),
+        sums=lambda row: {"executed": row.values["executed"]},
+        result=result,
+    )
     good = [r for r in rows if not r.errors]
     years = {r.values["key"][2] for r in good}
     regions = {r.values["key"][1] for r in good}

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from qorgau.budget.models import OUTPUT_FIELDS, SubProgramme
-from qorgau.lib.tabular import safe_row
+from qorgau.lib.tabular import UnreadableTable, read_workbook, safe_row
 
 ALLOCATION_COLUMNS = ("region", "year", "sub_programme", "approved", "revised", "reason")
 BREAKDOWN = ("wages", "goods_services", "social_order")
@@ -52,16 +52,6 @@ class Sheet:
         return [dict(zip(self.header, values, strict=False)) for _number, values in rows]
 
 
-def _open(source: bytes | IO[bytes]) -> Any:
-    from openpyxl import load_workbook
-
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
-    try:
-        return load_workbook(stream, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds of error on a damaged file
-        raise ValidationError(_("The file is not a readable XLSX workbook.")) from exc
-
-
 def _header(cells: tuple[Any, ...] | None) -> list[str]:
     return [str(cell or "").strip().lower() for cell in cells or ()]
 
@@ -84,29 +74,17 @@ def _sheet_name(title: str, header: list[str], taken: set[str]) -> str | None:
 def workbook_sheets(source: bytes | IO[bytes]) -> list[Sheet]:
     """The sheets ``allocations`` and ``execution``, in that order; ValidationError when the
     file cannot be read."""
-    book = _open(source)
-    found: dict[str, Sheet] = {}
     try:
-        for worksheet in book.worksheets:
-            rows = worksheet.iter_rows(values_only=True)
-            header = _header(next(rows, None))
-            name = _sheet_name(worksheet.title, header, set(found)) if any(header) else None
-            if name is None:
-                continue
-            found[name] = Sheet(name, header, list(_numbered(rows)))
-    except ValidationError:
-        raise
-    except Exception as exc:  # a sheet damaged past its first row
+        tables = read_workbook(source)
+    except UnreadableTable as exc:  # damaged, or a sheet damaged past its first row
         raise ValidationError(_("The file is not a readable XLSX workbook.")) from exc
-    finally:
-        book.close()
+    found: dict[str, Sheet] = {}
+    for table in tables:
+        header = _header(tuple(table.header))
+        name = _sheet_name(table.title, header, set(found)) if any(header) else None
+        if name is not None:
+            found[name] = Sheet(name, header, [(n, tuple(cells)) for n, cells in table.rows])
     return [found[name] for name in SHEETS if name in found]
-
-
-def _numbered(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for number, values in enumerate(rows, start=2):
-        if any(cell not in (None, "") for cell in values):
-            yield number, values
 
 
 def workbook_probe(source: IO[bytes]) -> None:

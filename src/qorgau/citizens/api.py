@@ -7,9 +7,10 @@ token), share the page's rate limits, and answer a receipt only after the commit
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
@@ -36,9 +37,29 @@ from qorgau.citizens.models import (
 )
 from qorgau.territory.models import Territory
 
+_Decided = TypeVar("_Decided")
+
 
 def _errors(exc: ValidationError) -> ApiValidationError:
     return ApiValidationError({"detail": exc.messages})
+
+
+def _staff_decision(
+    request: Request,
+    input_serializer: type[serializers.Serializer[Any]],
+    decide: Callable[..., _Decided],
+    **record: Any,
+) -> _Decided:
+    """A staff member's decision on a ``record`` (triage, vetting): the input checked, then the
+    service ``decide`` with the user; its refusal of a rule is a 400 with the messages."""
+    incoming = input_serializer(data=request.data)
+    incoming.is_valid(raise_exception=True)
+    try:
+        return decide(
+            user=request.user, request=request._request, **record, **incoming.validated_data
+        )
+    except ValidationError as exc:
+        raise _errors(exc) from exc
 
 
 class _Public(APIView):
@@ -328,19 +349,9 @@ class TriageActionApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         report = get_for_user(CitizenReport.objects.all(), request.user, pk)
-        serializer = CitizenTriageActionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            report = services.report_triage(
-                report=report,
-                user=request.user,
-                request=request._request,
-                **serializer.validated_data,
-            )
-        except ValidationError as exc:
-            raise _errors(exc) from exc
-        except PermissionDenied as exc:
-            raise exc
+        report = _staff_decision(
+            request, CitizenTriageActionSerializer, services.report_triage, report=report
+        )
         return Response(CitizenReportTriageRowSerializer(report).data)
 
 
@@ -378,15 +389,7 @@ class VettingDecisionApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         found = get_for_user(Volunteer.objects.all(), request.user, pk)
-        serializer = CitizenVettingDecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            found = services.volunteer_decide(
-                volunteer=found,
-                user=request.user,
-                request=request._request,
-                **serializer.validated_data,
-            )
-        except ValidationError as exc:
-            raise _errors(exc) from exc
+        found = _staff_decision(
+            request, CitizenVettingDecisionSerializer, services.volunteer_decide, volunteer=found
+        )
         return Response(CitizenVolunteerSerializer(found).data)

@@ -31,6 +31,7 @@ from qorgau.coordination.models import (
     ReferralStatus,
     SafetyAction,
 )
+from qorgau.lib.months import add_months
 from qorgau.registry import choices as c
 from qorgau.registry.models import (
     BehaviourRequirement,
@@ -55,18 +56,11 @@ def review_within_days() -> int:
 
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same calendar day ``months`` earlier (the last day of a shorter month)."""
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    for candidate_day in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, candidate_day)
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
+    return add_months(day, -months)
 
 
 def months_after(day: dt.date, months: int) -> dt.date:
-    return months_before(day, -months)
+    return add_months(day, months)
 
 
 def _local_day(moment: dt.datetime) -> dt.date:

@@ -37,6 +37,7 @@ from qorgau.coordination.models import (
 )
 from qorgau.coordination.selectors import HIGH_LEVELS
 from qorgau.lib import phrases
+from qorgau.lib.months import add_months
 from qorgau.registry.models import RiskAssessment
 from qorgau.synth.agency_names import regional_names
 from qorgau.territory.models import Level, Territory
@@ -65,11 +66,7 @@ def _at(day: dt.date, hour: int, zone: ZoneInfo) -> dt.datetime:
 
 def _month_starts(today: dt.date, months: int) -> list[dt.date]:
     first = today.replace(day=1)
-    days = []
-    for back in range(months, -1, -1):
-        year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
-        days.append(dt.date(year, month + 1, 1))
-    return days
+    return [add_months(first, -back) for back in range(months, -1, -1)]
 
 
 def _tracked_state(

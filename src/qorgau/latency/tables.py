@@ -6,12 +6,12 @@ Every problem is reported with the row and column it is in, so the analyst can f
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
 from qorgau.latency.mse import CaptureTable
+from qorgau.lib.tabular import EmptyTable, UnreadableTable, read_table
 
 
 class TableError(ValueError):
@@ -19,21 +19,17 @@ class TableError(ValueError):
 
 
 def read_capture_csv(path: Path) -> CaptureTable:
+    """The table in ``path``: CSV in UTF-8 (with or without a byte-order mark) or Windows-1251,
+    separated by commas, semicolons (a spreadsheet in a Kazakh or Russian locale) or tabs."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        table = read_table(path, kind="csv")
+    except EmptyTable:
+        raise TableError(_("The file is empty.")) from None
+    except (OSError, UnreadableTable) as exc:
         raise TableError(
             _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
         ) from exc
-    lines = text.splitlines()
-    return parse_capture_rows(list(csv.reader(lines, delimiter=_delimiter(lines))))
-
-
-def _delimiter(lines: list[str]) -> str:
-    """The separator of the header line: a spreadsheet in a Kazakh or Russian locale saves
-    CSV with semicolons, and tab-separated exports are common too."""
-    header = next((line for line in lines if line.strip()), "")
-    return max((",", ";", "\t"), key=header.count)
+    return parse_capture_rows([table.header, *(cells for _number, cells in table.rows)])
 
 
 def parse_capture_rows(rows: list[list[str]]) -> CaptureTable:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import django_filters
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from qorgau.accounts.access import can_place_in_scope
 from qorgau.accounts.http import AuthenticatedHttpRequest
+from qorgau.lib.tabular import EmptyTable, UnreadableTable, read_table
 from qorgau.monitoring import aggregates as agg
 from qorgau.monitoring.models import AggregateReport, ReportStatus
 from qorgau.territory.models import Level, Territory
@@ -236,18 +236,15 @@ def report_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _upload_rows(
     request: AuthenticatedHttpRequest, form_code: str, content: bytes
 ) -> list[tuple[int, str, str]]:
-    from openpyxl import load_workbook
-
     try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        rows = list(sheet.iter_rows(values_only=True)) if sheet is not None else []
-    except Exception:  # openpyxl raises many kinds of error on a damaged file
-        return [(0, "error", _("The file is not a readable XLSX workbook."))]
-    if not rows:
+        table = read_table(content, kind="xlsx")
+    except EmptyTable:
         return [(0, "error", _("The sheet is empty."))]
-    header = [str(cell or "").strip() for cell in rows[0]]
+    except UnreadableTable:
+        return [(0, "error", _("The file is not a readable XLSX workbook."))]
+    header = [str(cell or "").strip() for cell in table.header]
     results = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in table.rows:
         record = dict(zip(header, row, strict=False))
         period = str(record.pop("period", "") or "")
         code = str(record.pop("district", "") or "")

@@ -16,11 +16,9 @@ from qorgau.accounts.models import Organisation
 from qorgau.accounts.setup_services import setup_filter
 from qorgau.accounts.setup_views import (
     SetupRow,
-    setup_form,
+    setup_form_page,
     setup_list,
     setup_page,
-    setup_saved,
-    setup_submitted,
 )
 from qorgau.lib.widgets import DateInput
 from qorgau.programs.models import Accreditation, Ownership, Provider
@@ -92,13 +90,13 @@ def provider_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @setup_page
 def provider_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProviderSetupForm(request.POST or None, actor=request.user)
-    saved = setup_submitted(
-        request, form, lambda data: provider_setup(actor=request.user, request=request, **data)
+    return setup_form_page(
+        request,
+        form,
+        lambda data: provider_setup(actor=request.user, request=request, **data),
+        title=_("New programme provider"),
+        list_url="programs:setup_provider_list",
     )
-    if saved:
-        return setup_saved(request, "programs:setup_provider_list")
-    back = reverse("programs:setup_provider_list")
-    return setup_form(request, form, title=_("New programme provider"), back=back)
 
 
 @setup_page
@@ -106,14 +104,12 @@ def provider_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     provider = get_object_or_404(_providers(request), pk=pk)
     initial = {name: getattr(provider, name) for name in ProviderEditForm.base_fields}
     form = ProviderEditForm(request.POST or None, initial=initial)
-    saved = setup_submitted(
+    return setup_form_page(
         request,
         form,
         lambda data: provider_setup_update(
             actor=request.user, request=request, provider=provider, **data
         ),
+        title=provider.organisation.name,
+        list_url="programs:setup_provider_list",
     )
-    if saved:
-        return setup_saved(request, "programs:setup_provider_list")
-    back = reverse("programs:setup_provider_list")
-    return setup_form(request, form, title=provider.organisation.name, back=back)

@@ -21,7 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from qorgau.lib.tabular import safe_row
+from qorgau.lib.tabular import EmptyTable, UnreadableTable, read_table, safe_row
 from qorgau.rating.compute import IndicatorSpec, Method, denominate
 from qorgau.rating.normalisation import Array
 
@@ -41,6 +41,7 @@ NO_UNIT = gettext_lazy("every row needs a unit.")
 DUPLICATE_UNIT = gettext_lazy("the unit is already on row %(row)s.")
 SCORE_COLUMNS = ("unit", "score", "rank", "rank_low", "rank_high")
 Row = dict[Any, Any]  # a csv.DictReader row; surplus cells are a list under the key None
+ROW_NUMBER = object()  # the key of a row's number in the file (the header being row 1)
 
 
 @dataclass(frozen=True)
@@ -120,12 +121,9 @@ def parse_number(text: str) -> float:
 def read_indicator_table(path: str, method: Method) -> IndicatorTable:
     """Read ``path`` for ``method``; TableError naming everything that cannot be read.
 
-    OSError and UnicodeDecodeError pass through: the file itself cannot be opened as text.
+    OSError passes through: the file itself cannot be opened.
     """
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        rows: list[Row] = list(reader)
-        header = list(reader.fieldnames or [])
+    header, rows = _read(path)
     missing = _missing_columns(header, method, rows)
     if missing:
         raise TableError(missing, path)
@@ -149,6 +147,26 @@ def read_indicator_table(path: str, method: Method) -> IndicatorTable:
         high=high,
         groups=[(row.get(group) or "").strip() for row in rows] if group else None,
     )
+
+
+def _read(path: str) -> tuple[list[str], list[Row]]:
+    """The header and the rows as ``csv.DictReader`` gives them (a short row lacks its last
+    keys; surplus cells are a list under ``None``), numbered as a spreadsheet shows them."""
+    try:
+        table = read_table(path, kind="csv")
+    except EmptyTable:
+        return [], []
+    except UnreadableTable as exc:
+        raise TableError([str(exc)], path) from exc
+    header = [str(name) for name in table.header]
+    rows = []
+    for number, cells in table.rows:
+        row: Row = dict(zip(header, cells, strict=False))
+        if len(cells) > len(header):
+            row[None] = cells[len(header) :]
+        row[ROW_NUMBER] = number
+        rows.append(row)
+    return header, rows
 
 
 def _bounds(
@@ -190,28 +208,29 @@ def _numbers(rows: list[Row], columns: Sequence[str], problems: list[Problem]) -
         for j, column in enumerate(columns):
             text = row.get(column)
             if text is None:
-                problems.append(CellProblem(i + 2, column, "", SHORT_ROW))
+                problems.append(CellProblem(row[ROW_NUMBER], column, "", SHORT_ROW))
                 continue
             try:
                 out[i, j] = parse_number(text)
             except ValueError as exc:
-                problems.append(CellProblem(i + 2, column, text, str(exc)))
+                problems.append(CellProblem(row[ROW_NUMBER], column, text, str(exc)))
     return out
 
 
 def _long_rows(rows: list[Row], expected: int) -> list[LongRow]:
     out = []
-    for number, row in enumerate(rows, start=2):
+    for row in rows:
         extra = row.get(None)
         if extra:
-            out.append(LongRow(number, expected + len(extra), expected))
+            out.append(LongRow(row[ROW_NUMBER], expected + len(extra), expected))
     return out
 
 
 def _unit_problems(rows: list[Row]) -> list[CellProblem]:
     seen: dict[str, int] = {}
     out = []
-    for number, row in enumerate(rows, start=2):
+    for row in rows:
+        number = row[ROW_NUMBER]
         unit = (row.get("unit") or "").strip()
         if not unit:
             out.append(CellProblem(number, "unit", unit, NO_UNIT))
@@ -228,7 +247,7 @@ def _zero_denominators(
     column = str(indicator.denominator)
     reason = ZERO_DENOMINATOR % {"indicator": indicator.code}
     zero = np.flatnonzero((people == 0) & ~np.isnan(values))
-    return [CellProblem(int(i) + 2, column, rows[i][column], reason) for i in zero]
+    return [CellProblem(rows[i][ROW_NUMBER], column, rows[i][column], reason) for i in zero]
 
 
 def write_scores(path: str, groups: Sequence[str], rows: Iterable[Sequence[object]]) -> None:

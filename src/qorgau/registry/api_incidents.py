@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,9 +19,10 @@ from qorgau.registry import selectors as s
 from qorgau.registry import services
 from qorgau.registry.api_common import (
     REGISTRY_PERMISSIONS,
+    AuditedListCreate,
     DistrictField,
+    InDistrictOutputSerializer,
     PersonField,
-    audit_list,
     audit_view,
 )
 from qorgau.registry.filters import IncidentFilterSet
@@ -36,10 +37,7 @@ class ParticipantOutputSerializer(serializers.ModelSerializer[IncidentParticipan
         fields = ["person", "person_label", "role", "relationship"]
 
 
-class IncidentOutputSerializer(serializers.ModelSerializer[Incident]):
-    district: serializers.Field[Any, Any, Any, Any] = serializers.SlugRelatedField(
-        slug_field="kato_code", read_only=True
-    )
+class IncidentOutputSerializer(InDistrictOutputSerializer[Incident]):
     participants = ParticipantOutputSerializer(many=True, read_only=True)
 
     class Meta:
@@ -107,7 +105,7 @@ def _person_from(request: Request, data: dict[str, Any]) -> Person:
     return services.person_register(actor=request.user, request=request._request, **data)
 
 
-class IncidentListApi(generics.ListCreateAPIView[Incident]):
+class IncidentListApi(AuditedListCreate):
     """Incidents within scope, filtered like the page; POST registers one with its people."""
 
     class IncidentCreateInputSerializer(serializers.Serializer[Any]):
@@ -141,24 +139,15 @@ class IncidentListApi(generics.ListCreateAPIView[Incident]):
 
     serializer_class = IncidentOutputSerializer
     filterset_class = IncidentFilterSet
-    permission_classes = REGISTRY_PERMISSIONS
+    object_type = "registry.incident"
     write_permission = REGISTER_INCIDENT
 
     def get_queryset(self) -> Any:
         return s.incidents_for(self.request.user)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        audit_list(request, "registry.incident")
-        return response
-
     @extend_schema(request=IncidentCreateInputSerializer, responses={201: IncidentOutputSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incoming = self.IncidentCreateInputSerializer(
-            data=request.data, context={"request": request}
-        )
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
+        data = self.validated(self.IncidentCreateInputSerializer)
         victims, offenders = data.pop("victims"), data.pop("offenders")
         audited = services.iin_refusals_audited(actor=request.user, request=request._request)
         with audited, transaction.atomic():
@@ -169,8 +158,7 @@ class IncidentListApi(generics.ListCreateAPIView[Incident]):
                 offenders=[(_person_from(request, o), o["relationship"]) for o in offenders],
                 **data,
             )
-        incident = s.incidents_for(request.user).get(pk=incident.pk)
-        return Response(IncidentOutputSerializer(incident).data, status=status.HTTP_201_CREATED)
+        return self.created(s.incidents_for(request.user).get(pk=incident.pk))
 
 
 class IncidentDetailApi(generics.RetrieveAPIView[Incident]):

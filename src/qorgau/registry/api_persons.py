@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,8 +19,8 @@ from qorgau.registry import services
 from qorgau.registry.api_common import (
     REASON_MIN_LENGTH,
     REGISTRY_PERMISSIONS,
+    AuditedListCreate,
     DistrictField,
-    audit_list,
     audit_view,
 )
 from qorgau.registry.filters import PersonFilterSet
@@ -69,7 +69,7 @@ class PersonDetailOutputSerializer(PersonOutputSerializer):
 # --- Persons ---------------------------------------------------------------------------------
 
 
-class PersonListApi(generics.ListCreateAPIView[Person]):
+class PersonListApi(AuditedListCreate):
     """Persons within the user's scope (pseudonymous: no identity); POST records one."""
 
     class PersonCreateInputSerializer(serializers.Serializer[Any]):
@@ -94,28 +94,21 @@ class PersonListApi(generics.ListCreateAPIView[Person]):
 
     serializer_class = PersonOutputSerializer
     filterset_class = PersonFilterSet
-    permission_classes = REGISTRY_PERMISSIONS
+    object_type = "registry.person"
     write_permission = REGISTER_INCIDENT
 
     def get_queryset(self) -> Any:
         return s.persons_for(self.request.user).order_by("-pk")
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        audit_list(request, "registry.person")
-        return response
-
     @extend_schema(request=PersonCreateInputSerializer, responses={201: PersonOutputSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incoming = self.PersonCreateInputSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
+        data = self.validated(self.PersonCreateInputSerializer)
         district = data.get("home_district")
         if district is not None and not can_place_in_scope(request.user, district.pk, None):
             raise ValidationError({"home_district": services.OUTSIDE_SCOPE})
         with services.iin_refusals_audited(actor=request.user, request=request._request):
             person = services.person_register(actor=request.user, request=request._request, **data)
-        return Response(PersonOutputSerializer(person).data, status=status.HTTP_201_CREATED)
+        return self.created(person)
 
 
 class PersonDetailApi(generics.RetrieveAPIView[Person]):

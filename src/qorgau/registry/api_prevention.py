@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,10 +22,11 @@ from qorgau.registry import choices as c
 from qorgau.registry import selectors as s
 from qorgau.registry.api_common import (
     REGISTRY_PERMISSIONS,
+    AuditedListCreate,
     DistrictField,
     IncidentField,
+    InDistrictOutputSerializer,
     PersonField,
-    audit_list,
     district_from,
 )
 from qorgau.registry.filters import PreventionMeasureFilterSet, PreventiveRegisterFilterSet
@@ -33,11 +34,7 @@ from qorgau.registry.models import PreventionMeasure, PreventiveRegisterEntry
 from qorgau.registry.services_prevention import prevention_record, register_enter, register_leave
 
 
-class PreventionMeasureOutputSerializer(serializers.ModelSerializer[PreventionMeasure]):
-    district: serializers.Field[Any, Any, Any, Any] = serializers.SlugRelatedField(
-        slug_field="kato_code", read_only=True
-    )
-
+class PreventionMeasureOutputSerializer(InDistrictOutputSerializer[PreventionMeasure]):
     class Meta:
         model = PreventionMeasure
         fields = [
@@ -53,11 +50,7 @@ class PreventionMeasureOutputSerializer(serializers.ModelSerializer[PreventionMe
         ]
 
 
-class RegisterEntryOutputSerializer(serializers.ModelSerializer[PreventiveRegisterEntry]):
-    district: serializers.Field[Any, Any, Any, Any] = serializers.SlugRelatedField(
-        slug_field="kato_code", read_only=True
-    )
-
+class RegisterEntryOutputSerializer(InDistrictOutputSerializer[PreventiveRegisterEntry]):
     class Meta:
         model = PreventiveRegisterEntry
         fields = [
@@ -72,7 +65,7 @@ class RegisterEntryOutputSerializer(serializers.ModelSerializer[PreventiveRegist
         ]
 
 
-class PreventionMeasureListApi(generics.ListCreateAPIView[PreventionMeasure]):
+class PreventionMeasureListApi(AuditedListCreate):
     """Preventive talks and official warnings within scope; POST records one (the law of its
     day decides whether it exists and, for a warning, its term)."""
 
@@ -86,41 +79,28 @@ class PreventionMeasureListApi(generics.ListCreateAPIView[PreventionMeasure]):
 
     serializer_class = PreventionMeasureOutputSerializer
     filterset_class = PreventionMeasureFilterSet
-    permission_classes = REGISTRY_PERMISSIONS
+    object_type = "registry.preventionmeasure"
     write_permission = MANAGE_ORDERS
 
     def get_queryset(self) -> Any:
         return s.measures_for(self.request.user)
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        audit_list(request, "registry.preventionmeasure")
-        return response
 
     @extend_schema(
         request=PreventionMeasureInputSerializer,
         responses={201: PreventionMeasureOutputSerializer},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incoming = self.PreventionMeasureInputSerializer(
-            data=request.data, context={"request": request}
-        )
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
-        incident = data.get("incident")
+        data = self.validated(self.PreventionMeasureInputSerializer)
         measure = prevention_record(
             actor=request.user,
             request=request._request,
-            district=district_from(data, incident),
+            district=district_from(data, data.get("incident")),
             **data,
         )
-        measure = s.measures_for(request.user).get(pk=measure.pk)
-        return Response(
-            PreventionMeasureOutputSerializer(measure).data, status=status.HTTP_201_CREATED
-        )
+        return self.created(s.measures_for(request.user).get(pk=measure.pk))
 
 
-class RegisterEntryListApi(generics.ListCreateAPIView[PreventiveRegisterEntry]):
+class RegisterEntryListApi(AuditedListCreate):
     """The preventive register within scope (``state=active`` or ``left``); POST puts a person
     on a district's register (one open entry per person and district)."""
 
@@ -132,30 +112,19 @@ class RegisterEntryListApi(generics.ListCreateAPIView[PreventiveRegisterEntry]):
 
     serializer_class = RegisterEntryOutputSerializer
     filterset_class = PreventiveRegisterFilterSet
-    permission_classes = REGISTRY_PERMISSIONS
+    object_type = "registry.preventiveregisterentry"
     write_permission = MANAGE_ORDERS
 
     def get_queryset(self) -> Any:
         return s.register_entries_for(self.request.user)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        audit_list(request, "registry.preventiveregisterentry")
-        return response
-
     @extend_schema(
         request=RegisterEnterInputSerializer, responses={201: RegisterEntryOutputSerializer}
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incoming = self.RegisterEnterInputSerializer(
-            data=request.data, context={"request": request}
-        )
-        incoming.is_valid(raise_exception=True)
-        entry = register_enter(
-            actor=request.user, request=request._request, **dict(incoming.validated_data)
-        )
-        entry = s.register_entries_for(request.user).get(pk=entry.pk)
-        return Response(RegisterEntryOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
+        data = self.validated(self.RegisterEnterInputSerializer)
+        entry = register_enter(actor=request.user, request=request._request, **data)
+        return self.created(s.register_entries_for(request.user).get(pk=entry.pk))
 
 
 class RegisterEntryLeaveApi(APIView):

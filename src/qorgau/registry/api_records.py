@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -14,12 +14,12 @@ from qorgau.registry import choices as c
 from qorgau.registry import selectors as s
 from qorgau.registry import services
 from qorgau.registry.api_common import (
-    REGISTRY_PERMISSIONS,
     AuditedList,
+    AuditedListCreate,
     DistrictField,
     IncidentField,
+    InDistrictOutputSerializer,
     PersonField,
-    audit_list,
     district_from,
 )
 from qorgau.registry.filters import OffenceFilterSet, RiskAssessmentFilterSet
@@ -27,11 +27,7 @@ from qorgau.registry.models import Offence, RiskAssessment
 from qorgau.registry.risk import instrument_load
 
 
-class OffenceOutputSerializer(serializers.ModelSerializer[Offence]):
-    district: serializers.Field[Any, Any, Any, Any] = serializers.SlugRelatedField(
-        slug_field="kato_code", read_only=True
-    )
-
+class OffenceOutputSerializer(InDistrictOutputSerializer[Offence]):
     class Meta:
         model = Offence
         fields = [
@@ -48,11 +44,7 @@ class OffenceOutputSerializer(serializers.ModelSerializer[Offence]):
         ]
 
 
-class RiskAssessmentOutputSerializer(serializers.ModelSerializer[RiskAssessment]):
-    district: serializers.Field[Any, Any, Any, Any] = serializers.SlugRelatedField(
-        slug_field="kato_code", read_only=True
-    )
-
+class RiskAssessmentOutputSerializer(InDistrictOutputSerializer[RiskAssessment]):
     class Meta:
         model = RiskAssessment
         fields = [
@@ -76,7 +68,7 @@ class RiskAssessmentOutputSerializer(serializers.ModelSerializer[RiskAssessment]
 # --- Offences and risk -----------------------------------------------------------------------
 
 
-class OffenceListApi(generics.ListCreateAPIView[Offence]):
+class OffenceListApi(AuditedListCreate):
     """Offences within scope; POST records one with its outcome."""
 
     class OffenceRecordInputSerializer(serializers.Serializer[Any]):
@@ -94,34 +86,25 @@ class OffenceListApi(generics.ListCreateAPIView[Offence]):
 
     serializer_class = OffenceOutputSerializer
     filterset_class = OffenceFilterSet
-    permission_classes = REGISTRY_PERMISSIONS
+    object_type = "registry.offence"
     write_permission = RECORD_OFFENCES
 
     def get_queryset(self) -> Any:
         return s.offences_for(self.request.user)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        audit_list(request, "registry.offence")
-        return response
-
     @extend_schema(request=OffenceRecordInputSerializer, responses={201: OffenceOutputSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incoming = self.OffenceRecordInputSerializer(
-            data=request.data, context={"request": request}
-        )
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
+        data = self.validated(self.OffenceRecordInputSerializer)
         offence = services.offence_record(
             actor=request.user,
             request=request._request,
             district=district_from(data, data.get("incident")),
             **data,
         )
-        return Response(OffenceOutputSerializer(offence).data, status=status.HTTP_201_CREATED)
+        return self.created(offence)
 
 
-class RiskAssessmentListApi(generics.ListCreateAPIView[RiskAssessment]):
+class RiskAssessmentListApi(AuditedListCreate):
     """Risk assessments within scope; POST scores answers with the default instrument.
 
     ``answers`` maps item codes to 0/1 (or a count); ``level`` may only raise the computed one.
@@ -138,24 +121,17 @@ class RiskAssessmentListApi(generics.ListCreateAPIView[RiskAssessment]):
 
     serializer_class = RiskAssessmentOutputSerializer
     filterset_class = RiskAssessmentFilterSet
-    permission_classes = REGISTRY_PERMISSIONS
+    object_type = "registry.riskassessment"
     write_permission = ASSESS_RISK
 
     def get_queryset(self) -> Any:
         return s.assessments_for(self.request.user)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        audit_list(request, "registry.riskassessment")
-        return response
-
     @extend_schema(
         request=RiskAssessInputSerializer, responses={201: RiskAssessmentOutputSerializer}
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incoming = self.RiskAssessInputSerializer(data=request.data, context={"request": request})
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
+        data = self.validated(self.RiskAssessInputSerializer)
         assessment = services.risk_assess(
             actor=request.user,
             request=request._request,
@@ -163,9 +139,7 @@ class RiskAssessmentListApi(generics.ListCreateAPIView[RiskAssessment]):
             instrument_code=instrument_load().code,
             **data,
         )
-        return Response(
-            RiskAssessmentOutputSerializer(assessment).data, status=status.HTTP_201_CREATED
-        )
+        return self.created(assessment)
 
 
 class RiskOverdueApi(AuditedList):

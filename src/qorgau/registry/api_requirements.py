@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,11 +17,12 @@ from qorgau.registry import selectors as s
 from qorgau.registry import services
 from qorgau.registry.api_common import (
     REGISTRY_PERMISSIONS,
+    AuditedListCreate,
     DistrictField,
     IncidentField,
+    InDistrictOutputSerializer,
     PersonField,
     RegistryPermission,
-    audit_list,
     audit_view,
     district_from,
 )
@@ -41,10 +42,7 @@ class RequirementExtensionOutputSerializer(serializers.ModelSerializer[Requireme
         fields = ["id", "decided_on", "new_end", "reason"]
 
 
-class RequirementOutputSerializer(serializers.ModelSerializer[BehaviourRequirement]):
-    district: serializers.Field[Any, Any, Any, Any] = serializers.SlugRelatedField(
-        slug_field="kato_code", read_only=True
-    )
+class RequirementOutputSerializer(InDistrictOutputSerializer[BehaviourRequirement]):
     violations = RequirementViolationOutputSerializer(many=True, read_only=True)
     extensions = RequirementExtensionOutputSerializer(many=True, read_only=True)
 
@@ -73,7 +71,7 @@ class RequirementOutputSerializer(serializers.ModelSerializer[BehaviourRequireme
 # --- Special behaviour requirements ----------------------------------------------------------
 
 
-class RequirementListApi(generics.ListCreateAPIView[BehaviourRequirement]):
+class RequirementListApi(AuditedListCreate):
     """Special behaviour requirements within scope; POST records a court's decision."""
 
     class RequirementSetInputSerializer(serializers.Serializer[Any]):
@@ -93,26 +91,17 @@ class RequirementListApi(generics.ListCreateAPIView[BehaviourRequirement]):
 
     serializer_class = RequirementOutputSerializer
     filterset_class = RequirementFilterSet
-    permission_classes = REGISTRY_PERMISSIONS
+    object_type = "registry.behaviourrequirement"
     write_permission = MANAGE_REQUIREMENTS
 
     def get_queryset(self) -> Any:
         return s.requirements_for(self.request.user)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        audit_list(request, "registry.behaviourrequirement")
-        return response
-
     @extend_schema(
         request=RequirementSetInputSerializer, responses={201: RequirementOutputSerializer}
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        incoming = self.RequirementSetInputSerializer(
-            data=request.data, context={"request": request}
-        )
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
+        data = self.validated(self.RequirementSetInputSerializer)
         data.setdefault("protected", [])
         requirement = services.requirement_set(
             actor=request.user,
@@ -120,10 +109,7 @@ class RequirementListApi(generics.ListCreateAPIView[BehaviourRequirement]):
             district=district_from(data, data.get("incident")),
             **data,
         )
-        requirement = s.requirements_for(request.user).get(pk=requirement.pk)
-        return Response(
-            RequirementOutputSerializer(requirement).data, status=status.HTTP_201_CREATED
-        )
+        return self.created(s.requirements_for(request.user).get(pk=requirement.pk))
 
 
 class RequirementDetailApi(generics.RetrieveAPIView[BehaviourRequirement]):

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.lib.months import add_months
+
 # Messages services.py writes inline (same English text, so the same translation).
 SAME_VICTIM_OFFENDER = _("The same person cannot be victim and offender of one incident.")
 SERVED_BEFORE_ISSUED = _("An order is served on or after the day it is issued.")
@@ -36,21 +38,6 @@ def local_date(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
     if moment.tzinfo is None:
         return moment.date()
     return moment.astimezone(zone).date()
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by ``months``, clamped to the end of a shorter month (31 Jan + 1 = 28 Feb).
-
-    The same arithmetic as the term of a special requirement in services.py.
-    """
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def requirement_end(starts_on: dt.date, term_months: int) -> dt.date:

@@ -44,7 +44,6 @@ from qorgau.registry.services_persons import person_find_by_iin as person_find_b
 from qorgau.registry.services_persons import person_register as person_register
 from qorgau.registry.services_requirements import CONDITION_NOT_ALLOWED as CONDITION_NOT_ALLOWED
 from qorgau.registry.services_requirements import TERM_OUT_OF_RANGE as TERM_OUT_OF_RANGE
-from qorgau.registry.services_requirements import _add_months as _add_months
 from qorgau.registry.services_requirements import requirement_extend as requirement_extend
 from qorgau.registry.services_requirements import requirement_set as requirement_set
 from qorgau.registry.services_requirements import (

@@ -9,10 +9,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.access import audit_refused, can_place_in_scope, restrict
+from qorgau.audit.models import AuditAction
+from qorgau.audit.services import audit_record
 from qorgau.registry.models import Incident, Person
 from qorgau.territory.models import Level, Territory
 
@@ -23,6 +26,14 @@ OFFENDER_PROTECTED = _("The offender cannot be one of the persons the measure pr
 
 PERSON_OUTSIDE_SCOPE = _("One of the persons is recorded outside your territory.")
 INCIDENT_OUTSIDE_SCOPE = _("The incident is outside your territory.")
+
+
+def audit_change(actor: Any, request: HttpRequest | None, target: Any, **details: Any) -> None:
+    """A step in a record's life (served, extended, revoked, a check, a violation) in the audit
+    trail, on the record itself; ``details`` say which step and its day."""
+    audit_record(
+        action=AuditAction.CHANGE, request=request, actor=actor, target=target, details=details
+    )
 
 
 def require(actor: Any, *permissions: str) -> None:

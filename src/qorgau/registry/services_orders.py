@@ -31,6 +31,7 @@ from qorgau.registry.models import (
 from qorgau.registry.services_common import (
     OFFENDER_PROTECTED,
     OUTSIDE_SCOPE,
+    audit_change,
     district_for,
     incident_usable,
     not_future,
@@ -183,13 +184,7 @@ def order_serve(
     order.served_on = served_on
     _order_dates(order)
     order.save(update_fields=["served_on", "ends_on", "next_check_due"])
-    audit_record(
-        action=AuditAction.CHANGE,
-        request=request,
-        actor=actor,
-        target=order,
-        details={"fields": ["served_on"]},
-    )
+    audit_change(actor, request, order, fields=["served_on"])
     return order
 
 
@@ -215,13 +210,7 @@ def order_extend(
     )
     _order_dates(order)
     order.save(update_fields=["ends_on", "next_check_due"])
-    audit_record(
-        action=AuditAction.CHANGE,
-        request=request,
-        actor=actor,
-        target=order,
-        details={"extended_to": new_end.isoformat()},
-    )
+    audit_change(actor, request, order, extended_to=new_end.isoformat())
     return extension
 
 
@@ -243,13 +232,7 @@ def order_revoke(
         raise ValidationError({"reason": _("Give the reason for revoking the order.")})
     order.revoked_on, order.revocation_reason = revoked_on, reason.strip()
     order.save(update_fields=["revoked_on", "revocation_reason"])
-    audit_record(
-        action=AuditAction.CHANGE,
-        request=request,
-        actor=actor,
-        target=order,
-        details={"revoked": revoked_on.isoformat()},
-    )
+    audit_change(actor, request, order, revoked=revoked_on.isoformat())
     return order
 
 
@@ -281,13 +264,7 @@ def order_check_in(
     )
     _order_dates(order)
     order.save(update_fields=["next_check_due"])
-    audit_record(
-        action=AuditAction.CHANGE,
-        request=request,
-        actor=actor,
-        target=order,
-        details={"check_in": checked_on.isoformat()},
-    )
+    audit_change(actor, request, order, check_in=checked_on.isoformat())
     return check
 
 
@@ -326,11 +303,5 @@ def order_violation_record(
         sanction=sanction,
         article=article,
     )
-    audit_record(
-        action=AuditAction.CHANGE,
-        request=request,
-        actor=actor,
-        target=order,
-        details={"violation": occurred_on.isoformat()},
-    )
+    audit_change(actor, request, order, violation=occurred_on.isoformat())
     return violation

@@ -16,6 +16,7 @@ from qorgau.accounts.access import refusals_audited, restrict
 from qorgau.accounts.roles import MANAGE_ORDERS, MANAGE_REQUIREMENTS
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
+from qorgau.lib.months import add_months
 from qorgau.registry import choices as c
 from qorgau.registry.lawcheck import TERM_OUT_OF_RANGE as TERM_OUT_OF_RANGE
 from qorgau.registry.lawcheck import term_breach, term_message
@@ -30,6 +31,7 @@ from qorgau.registry.models import (
 from qorgau.registry.services_common import (
     OFFENDER_PROTECTED,
     OUTSIDE_SCOPE,
+    audit_change,
     district_for,
     incident_usable,
     not_future,
@@ -41,17 +43,6 @@ from qorgau.territory.models import Territory
 CONDITION_NOT_ALLOWED = _(
     "This condition is not allowed by the law in force on that date: %(codes)s."
 )
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 @refusals_audited
@@ -126,7 +117,7 @@ def requirement_set(
         decided_on=decided_on,
         starts_on=starts_on,
         term_months=term_months,
-        ends_on=_add_months(starts_on, term_months) - dt.timedelta(days=1),
+        ends_on=add_months(starts_on, term_months) - dt.timedelta(days=1),
         conditions=sorted(set(conditions)),
         police_reports_per_month=police_reports_per_month,
         legal_basis=term.basis,
@@ -163,8 +154,8 @@ def requirement_extend(
     _requirement_for(actor, requirement)
     not_future(decided_on, "decided_on")
     term = legal_rule("requirement.term_months", decided_on)
-    new_end = _add_months(requirement.ends_on + dt.timedelta(days=1), months) - dt.timedelta(days=1)
-    longest = _add_months(requirement.starts_on, term.value["max"]) - dt.timedelta(days=1)
+    new_end = add_months(requirement.ends_on + dt.timedelta(days=1), months) - dt.timedelta(days=1)
+    longest = add_months(requirement.starts_on, term.value["max"]) - dt.timedelta(days=1)
     if months < 1 or new_end > longest:
         raise ValidationError({"months": term_message(term, decided_on)})
     extension = RequirementExtension.objects.create(
@@ -172,13 +163,7 @@ def requirement_extend(
     )
     requirement.ends_on = new_end
     requirement.save(update_fields=["ends_on"])
-    audit_record(
-        action=AuditAction.CHANGE,
-        request=request,
-        actor=actor,
-        target=requirement,
-        details={"extended_to": new_end.isoformat()},
-    )
+    audit_change(actor, request, requirement, extended_to=new_end.isoformat())
     return extension
 
 
@@ -211,11 +196,5 @@ def requirement_violation_record(
         description=description,
         sanction=sanction,
     )
-    audit_record(
-        action=AuditAction.CHANGE,
-        request=request,
-        actor=actor,
-        target=requirement,
-        details={"violation": occurred_on.isoformat()},
-    )
+    audit_change(actor, request, requirement, violation=occurred_on.isoformat())
     return violation

@@ -19,7 +19,9 @@ from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qorgau.accounts.access import get_for_user
 from qorgau.accounts.http import AuthenticatedHttpRequest
@@ -420,79 +422,60 @@ def _order_action(
     return _form_page(request, form, f"{title}: {order.number}", order)
 
 
-@login_required
-@writer(MANAGE_ORDERS)
-def order_serve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _order_action(
-        request,
-        pk,
-        f.OrderServeForm,
-        _("Serve the order"),
-        lambda order, data: services.order_serve(
-            actor=request.user, request=request, order=order, **data
-        ),
-        _("The service of the order was recorded."),
-    )
+def _order_step(
+    form_class: type[Form],
+    title: Promise,
+    step: Callable[..., Any],
+    done: Promise,
+) -> Callable[[AuthenticatedHttpRequest, int], HttpResponse]:
+    """The page of one step in an order's life, recorded by its service (``step``): the five
+    steps differ only in their form, their title, their service and their message."""
+
+    @login_required
+    @writer(MANAGE_ORDERS)
+    def view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        return _order_action(
+            request,
+            pk,
+            form_class,
+            str(title),
+            lambda order, data: step(actor=request.user, request=request, order=order, **data),
+            str(done),
+        )
+
+    return view
 
 
-@login_required
-@writer(MANAGE_ORDERS)
-def order_check_in(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _order_action(
-        request,
-        pk,
-        f.OrderCheckInForm,
-        _("Record a compliance check"),
-        lambda order, data: services.order_check_in(
-            actor=request.user, request=request, order=order, **data
-        ),
-        _("The compliance check was recorded."),
-    )
-
-
-@login_required
-@writer(MANAGE_ORDERS)
-def order_violation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _order_action(
-        request,
-        pk,
-        f.OrderViolationForm,
-        _("Record a violation"),
-        lambda order, data: services.order_violation_record(
-            actor=request.user, request=request, order=order, **data
-        ),
-        _("The violation was recorded."),
-    )
-
-
-@login_required
-@writer(MANAGE_ORDERS)
-def order_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _order_action(
-        request,
-        pk,
-        f.OrderExtendForm,
-        _("Extend the order"),
-        lambda order, data: services.order_extend(
-            actor=request.user, request=request, order=order, **data
-        ),
-        _("The extension was recorded."),
-    )
-
-
-@login_required
-@writer(MANAGE_ORDERS)
-def order_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _order_action(
-        request,
-        pk,
-        f.OrderRevokeForm,
-        _("Revoke the order"),
-        lambda order, data: services.order_revoke(
-            actor=request.user, request=request, order=order, **data
-        ),
-        _("The order was revoked."),
-    )
+order_serve = _order_step(
+    f.OrderServeForm,
+    gettext_lazy("Serve the order"),
+    services.order_serve,
+    gettext_lazy("The service of the order was recorded."),
+)
+order_check_in = _order_step(
+    f.OrderCheckInForm,
+    gettext_lazy("Record a compliance check"),
+    services.order_check_in,
+    gettext_lazy("The compliance check was recorded."),
+)
+order_violation = _order_step(
+    f.OrderViolationForm,
+    gettext_lazy("Record a violation"),
+    services.order_violation_record,
+    gettext_lazy("The violation was recorded."),
+)
+order_extend = _order_step(
+    f.OrderExtendForm,
+    gettext_lazy("Extend the order"),
+    services.order_extend,
+    gettext_lazy("The extension was recorded."),
+)
+order_revoke = _order_step(
+    f.OrderRevokeForm,
+    gettext_lazy("Revoke the order"),
+    services.order_revoke,
+    gettext_lazy("The order was revoked."),
+)
 
 
 # --- Risk assessments ------------------------------------------------------------------------

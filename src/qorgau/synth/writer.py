@@ -18,12 +18,12 @@ from django.db import models
 
 from qorgau.lib import phrases
 from qorgau.lib.crypto import pseudonym
+from qorgau.lib.months import add_months
 from qorgau.registry import models as rm
 from qorgau.registry.intake import RegisterRecordDraft, register_records_store
 from qorgau.registry.legal import legal_rule
 from qorgau.registry.names import name_indexes
 from qorgau.registry.risk import instrument_load, reassess_by, risk_score
-from qorgau.registry.services import _add_months
 from qorgau.synth import calibration as cal
 from qorgau.synth import identities as idt
 from qorgau.synth.models import RecordTruth, SynthRun, TruthCount, VictimTruth
@@ -317,7 +317,7 @@ class BlockWriter:
         rows, broken = [], []
         for i in range(m):
             term = legal_rule("requirement.term_months", decided[i])
-            ends = _add_months(decided[i], int(r["term"][i])) - dt.timedelta(days=1)
+            ends = add_months(decided[i], int(r["term"][i])) - dt.timedelta(days=1)
             name = self.frame.names_en[inc["district"][r["incident"][i]]]
             rows.append(
                 dict(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from qorgau.lib.tabular import read_table
 from qorgau.territory.models import Territory, TerritoryPopulation, TerritorySuccession
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -32,8 +32,8 @@ def _int(value: str) -> int | None:
 
 
 def _rows(name: str, data_dir: Path) -> list[dict[str, str]]:
-    with (data_dir / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    table = read_table(data_dir / f"{name}.csv", kind="csv", encodings=("utf-8",))
+    return [{key: value or "" for key, value in row.items()} for row in table.records()]
 
 
 def _translations(model: Any, row: dict[str, str], field: str) -> dict[str, str]:

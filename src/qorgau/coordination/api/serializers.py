@@ -4,7 +4,7 @@ cases, actions, referrals and notifications (references, never names), and what 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -24,8 +24,11 @@ from qorgau.coordination.models import (
     ReferralOutcome,
     SafetyAction,
     SharingBasis,
+    Tracked,
 )
 from qorgau.territory.models import Territory
+
+_Tracked = TypeVar("_Tracked", bound=Tracked)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -85,50 +88,34 @@ class CoordinationMeetingSerializer(serializers.ModelSerializer[Meeting]):
         read_only_fields = ["status", "held_on", "minutes", "attendees"]
 
 
-class CoordinationDecisionSerializer(serializers.ModelSerializer[Decision]):
+# The fields of a tracked item (``models.Tracked``: a decision or an action), after its own;
+# only the owner and the deadline are given, the rest is the item's progress. (A comment, not a
+# docstring: drf-spectacular would copy a docstring into both schemas.)
+TRACKED_FIELDS = ["owner", "deadline", "status", "completed_on", "progress_note", "escalated_at"]
+
+
+class _TrackedSerializer(serializers.ModelSerializer[_Tracked]):
     reference = serializers.CharField(read_only=True)
     status = _ItemStatusField(read_only=True)
 
     class Meta:
-        model = Decision
-        fields = [
-            "id",
-            "reference",
-            "meeting",
-            "text",
-            "owner",
-            "deadline",
-            "status",
-            "completed_on",
-            "progress_note",
-            "escalated_at",
-        ]
         read_only_fields = ["status", "completed_on", "progress_note", "escalated_at"]
 
 
-class CoordinationActionSerializer(serializers.ModelSerializer[SafetyAction]):
+class CoordinationDecisionSerializer(_TrackedSerializer[Decision]):
+    class Meta(_TrackedSerializer.Meta):
+        model = Decision
+        fields = ["id", "reference", "meeting", "text", *TRACKED_FIELDS]
+
+
+class CoordinationActionSerializer(_TrackedSerializer[SafetyAction]):
     """What an agency sees of a case: its reference and the action, nothing else."""
 
-    reference = serializers.CharField(read_only=True)
     case_reference = serializers.CharField(source="case.reference", read_only=True)
-    status = _ItemStatusField(read_only=True)
 
-    class Meta:
+    class Meta(_TrackedSerializer.Meta):
         model = SafetyAction
-        fields = [
-            "id",
-            "reference",
-            "case",
-            "case_reference",
-            "description",
-            "owner",
-            "deadline",
-            "status",
-            "completed_on",
-            "progress_note",
-            "escalated_at",
-        ]
-        read_only_fields = ["status", "completed_on", "progress_note", "escalated_at"]
+        fields = ["id", "reference", "case", "case_reference", "description", *TRACKED_FIELDS]
 
 
 class CoordinationCaseSerializer(serializers.ModelSerializer[ConferenceCase]):

@@ -1,41 +1,58 @@
-"""Streaming readers of CSV and XLSX extracts: one row at a time, memory flat in file size.
+"""The register importer's view of an extract: a CSV or XLSX file checked against the columns
+of one kind of record, its rows streamed one at a time (memory flat in file size).
 
-A reader yields ``(row_number, cells)`` where ``row_number`` is the row a spreadsheet shows
-(the header being row 1) and ``cells`` maps each known header to the cell's value. Anything that
-makes the whole file unusable raises :class:`UnreadableFile`; the importer turns it into exit
-code 2.
+The reading itself (encodings, separators, workbooks, the row numbers a spreadsheet shows) is
+:mod:`qorgau.lib.tabular`, shared by every import. What is the importer's own is here: only
+``.csv`` and ``.xlsx`` are taken, headers are normalised and checked against the kind's
+columns, and each row becomes ``(row_number, {column: cell})`` for the known columns. Anything
+that makes the whole file unusable raises :class:`UnreadableFile`; the importer turns it into
+exit code 2.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from qorgau.lib.tabular import (
+    EMPTY_TABLE,
+    NOT_TEXT,
+    NOT_XLSX,
+    EmptyTable,
+    UnreadableTable,
+    open_table,
+)
 
 EXTENSIONS = (".csv", ".xlsx")
 
+# The importer takes UTF-8 only: a Windows-1251 file is refused with advice rather than
+# guessed, as the import instructions tell clerks to save CSV as UTF-8.
+CSV_ENCODINGS = ("utf-8",)
+
 UNKNOWN_EXTENSION = _("Only .csv and .xlsx files can be imported.")
-NOT_UTF8 = _("The file is not UTF-8 text: save the CSV file as UTF-8.")
-NOT_XLSX = _("The file is not an Excel workbook (.xlsx).")
-EMPTY_FILE = _("The file is empty: the first row must name the columns.")
+NOT_UTF8 = NOT_TEXT
+EMPTY_FILE = EMPTY_TABLE
 MISSING_COLUMNS = _("Required columns are missing: %(columns)s.")
 REPEATED_COLUMNS = _("Columns appear more than once: %(columns)s.")
 NOT_FOUND = _("The file cannot be opened.")
 
+__all__ = [
+    "EMPTY_FILE",
+    "EXTENSIONS",
+    "NOT_UTF8",
+    "NOT_XLSX",
+    "Extract",
+    "UnreadableFile",
+    "normalise_header",
+    "open_extract",
+]
 
-class UnreadableFile(Exception):
-    """The file as a whole cannot be imported; ``reason`` says why (translated lazily)."""
-
-    def __init__(self, reason: str | Promise) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
+# One error for an unusable file, whether the reader or the header check finds it.
+UnreadableFile = UnreadableTable
 
 
 @dataclass
@@ -65,9 +82,20 @@ def open_extract(path: Path, *, known: Sequence[str], required: Sequence[str]) -
         raise UnreadableFile(UNKNOWN_EXTENSION)
     if not path.is_file():
         raise UnreadableFile(NOT_FOUND)
-    if suffix == ".csv":
-        return _open_csv(path, known, required)
-    return _open_xlsx(path, known, required)
+    try:
+        stream = open_table(path, kind=suffix[1:], encodings=CSV_ENCODINGS)
+    except EmptyTable:
+        raise UnreadableFile(EMPTY_FILE) from None
+    except OSError:
+        raise UnreadableFile(NOT_FOUND) from None
+    try:
+        headers, unknown = _check_header(stream.header, known, required)
+    except BaseException:
+        stream.close()
+        raise
+    missing = "" if suffix == ".csv" else None  # a short row, as each format reads it
+    rows = _known_cells(stream.rows, headers, set(known), missing)
+    return Extract(headers, unknown, stream.total_rows, rows, stream.close)
 
 
 def _check_header(
@@ -86,87 +114,9 @@ def _check_header(
     return headers, unknown
 
 
-def _count_lines(path: Path) -> int:
-    """Newlines in the file: a fast estimate of the rows for the progress bar."""
-    count = 0
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            count += chunk.count(b"\n")
-    return count
-
-
-def _open_csv(path: Path, known: Sequence[str], required: Sequence[str]) -> Extract:
-    handle = path.open(encoding="utf-8-sig", newline="")
-    try:
-        first = handle.readline()
-        if not first.strip():
-            raise UnreadableFile(EMPTY_FILE)
-        # Spreadsheets in a Russian or Kazakh locale save CSV with semicolons.
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        header = next(csv.reader([first], delimiter=delimiter))
-        headers, unknown = _check_header(header, known, required)
-        total = max(0, _count_lines(path) - 1)
-    except UnicodeDecodeError:
-        handle.close()
-        raise UnreadableFile(NOT_UTF8) from None
-    except BaseException:
-        handle.close()
-        raise
-    rows = _csv_rows(handle, delimiter, headers, set(known))
-    return Extract(headers, unknown, total, rows, handle.close)
-
-
-def _csv_rows(
-    handle: io.TextIOBase, delimiter: str, headers: list[str], known: set[str]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(handle, delimiter=delimiter)
-    wanted = [(i, name) for i, name in enumerate(headers) if name in known]
-    number = 1
-    try:
-        for record in reader:
-            number += 1
-            if not record or not any(cell.strip() for cell in record):
-                continue
-            yield number, {name: record[i] if i < len(record) else "" for i, name in wanted}
-    except UnicodeDecodeError:
-        raise UnreadableFile(NOT_UTF8) from None
-    except csv.Error as exc:
-        raise UnreadableFile(
-            _("The CSV file is malformed near row %(row)s: %(error)s")
-            % {
-                "row": number,
-                "error": exc,
-            }
-        ) from None
-
-
-def _open_xlsx(path: Path, known: Sequence[str], required: Sequence[str]) -> Extract:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise UnreadableFile(NOT_XLSX) from None
-    try:
-        sheet = book.active
-        stream = sheet.iter_rows(values_only=True)
-        header = next(stream, None)
-        if header is None:
-            raise UnreadableFile(EMPTY_FILE)
-        headers, unknown = _check_header(header, known, required)
-        total = sheet.max_row - 1 if sheet.max_row else None
-    except BaseException:
-        book.close()
-        raise
-    rows = _xlsx_rows(stream, headers, set(known))
-    return Extract(headers, unknown, total, rows, book.close)
-
-
-def _xlsx_rows(
-    stream: Iterator[tuple[Any, ...]], headers: list[str], known: set[str]
+def _known_cells(
+    rows: Iterator[tuple[int, list[Any]]], headers: list[str], known: set[str], missing: Any
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     wanted = [(i, name) for i, name in enumerate(headers) if name in known]
-    for number, record in enumerate(stream, start=2):
-        if not any(cell is not None and str(cell).strip() for cell in record):
-            continue
-        yield number, {name: record[i] if i < len(record) else None for i, name in wanted}
+    for number, cells in rows:
+        yield number, {name: cells[i] if i < len(cells) else missing for i, name in wanted}
