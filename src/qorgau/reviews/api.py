@@ -103,14 +103,15 @@ class ReviewDetailApi(APIView):
 
 
 class ReviewTimelineApi(APIView):
-    """The review's stored timeline: day, what, about whom (``P-…``), the record, who saw it."""
+    """The review's stored timeline: day, what, about whom (``P-…``), the record, who saw it
+    (agency and officer)."""
 
     permission_classes = PERMISSIONS
 
     @extend_schema(responses={200: s.TimelineEntrySerializer(many=True)})
     def get(self, request: Request, pk: int) -> Response:
         review = _read(request, pk)
-        timeline = list(review.timeline.select_related("territory", "organisation"))
+        timeline = list(review.timeline.select_related("territory", "organisation", "officer"))
         agencies = agencies_of(timeline)
         who = {entry.pk: describe(entry, agencies)["who"] for entry in timeline}
         entries = s.TimelineEntrySerializer(timeline, many=True, context={"who": who})

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from qorgau.accounts.models import Organisation
 from qorgau.coordination.models import ItemStatus
+from qorgau.reviews.display import officer_name
 from qorgau.reviews.models import (
     Finding,
     FindingCode,
@@ -109,6 +110,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer[TimelineEntry]):
     )
     subject = serializers.CharField(read_only=True)  # victim or offender
     who = serializers.SerializerMethodField()
+    officer = serializers.SerializerMethodField()
 
     class Meta:
         model = TimelineEntry
@@ -121,11 +123,16 @@ class TimelineEntrySerializer(serializers.ModelSerializer[TimelineEntry]):
             "agency",
             "territory",
             "who",
+            "officer",
             "detail",
         ]
 
     def get_who(self, entry: TimelineEntry) -> str:
         return str(self.context.get("who", {}).get(entry.pk, ""))
+
+    def get_officer(self, entry: TimelineEntry) -> str | None:
+        """The officer's name as the page shows it; null when the source named none."""
+        return None if entry.officer is None else officer_name(entry.officer)
 
 
 class FindingInputSerializer(serializers.Serializer[Any]):

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 
-from qorgau.accounts.models import Organisation
+from qorgau.accounts.models import Organisation, User
 from qorgau.coordination.models import ReferralStatus
 from qorgau.programs.models import EnrolmentStatus
 from qorgau.registry import choices as c
@@ -75,8 +75,16 @@ def _who(entry: TimelineEntry, agencies: dict[int, Organisation]) -> str:
     return f"{names[keeper]}, {where}" if where else names[keeper]
 
 
+def officer_name(user: User | None) -> str:
+    """A staff user as every page names one (full name, else user name); "—" when unknown."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username
+
+
 def describe(entry: TimelineEntry, agencies: dict[int, Organisation]) -> dict[str, str]:
-    """What the entry says, who saw it, and the details, in the reader's language."""
+    """What the entry says, who saw it (agency and officer), and the details, in the reader's
+    language. The officer is read from ``entry.officer``: select it with the entries."""
     details = []
     for key, value in entry.detail.items():
         if key == "sender":
@@ -90,7 +98,11 @@ def describe(entry: TimelineEntry, agencies: dict[int, Organisation]) -> dict[st
             details.append(_("article %(article)s") % {"article": value})
         else:
             details.append(_label(key, value))
-    return {"who": _who(entry, agencies), "details": ", ".join(details)}
+    return {
+        "who": _who(entry, agencies),
+        "officer": officer_name(entry.officer),
+        "details": ", ".join(details),
+    }
 
 
 @dataclass(frozen=True)

@@ -185,6 +185,16 @@ class TimelineEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The staff user the source row names (recorder, checker, assessor); empty when it names
+    # none, and emptied if the account is deleted: the agency still says who saw it.
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Codes (levels, statuses, outcomes), shown in the reader's language by the page.
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     object_type = models.CharField(max_length=60)

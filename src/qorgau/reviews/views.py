@@ -97,7 +97,7 @@ def review_open(request: AuthenticatedHttpRequest) -> HttpResponse:
 @panel
 def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = services.review_for_user(user=request.user, pk=pk, request=request)
-    timeline = list(review.timeline.select_related("territory", "organisation"))
+    timeline = list(review.timeline.select_related("territory", "organisation", "officer"))
     agencies = agencies_of(timeline)
     # Each form's ids are its own: the finding and the recommendation both have a ``text``, and
     # every recommendation its status form; one page must not repeat an id (labels, tests).
