@@ -27,13 +27,12 @@ import pandas as pd
 from scipy.stats import mannwhitneyu
 
 from qorgau.registry.risk import Instrument, instrument_load, risk_score
-from qorgau.synth import calibration as cal
 from qorgau.synth.identities import REGISTER_STYLE
-from qorgau.synth.sampling import BlockSpec, sample_block
+from qorgau.synth.sampling import sample_block
 from qorgau.synth.sampling.capture import REGISTERS
 from qorgau.synth.sampling.justice import RISK_ITEMS
 from qorgau.synth.sampling.spec import Block
-from qorgau.synth.services import _forced, district_frame, regions_make
+from qorgau.synth.services import block_specs, district_frame, regions_make
 
 OUTCOMES = ("revictimisation", "serious_harm")
 RAISED = {"low": "medium", "medium": "high", "high": "critical", "critical": "critical"}
@@ -105,23 +104,12 @@ def assessments_replayed(
     """
     frame = district_frame()
     regions = regions_make(frame, seed)
-    weights = np.asarray([r.population * r.multiplier for r in regions])
-    shares = weights / weights.sum()
     instrument = instrument_load()
     today = today or end + dt.timedelta(days=1)
     parts = []
     for year in range(first_year, last_year + 1):
-        for index, region in enumerate(regions):
-            spec = BlockSpec(
-                region=region,
-                year=year,
-                scale=scale,
-                last_day=min(dt.date(year, 12, 31), end),
-                today=today,
-                share=float(shares[index]),
-                forced=_forced(frame, region, year, today),
-                crisis_available=year > cal.NO_CRISIS_CENTRE_UNTIL.get(region.code, 0),
-            )
+        specs = block_specs(frame, regions, year=year, scale=scale, last_day=end, today=today)
+        for index, spec in enumerate(specs):
             streams = [seed, year, index + 1]
             if replication is not None:
                 streams += [7919, replication]

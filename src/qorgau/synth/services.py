@@ -114,8 +114,6 @@ def synth_run(
     started = time.perf_counter()
     frame = district_frame()
     regions = regions_make(frame, seed)
-    weights = np.asarray([r.population * r.multiplier for r in regions])
-    shares = weights / weights.sum()
     last_day = min(dt.date(last_year, 12, 31), today - dt.timedelta(days=1))
     now = timezone.now()
     with transaction.atomic():
@@ -124,23 +122,16 @@ def synth_run(
         )
         writer = BlockWriter(run=run, frame=frame, now=now)
         for year in range(first_year, last_year + 1):
-            for index, region in enumerate(regions):
+            specs = block_specs(
+                frame, regions, year=year, scale=scale, last_day=last_day, today=today
+            )
+            for index, spec in enumerate(specs):
                 tick = time.perf_counter()
                 rng = np.random.default_rng([seed, year, index + 1])
-                spec = BlockSpec(
-                    region=region,
-                    year=year,
-                    scale=scale,
-                    last_day=min(dt.date(year, 12, 31), last_day),
-                    today=today,
-                    share=float(shares[index]),
-                    forced=_forced(frame, region, year, today),
-                    crisis_available=year > cal.NO_CRISIS_CENTRE_UNTIL.get(region.code, 0),
-                )
                 block = sample_block(rng, spec)
                 writer.write(rng, block)
                 progress(
-                    f"{year} {region.code}: {len(block.z):>7} true victims, "
+                    f"{year} {spec.region.code}: {len(block.z):>7} true victims, "
                     f"{len(block.pv):>6} registered, {len(block.inc['owner']):>6} incidents, "
                     f"{len(block.orders['incident']):>6} orders "
                     f"({time.perf_counter() - tick:.1f} s)"
@@ -162,6 +153,35 @@ def synth_run(
             details={"seed": seed, "years": [first_year, last_year], "scale": scale, **run.counts},
         )
     return run
+
+
+def block_specs(
+    frame: DistrictFrame,
+    regions: list[Region],
+    *,
+    year: int,
+    scale: float,
+    last_day: dt.date,
+    today: dt.date,
+) -> list[BlockSpec]:
+    """What each region's block of ``year`` is sampled from, in the regions' order (the order
+    their random streams are numbered in): one place, so that a replay of the generator
+    (``synth.risk_truth``) samples exactly what ``synth_run`` did."""
+    weights = np.asarray([r.population * r.multiplier for r in regions])
+    shares = weights / weights.sum()
+    return [
+        BlockSpec(
+            region=region,
+            year=year,
+            scale=scale,
+            last_day=min(dt.date(year, 12, 31), last_day),
+            today=today,
+            share=float(shares[index]),
+            forced=_forced(frame, region, year, today),
+            crisis_available=year > cal.NO_CRISIS_CENTRE_UNTIL.get(region.code, 0),
+        )
+        for index, region in enumerate(regions)
+    ]
 
 
 def _forced(frame: DistrictFrame, region: Region, year: int, today: dt.date) -> tuple[int, ...]:
