@@ -173,6 +173,8 @@ def _compute(
         assert existing is not None
         existing.update(touched)
     with transaction.atomic():
+        if existing is None:  # a full computation still writes only the cells that changed
+            existing = _stored_figures(stored)
         written = _store(values, stored, timezone.now(), existing, context.unchanged)
         _store_first_counts(context, only)
         window = _store_day_figures(context, only, window)
