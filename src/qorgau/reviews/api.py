@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -56,10 +57,10 @@ def _for_change(request: Request, pk: int) -> SeriousCaseReview:
 
 
 def _detail(review: SeriousCaseReview) -> dict[str, Any]:
-    fresh = SeriousCaseReview.objects.select_related("district", "incident").prefetch_related(
-        "findings", "recommendations__owner"
-    )
-    return dict(s.ReviewDetailSerializer(fresh.get(pk=review.pk)).data)
+    """The review the access layer gave, with its findings and recommendations read in two
+    queries (never the review fetched again past the access layer)."""
+    prefetch_related_objects([review], "findings", "recommendations__owner")
+    return dict(s.ReviewDetailSerializer(review).data)
 
 
 class ReviewListApi(generics.ListAPIView[SeriousCaseReview]):
