@@ -27,7 +27,7 @@ import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
@@ -40,11 +40,8 @@ from qorgau.territory.models import Territory
 from qorgau.territory.services import territory_scope_ids
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
     from qorgau.accounts.models import User
-
-    Viewer: TypeAlias = User | AnonymousUser | None
+    from qorgau.accounts.typing import Viewer
 
 M = TypeVar("M", bound=models.Model)
 P = ParamSpec("P")

@@ -3,11 +3,14 @@ check and are not in the common-password list, yet are guessed at once."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+if TYPE_CHECKING:
+    from qorgau.accounts.typing import Viewer
 
 
 class DistinctCharactersValidator:
@@ -16,7 +19,7 @@ class DistinctCharactersValidator:
     def __init__(self, min_distinct: int = 5) -> None:
         self.min_distinct = min_distinct
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: Viewer = None) -> None:
         if len(set(password)) < self.min_distinct:
             raise ValidationError(
                 ngettext(

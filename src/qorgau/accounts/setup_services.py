@@ -9,7 +9,7 @@ one rule decides where an administrator may set something up: the access layer's
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -24,6 +24,11 @@ from qorgau.audit.services import audit_record
 from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+    from qorgau.accounts.typing import RequestUser
+
+
 M = TypeVar("M", bound=models.Model)
 
 NOT_AN_ADMINISTRATOR = _("Only a system administrator sets up organisations and bodies.")
@@ -32,11 +37,11 @@ NATIONAL_NEEDS_COUNTRY = _("Only an administrator of the whole country sets up n
 TERRITORY_CLOSED = _("This territory no longer exists.")
 
 
-def setup_allowed(actor: Any) -> bool:
+def setup_allowed(actor: RequestUser) -> bool:
     return bool(actor.is_authenticated and actor.has_perm(SET_UP_ORGANISATIONS))
 
 
-def setup_require(actor: Any, territory: Territory | None) -> None:
+def setup_require(actor: User, territory: Territory | None) -> None:
     """Refuse unless ``actor`` sets up and ``territory`` lies in its scope (``None``: the
     whole country, which only a country-wide administrator may set up)."""
     if not setup_allowed(actor):
@@ -61,7 +66,9 @@ def setup_scope_ids(actor: Any) -> set[int] | None:
     return territory_scope_ids(actor.territory)
 
 
-def setup_filter(queryset: models.QuerySet[M], actor: Any, field: str) -> models.QuerySet[M]:
+def setup_filter(
+    queryset: models.QuerySet[M], actor: RequestUser, field: str
+) -> models.QuerySet[M]:
     """The rows of ``queryset`` whose ``field`` (a territory) lies in the actor's scope
     (nothing for a caller that is not signed in, as the API schema's generator is)."""
     if not getattr(actor, "is_authenticated", False):
@@ -70,7 +77,7 @@ def setup_filter(queryset: models.QuerySet[M], actor: Any, field: str) -> models
     return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
 
 
-def setup_territories(actor: Any, *, levels: tuple[int, ...] = (1, 2)) -> Any:
+def setup_territories(actor: User, *, levels: tuple[int, ...] = (1, 2)) -> Any:
     """Today's regions and districts (``levels``) an administrator may set something up in."""
     territories = Territory.objects.current().filter(level__in=levels)
     ids = setup_scope_ids(actor)
@@ -80,7 +87,7 @@ def setup_territories(actor: Any, *, levels: tuple[int, ...] = (1, 2)) -> Any:
 def setup_save(
     obj: M,
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None,
     action: AuditAction,
     details: dict[str, Any],
@@ -163,7 +170,11 @@ def organisation_create(
 
 @transaction.atomic
 def organisation_update(
-    *, actor: Any, request: HttpRequest | None = None, organisation: Organisation, **changes: Any
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+    organisation: Organisation,
+    **changes: Any,
 ) -> Organisation:
     """Rename, re-kind, move or deactivate an organisation; old and new place in scope."""
     unknown = set(changes) - ORGANISATION_FIELDS

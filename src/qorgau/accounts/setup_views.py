@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -34,6 +34,10 @@ from qorgau.accounts.setup_services import (
     setup_territories,
 )
 from qorgau.territory.models import Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
@@ -162,7 +166,7 @@ class OrganisationForm(forms.Form):
     )
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["territory"].queryset = setup_territories(actor)  # type: ignore[attr-defined]
 

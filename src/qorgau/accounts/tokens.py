@@ -20,13 +20,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 TOKEN_INVALID = _("The API token is not valid.")
 TOKEN_EXPIRED = _("The API token has expired. Issue a new one.")
@@ -46,7 +50,7 @@ def token_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def second_factor_due(user: Any) -> bool:
+def second_factor_due(user: User) -> bool:
     """Whether ``user`` must have passed the second factor: required for the role (where the
     installation requires it at all), or chosen by enrolling an authenticator."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -56,7 +60,7 @@ def second_factor_due(user: Any) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
-def token_issue(user: Any, *, second_factor: bool) -> tuple[str, Any]:
+def token_issue(user: User, *, second_factor: bool) -> tuple[str, Any]:
     """Replace ``user``'s token with a new one; the key (to show once) and the stored row."""
     from qorgau.accounts.models import ApiToken
 
@@ -74,7 +78,7 @@ def token_issue(user: Any, *, second_factor: bool) -> tuple[str, Any]:
     return key, token
 
 
-def token_revoke(user: Any) -> bool:
+def token_revoke(user: User) -> bool:
     """Delete ``user``'s token; whether there was one."""
     from qorgau.accounts.models import ApiToken
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.db import models, transaction
@@ -26,6 +26,10 @@ from qorgau.audit.anchor import (
     anchors_read,
 )
 from qorgau.audit.models import AuditAction, AuditChainHead, AuditEntry
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+    from qorgau.accounts.typing import RequestUser
 
 FLOW_SALT = "qorgau.audit.flow"
 FLOW_MAX_AGE = dt.timedelta(hours=8)
@@ -96,7 +100,7 @@ def audit_record_many(
     object_type: str,
     object_ids: list[str],
     request: HttpRequest | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     reason: str = "",
     details: dict[str, Any] | None = None,
 ) -> int:
@@ -210,12 +214,12 @@ def audit_chain_verify() -> ChainReport:
     return ChainReport(True, checked, None, "", anchored.anchors, anchored.last_good)
 
 
-def flow_token(user: Any, obj: models.Model) -> str:
+def flow_token(user: User, obj: models.Model) -> str:
     """A signed note that ``user`` was shown ``obj`` in a list: opening it needs no reason."""
     return signing.dumps([user.pk, object_label(obj), str(obj.pk)], salt=FLOW_SALT, compress=True)
 
 
-def _flow_token_valid(token: str, user: Any, obj: models.Model) -> bool:
+def _flow_token_valid(token: str, user: RequestUser, obj: models.Model) -> bool:
     try:
         value = signing.loads(token, salt=FLOW_SALT, max_age=FLOW_MAX_AGE)
     except signing.BadSignature:

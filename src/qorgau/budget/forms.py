@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.budget.models import SubProgramme
 from qorgau.territory.models import Level, Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.typing import RequestUser
 
 
 def region_choices(user: Any) -> list[tuple[str, str]]:
@@ -26,7 +29,7 @@ class _BudgetForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000)
     sub_programme = forms.ChoiceField(label=_("Budget sub-programme"))
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: RequestUser, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"year": timezone.localdate().year})
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = region_choices(user)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,10 @@ from django.utils.translation import gettext as _
 from qorgau.accounts.access import can_place_in_scope
 from qorgau.budget.models import SubProgramme
 from qorgau.territory.models import Level, Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 TOTAL = "total"
 MAX_AMOUNT = Decimal("99999999999999")  # 14 digits of tenge: beyond any local budget
@@ -116,7 +120,7 @@ class Row:
 class Context:
     """What the checks look up, loaded once per batch instead of once per row."""
 
-    def __init__(self, actor: Any) -> None:
+    def __init__(self, actor: User) -> None:
         self.actor = actor
         self.subs = {s.code: s for s in SubProgramme.objects.all()}
         self._regions: dict[tuple[str, int], Territory | None] = {}

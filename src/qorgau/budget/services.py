@@ -20,7 +20,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -53,6 +53,10 @@ from qorgau.budget.workbook import (
 )
 from qorgau.monitoring.recount import recount_note
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
+
 NOT_ALLOWED = gettext_lazy("Your role may not change the budget.")
 
 # The columns and the amount's bound are read from here too (the benchmark, property tests).
@@ -71,7 +75,7 @@ __all__ = [
 ]
 
 
-def _check_actor(actor: Any) -> None:
+def _check_actor(actor: User) -> None:
     if not actor.has_perm(MANAGE_BUDGET):
         raise PermissionDenied(NOT_ALLOWED)
 
@@ -103,7 +107,7 @@ def _reject_groups(
 
 
 def _audit(
-    result: StoreResult, *, actor: Any, request: Any, kind: str, source: str, objects: list[Any]
+    result: StoreResult, *, actor: User, request: Any, kind: str, source: str, objects: list[Any]
 ) -> None:
     if not result.changed:
         return
@@ -207,7 +211,7 @@ def _allocation_sums(row: _Row) -> dict[str, Decimal]:
 @transaction.atomic
 def allocations_store(
     *,
-    actor: Any,
+    actor: User,
     records: Iterable[dict[str, Any]],
     row_numbers: Sequence[int] | None = None,
     source: str = Source.UPLOAD,
@@ -378,7 +382,7 @@ _EXECUTION_VALUES = ("executed", *BREAKDOWN, *OUTPUT_FIELDS, "over_allocation", 
 @transaction.atomic
 def executions_store(
     *,
-    actor: Any,
+    actor: User,
     records: Iterable[dict[str, Any]],
     row_numbers: Sequence[int] | None = None,
     source: str = Source.UPLOAD,
@@ -538,7 +542,7 @@ def execution_save(
 
 def sheet_store(
     *,
-    actor: Any,
+    actor: User,
     sheet: Sheet,
     rows: list[tuple[int, tuple[Any, ...]]],
     context: _Context,
@@ -559,7 +563,7 @@ def sheet_store(
 
 
 def workbook_store(
-    *, actor: Any, content: bytes, request: Any = None, source: str = Source.UPLOAD
+    *, actor: User, content: bytes, request: Any = None, source: str = Source.UPLOAD
 ) -> StoreResult:
     """A whole workbook in the request (the pages queue a job instead: :mod:`.uploads`);
     allocations first (execution is checked against them), one transaction per sheet."""

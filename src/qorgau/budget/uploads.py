@@ -20,7 +20,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -41,6 +41,10 @@ from qorgau.lib.crypto import SEALED_CHUNK_BYTES, DecryptionError, seal_chunks, 
 from qorgau.lib.tabular import safe_cell
 from qorgau.registry.importing.engine import SEALED_SUFFIX
 from qorgau.registry.importing.jobs import TOO_LARGE, UNREADABLE_UPLOAD
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +166,7 @@ def _no_rows() -> str:
     return _("The workbook has no rows.")
 
 
-def _store(job: UploadJob, actor: Any, sheets: list[Sheet]) -> None:
+def _store(job: UploadJob, actor: User, sheets: list[Sheet]) -> None:
     """Every sheet, batch by batch; progress and rejects saved after each batch."""
     context = Context(actor)
     with _RejectsFile(rejects_path_for(job)) as rejects:
@@ -310,7 +314,7 @@ def job_progress(job: UploadJob) -> dict[str, Any]:
     }
 
 
-def jobs_visible_to(user: Any) -> QuerySet[UploadJob]:
+def jobs_visible_to(user: User) -> QuerySet[UploadJob]:
     """The jobs ``user`` may see: those placed in the scope of a finance officer (the access
     layer), which includes the user's own."""
     return restrict(UploadJob.objects.select_related("created_by"), user)

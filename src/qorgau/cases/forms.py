@@ -82,7 +82,7 @@ class CaseOpenForm(forms.Form):
         label=_("Consent expires on"), widget=DateInput(), required=False
     )
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         self.fields["opened_on"].initial = today

@@ -9,7 +9,7 @@ approved by the one who asked for it) is a :class:`ValidationError` with the mes
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -38,6 +38,10 @@ from qorgau.registry.services_persons import iin_pseudonym
 from qorgau.territory.models import Territory
 from qorgau.territory.services import territory_scope_ids
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
+
 NOT_A_CENTRE_USER = _("Only a user of a crisis or support centre keeps survivor cases.")
 CASEWORKER_ELSEWHERE = _("The caseworker must be a user of the same organisation.")
 DISTRICT_ELSEWHERE = _("Choose a district of the organisation's region.")
@@ -52,7 +56,7 @@ CONSENT_ORDER = _("Consent cannot expire before it is given.")
 NOTHING_TO_WITHDRAW = _("Consent is already withdrawn.")
 
 
-def _held(actor: Any, case: SurvivorCase, *, permission: str = MANAGE_SURVIVOR_CASES) -> None:
+def _held(actor: User, case: SurvivorCase, *, permission: str = MANAGE_SURVIVOR_CASES) -> None:
     """Refuse unless ``actor`` may act on ``case`` (held by his or her organisation)."""
     held = restrict(SurvivorCase.objects.filter(pk=case.pk), actor, permission=permission)
     if not held.exists():
@@ -71,7 +75,7 @@ def _active(case: SurvivorCase) -> None:
 
 
 def _audit(
-    action: AuditAction, actor: Any, request: HttpRequest | None, target: Any, **details: Any
+    action: AuditAction, actor: User, request: HttpRequest | None, target: Any, **details: Any
 ) -> None:
     audit_record(action=action, actor=actor, request=request, target=target, details=details)
 
@@ -159,7 +163,7 @@ def case_open(
 @transaction.atomic
 def case_safety_plan_write(
     *,
-    actor: Any,
+    actor: User,
     case: SurvivorCase,
     text: str,
     review_on: dt.date,
@@ -185,7 +189,7 @@ def case_safety_plan_write(
 @transaction.atomic
 def case_followup_schedule(
     *,
-    actor: Any,
+    actor: User,
     case: SurvivorCase,
     due_on: dt.date,
     note: str = "",
@@ -210,7 +214,7 @@ def case_followup_schedule(
 @transaction.atomic
 def case_followup_record(
     *,
-    actor: Any,
+    actor: User,
     followup: CaseFollowUp,
     done_on: dt.date,
     note: str = "",
@@ -233,7 +237,7 @@ def case_followup_record(
 @refusals_audited
 @transaction.atomic
 def case_closure_request(
-    *, actor: Any, case: SurvivorCase, reason: str, request: HttpRequest | None = None
+    *, actor: User, case: SurvivorCase, reason: str, request: HttpRequest | None = None
 ) -> SurvivorCase:
     """Ask for the case to be closed; it closes only once another user approves."""
     _held(actor, case)
@@ -252,7 +256,7 @@ def case_closure_request(
 @refusals_audited
 @transaction.atomic
 def case_closure_approve(
-    *, actor: Any, case: SurvivorCase, request: HttpRequest | None = None
+    *, actor: User, case: SurvivorCase, request: HttpRequest | None = None
 ) -> SurvivorCase:
     """Close the case: a supervisor's approval, never the requester's own (four eyes)."""
     if not actor.has_perm(APPROVE_CASE_CLOSURE):
@@ -273,7 +277,7 @@ def case_closure_approve(
 @refusals_audited
 @transaction.atomic
 def case_reopen(
-    *, actor: Any, case: SurvivorCase, reason: str, request: HttpRequest | None = None
+    *, actor: User, case: SurvivorCase, reason: str, request: HttpRequest | None = None
 ) -> SurvivorCase:
     """Open a closed case again (she came back); the closure stays in the audit trail."""
     _held(actor, case)
@@ -292,7 +296,7 @@ def case_reopen(
 
 
 def case_texts(
-    *, actor: Any, case: SurvivorCase, request: HttpRequest | None = None
+    *, actor: User, case: SurvivorCase, request: HttpRequest | None = None
 ) -> dict[str, Any]:
     """The decrypted texts of a case (name she gave, contact, safety plans, follow-up notes),
     for a user of the holding organisation; the decryption is audited once per reading."""

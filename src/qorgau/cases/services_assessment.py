@@ -10,7 +10,7 @@ advocate: the caseworker is named by default, and another colleague may be named
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +26,9 @@ from qorgau.cases.services import _active, _audit, _held, _not_future
 from qorgau.coordination.selectors import actions_for
 from qorgau.registry.risk import DEFAULT_INSTRUMENT
 from qorgau.registry.services_risk import risk_judge
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
 
 ADVOCATE_ELSEWHERE = _("The advocate must be a caseworker of the same organisation.")
 
@@ -76,7 +79,7 @@ def case_assess(
 @refusals_audited
 @transaction.atomic
 def case_advocate_assign(
-    *, actor: Any, case: SurvivorCase, advocate: Any, request: HttpRequest | None = None
+    *, actor: User, case: SurvivorCase, advocate: Any, request: HttpRequest | None = None
 ) -> SurvivorCase:
     """Name the caseworker who stands by her (another colleague of the same centre)."""
     _held(actor, case)
@@ -98,7 +101,7 @@ def current_assessment(case: SurvivorCase) -> CaseAssessment | None:
     return case.assessments.select_related("assessed_by").first()
 
 
-def conference_actions_for(actor: Any, case: SurvivorCase) -> Any:
+def conference_actions_for(actor: User, case: SurvivorCase) -> Any:
     """The multi-agency case conference's safety actions for her that the actor's centre owns.
 
     The link is her IIN's pseudonym, when she gave it: the conference discusses the police

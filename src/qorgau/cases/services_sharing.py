@@ -12,7 +12,7 @@ agency and is not stopped by a withdrawal: it is the centre's own statistical li
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -35,6 +35,10 @@ from qorgau.cases.models import (
 from qorgau.cases.services import NOTHING_TO_WITHDRAW, _active, _audit, _held, _not_future
 from qorgau.coordination.models import Referral, ReferralKind, ReferralStatus, SharingBasis
 from qorgau.coordination.services import referral_send
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 WAITING = (ReferralStatus.SENT, ReferralStatus.ESCALATED)
 
@@ -134,7 +138,7 @@ def case_refer(
     return link
 
 
-def _withdraw_waiting(actor: Any, case: SurvivorCase, request: HttpRequest | None) -> int:
+def _withdraw_waiting(actor: User, case: SurvivorCase, request: HttpRequest | None) -> int:
     """Withdraw the case's referrals still waiting for an answer and its pending transfer."""
     waiting = Referral.objects.filter(
         pk__in=CaseReferral.objects.filter(case=case).values("referral_id"), status__in=WAITING
@@ -157,7 +161,11 @@ def _withdraw_waiting(actor: Any, case: SurvivorCase, request: HttpRequest | Non
 @refusals_audited
 @transaction.atomic
 def case_consent_withdraw(
-    *, actor: Any, case: SurvivorCase, withdrawn_on: dt.date, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    case: SurvivorCase,
+    withdrawn_on: dt.date,
+    request: HttpRequest | None = None,
 ) -> SurvivorCase:
     """Record that she withdrew her consent: from that day nothing of the case is shared, and
     what was waiting to be shared (unanswered referrals, a pending transfer) is withdrawn."""
@@ -176,7 +184,7 @@ def case_consent_withdraw(
 @transaction.atomic
 def case_transfer_request(
     *,
-    actor: Any,
+    actor: User,
     case: SurvivorCase,
     to_organisation: Organisation,
     reason: str,
@@ -207,7 +215,7 @@ def case_transfer_request(
 @transaction.atomic
 def case_transfer_answer(
     *,
-    actor: Any,
+    actor: User,
     transfer: CaseTransfer,
     accept: bool,
     reason: str = "",

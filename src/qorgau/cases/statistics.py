@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
@@ -32,6 +32,10 @@ from qorgau.monitoring.aggregates import report_save
 from qorgau.monitoring.models import AggregateReport
 from qorgau.monitoring.periods import PeriodKind, period_parse
 from qorgau.registry import choices as c
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 FORM = "crisis_centre"
 FROM_CASES = ("clients_total", "clients_women", "clients_children", "clients_men")
@@ -117,7 +121,7 @@ def month_statistics(cases: Any, period: str) -> MonthStatistics:
 
 def monthly_report_fill(
     *,
-    actor: Any,
+    actor: User,
     cases: Any,
     period: str,
     request: HttpRequest | None = None,

@@ -12,7 +12,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,6 +38,10 @@ from qorgau.citizens.models import (
 from qorgau.lib.crypto import decrypt_text, encrypt_text, pseudonym
 from qorgau.registry.models import Incident, Person
 from qorgau.territory.models import Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 # No 0/O, 1/I/L: a code read out over the phone or copied by hand stays unambiguous.
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -175,7 +179,7 @@ class ReportContents:
 
 
 def report_reveal(
-    *, report: CitizenReport, user: Any, request: HttpRequest | None
+    *, report: CitizenReport, user: User, request: HttpRequest | None
 ) -> ReportContents:
     """Decrypt what the reporter wrote, for a triaging role in scope; audited every time."""
     if not restrict(CitizenReport.objects.filter(pk=report.pk), user).exists():
@@ -209,7 +213,7 @@ def _label_number(text: str) -> int | None:
 def report_triage(
     *,
     report: CitizenReport,
-    user: Any,
+    user: User,
     action: str,
     incident: str = "",
     person: str = "",
@@ -293,7 +297,7 @@ def volunteer_sign_up(
     )
 
 
-def volunteer_contact(*, volunteer: Volunteer, user: Any, request: HttpRequest | None) -> str:
+def volunteer_contact(*, volunteer: Volunteer, user: User, request: HttpRequest | None) -> str:
     if not restrict(Volunteer.objects.filter(pk=volunteer.pk), user).exists():
         raise PermissionDenied
     audit_record(
@@ -305,7 +309,7 @@ def volunteer_contact(*, volunteer: Volunteer, user: Any, request: HttpRequest |
 def volunteer_decide(
     *,
     volunteer: Volunteer,
-    user: Any,
+    user: User,
     decision: str,
     note: str = "",
     request: HttpRequest | None = None,
@@ -336,7 +340,7 @@ def volunteer_decide(
     return volunteer
 
 
-def may_keep_region(user: Any, region: Territory | None) -> bool:
+def may_keep_region(user: User, region: Territory | None) -> bool:
     """A coordinator keeps the directory of his or her region; national rows need country scope."""
     if region is None:
         return bool(user.is_superuser or user.scope_kind == "country")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms.models import model_to_dict
@@ -24,6 +24,9 @@ from qorgau.accounts.setup_views import (
 from qorgau.citizens.models import HelpService
 from qorgau.citizens.setup_services import HELP_FIELDS, help_entry_create, help_entry_update
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 class HelpEntryForm(forms.ModelForm):  # type: ignore[type-arg]  # not generic at run time
     """The entry's public fields; the regions offered are those of the administrator."""
@@ -32,7 +35,7 @@ class HelpEntryForm(forms.ModelForm):  # type: ignore[type-arg]  # not generic a
         model = HelpService
         fields = list(HELP_FIELDS)
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         region = self.fields["region"]
         region.queryset = setup_territories(actor, levels=(1,))  # type: ignore[attr-defined]

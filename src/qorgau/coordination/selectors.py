@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
@@ -44,6 +44,10 @@ from qorgau.registry.models import (
 )
 from qorgau.territory.services import territory_scope_ids
 
+if TYPE_CHECKING:
+    from qorgau.accounts.typing import RequestUser
+
+
 # The MARAC repeat rule and the look-back of every criterion.
 WINDOW_MONTHS = 12
 HIGH_LEVELS = (c.RiskLevel.HIGH, c.RiskLevel.CRITICAL)
@@ -71,11 +75,11 @@ def _local_day(moment: dt.datetime) -> dt.date:
 # --- Who is who -------------------------------------------------------------------------------
 
 
-def keeps_bodies(user: Any) -> bool:
+def keeps_bodies(user: RequestUser) -> bool:
     return bool(user.is_authenticated and user.has_perm(KEEP_COORDINATING_BODY))
 
 
-def agency_ids(user: Any) -> set[int]:
+def agency_ids(user: RequestUser) -> set[int]:
     """The agencies the user acts for: the own organisation, or the police in the scope.
 
     Kept on the user object for the rest of the request: the overview asks it for every list
@@ -86,12 +90,16 @@ def agency_ids(user: Any) -> set[int]:
     return set(user.__dict__["_agency_ids"])
 
 
-def _agency_ids(user: Any) -> set[int]:
+def _agency_ids(user: RequestUser) -> set[int]:
     if not (user.is_authenticated and user.has_perm(ACT_FOR_AGENCY)):
         return set()
     if user.organisation_id:
         return {user.organisation_id}
-    if user.scope_kind in (ScopeKind.REGION, ScopeKind.DISTRICT) and user.territory_id:
+    if (
+        user.scope_kind in (ScopeKind.REGION, ScopeKind.DISTRICT)
+        and user.territory_id
+        and user.territory is not None
+    ):
         ids = territory_scope_ids(user.territory)
         return set(
             Organisation.objects.filter(
@@ -101,14 +109,14 @@ def _agency_ids(user: Any) -> set[int]:
     return set()
 
 
-def bodies_for(user: Any) -> QuerySet[CoordinatingBody]:
+def bodies_for(user: RequestUser) -> QuerySet[CoordinatingBody]:
     """Bodies in the user's territory (a member agency's users see the bodies it sits on)."""
     bodies = CoordinatingBody.objects.select_related("territory")
     if not user.is_authenticated:
         return bodies.none()
     if user.is_superuser or user.scope_kind == ScopeKind.COUNTRY:
         return bodies if (keeps_bodies(user) or user.is_superuser) else bodies.none()
-    if keeps_bodies(user) and user.territory_id:
+    if keeps_bodies(user) and user.territory_id and user.territory is not None:
         return bodies.filter(territory_id__in=territory_scope_ids(user.territory))
     agencies = agency_ids(user)
     if agencies:
@@ -116,11 +124,11 @@ def bodies_for(user: Any) -> QuerySet[CoordinatingBody]:
     return bodies.none()
 
 
-def meetings_for(user: Any) -> QuerySet[Meeting]:
+def meetings_for(user: RequestUser) -> QuerySet[Meeting]:
     return Meeting.objects.filter(body__in=bodies_for(user)).select_related("body")
 
 
-def decisions_for(user: Any) -> QuerySet[Decision]:
+def decisions_for(user: RequestUser) -> QuerySet[Decision]:
     """Decisions of the user's bodies; an agency sees only the decisions it owns."""
     decisions = Decision.objects.filter(meeting__body__in=bodies_for(user)).select_related(
         "owner", "meeting", "meeting__body"
@@ -130,14 +138,14 @@ def decisions_for(user: Any) -> QuerySet[Decision]:
     return decisions.filter(owner_id__in=agency_ids(user))
 
 
-def cases_for(user: Any) -> QuerySet[ConferenceCase]:
+def cases_for(user: RequestUser) -> QuerySet[ConferenceCase]:
     """Whole cases: only for the keeper of the body (and within the access layer)."""
     if not keeps_bodies(user):
         return ConferenceCase.objects.none()
     return restrict(ConferenceCase.objects.select_related("meeting", "district"), user)
 
 
-def actions_for(user: Any) -> QuerySet[SafetyAction]:
+def actions_for(user: RequestUser) -> QuerySet[SafetyAction]:
     """Safety actions: all of the body's for its keeper, the own agency's for everyone else."""
     actions = restrict(
         SafetyAction.objects.select_related("owner", "case", "case__meeting__body"), user
@@ -147,7 +155,7 @@ def actions_for(user: Any) -> QuerySet[SafetyAction]:
     return actions.filter(owner_id__in=agency_ids(user))
 
 
-def referrals_for(user: Any) -> QuerySet[Referral]:
+def referrals_for(user: RequestUser) -> QuerySet[Referral]:
     """Referrals the user's agency sent or received (all in the territory for the keeper)."""
     referrals = restrict(
         Referral.objects.select_related("kind", "sender", "receiver", "district"), user

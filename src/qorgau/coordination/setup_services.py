@@ -7,7 +7,7 @@ Both must lie within the administrator's scope (:mod:`qorgau.accounts.setup_serv
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,6 +28,10 @@ from qorgau.audit.models import AuditAction
 from qorgau.coordination.models import CoordinatingBody, MemberRole, Membership
 from qorgau.territory.models import Territory
 from qorgau.territory.services import territory_scope_ids
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 MEMBER_ELSEWHERE = _("The agency must work in the body's territory.")
 MEMBER_TWICE = _("This agency is already a member of the body.")
@@ -64,7 +68,11 @@ def body_create(
 
 @transaction.atomic
 def body_update(
-    *, actor: Any, request: HttpRequest | None = None, body: CoordinatingBody, **changes: Any
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+    body: CoordinatingBody,
+    **changes: Any,
 ) -> CoordinatingBody:
     """Rename, move or close a body; its old and new territory both in the actor's scope."""
     _known(changes, BODY_FIELDS)
@@ -102,7 +110,11 @@ def member_add(
 
 @transaction.atomic
 def member_update(
-    *, actor: Any, request: HttpRequest | None = None, membership: Membership, **changes: Any
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+    membership: Membership,
+    **changes: Any,
 ) -> Membership:
     """Change a member's role or dates (``left_on`` ends the membership)."""
     _known(changes, MEMBER_FIELDS)
@@ -119,7 +131,7 @@ def member_update(
     )
 
 
-def _placeable(actor: Any, body: CoordinatingBody, organisation: Organisation) -> None:
+def _placeable(actor: User, body: CoordinatingBody, organisation: Organisation) -> None:
     if not can_place_in_scope(actor, None, organisation.pk):
         raise PermissionDenied(OUTSIDE_TERRITORY)
     if organisation.territory_id not in territory_scope_ids(body.territory):

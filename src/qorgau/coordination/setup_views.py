@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.http import HttpResponse
@@ -34,6 +34,10 @@ from qorgau.lib.widgets import DateInput
 from qorgau.territory.models import Territory
 from qorgau.territory.services import territory_scope_ids
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
+
 DATE = DateInput()
 
 
@@ -55,7 +59,7 @@ class BodyForm(forms.Form):
     )
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["territory"].queryset = setup_territories(actor)  # type: ignore[attr-defined]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -48,6 +48,11 @@ from qorgau.registry.models import Person
 from qorgau.registry.services import person_identities
 from qorgau.territory.models import Territory
 from qorgau.territory.services import territory_scope_ids
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+    from qorgau.accounts.typing import RequestUser
+
 
 PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
@@ -116,7 +121,7 @@ def _members(body: Any) -> Any:
     )
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: RequestUser) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
@@ -423,7 +428,7 @@ def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _referral_parties(user: Any) -> tuple[Any, Any]:
+def _referral_parties(user: User) -> tuple[Any, Any]:
     senders = Organisation.objects.filter(pk__in=s.agency_ids(user))
     territory = user.scope_territory
     region = territory.parent if territory and territory.level == 2 else territory

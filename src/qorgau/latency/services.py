@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import close_old_connections, transaction
 from django.utils import timezone, translation
@@ -41,6 +41,10 @@ from qorgau.latency.publication import check_text, publication_checks, unpublish
 from qorgau.latency.sources import NoCaptureHistories, linkage_histories
 from qorgau.latency.survey import SurveyRate, survey_estimate
 from qorgau.linkage.selectors import CaptureHistories
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 Progress = Callable[[int, int, str], None]
 ESTIMATED_MEASURE = "estimated_true_victims"
@@ -104,7 +108,7 @@ def estimation_start(
 
 def estimation_run(
     *,
-    user: Any = None,
+    user: User | None = None,
     years: Sequence[int] | None = None,
     selection: str = DEFAULT_RUN_METHOD,
     bootstrap: int = 0,

@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +32,10 @@ from qorgau.linkage.models import (
     RunStatus,
 )
 from qorgau.linkage.splink_model import BACKENDS
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +113,7 @@ class RecordView:
     has_iin: bool
 
 
-def _source_object(record: LinkedRecord, actor: Any) -> tuple[Any, str]:
+def _source_object(record: LinkedRecord, actor: User) -> tuple[Any, str]:
     """The police ``Person`` or the ``RegisterRecord`` behind ``record`` that ``actor`` may
     see (``None`` otherwise), and its pseudonymous label."""
     from qorgau.registry.models import Person, RegisterRecord
@@ -129,7 +133,7 @@ def _source_object(record: LinkedRecord, actor: Any) -> tuple[Any, str]:
     return found, found.label if found else ""
 
 
-def _source_rows(records: list[LinkedRecord], actor: Any) -> dict[int, RecordView]:
+def _source_rows(records: list[LinkedRecord], actor: User) -> dict[int, RecordView]:
     views: dict[int, RecordView] = {}
     for record in records:
         obj, label = _source_object(record, actor)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
@@ -24,6 +24,11 @@ from qorgau.monitoring import aggregates as agg
 from qorgau.monitoring.models import AggregateReport, ReportStatus
 from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+    from qorgau.accounts.typing import Viewer
+
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -61,7 +66,7 @@ class ReportFilterSet(django_filters.FilterSet):
         fields = ["form", "period", "status", "territory"]
 
 
-def _allowed(user: Any) -> bool:
+def _allowed(user: User) -> bool:
     return any(user.has_perm(p) for p in (agg.ENTER, agg.APPROVE, agg.ACCEPT))
 
 
@@ -74,7 +79,7 @@ class ReportHeaderForm(forms.Form):
         label=gettext_lazy("District"), queryset=Territory.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["form_code"].choices = _form_choices()  # type: ignore[attr-defined]
         districts = Territory.objects.current().filter(level=Level.DISTRICT)
@@ -272,5 +277,5 @@ def _upload_rows(
     return results
 
 
-def can_act(user: Any, report: AggregateReport) -> bool:
+def can_act(user: Viewer, report: AggregateReport) -> bool:
     return can_place_in_scope(user, report.territory_id, None)

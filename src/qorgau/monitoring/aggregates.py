@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +26,10 @@ from qorgau.audit.services import audit_record
 from qorgau.monitoring.models import AggregateFigure, AggregateReport, ReportStatus
 from qorgau.monitoring.periods import PeriodError, PeriodKind, period_parse
 from qorgau.territory.models import Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 FORMS_FILE = Path(__file__).resolve().parent / "data" / "aggregate_forms.yaml"
 ENTER = "monitoring.enter_aggregates"
@@ -195,7 +199,7 @@ def report_save(
 def _transition(
     report: AggregateReport,
     *,
-    actor: Any,
+    actor: User,
     permission: str,
     source: tuple[str, ...],
     target: str,

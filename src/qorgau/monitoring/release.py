@@ -37,7 +37,7 @@ import hmac
 import json
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -49,6 +49,10 @@ from qorgau.monitoring.measures import ESTIMATE_PROVIDERS, POPULATION_MEASURES, 
 from qorgau.monitoring.models import IndicatorValue
 from qorgau.monitoring.periods import Period
 from qorgau.territory.models import Level, Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.typing import Viewer
+
 
 # Perturbation table: for a true count n, the perturbations and their probabilities (mean
 # zero). Row 1 serves n = 1 (it cannot go below -1); row 2 serves every n >= 2. Zeros stay zero.
@@ -72,7 +76,7 @@ Atom = tuple[int, str, str]  # district id, month code, breakdown ("" where it e
 EXACT_FIGURE_ROLES = frozenset({Role.NATIONAL_ANALYST, Role.DATA_STEWARD})
 
 
-def may_see_exact(user: Any) -> bool:
+def may_see_exact(user: Viewer) -> bool:
     """Whether ``user`` reads stored figures as they are, not the protected release."""
     return bool(
         getattr(user, "is_superuser", False) or getattr(user, "role", "") in EXACT_FIGURE_ROLES

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,6 +32,10 @@ from qorgau.notices.models import (
     NoticeSubscription,
     OutboxEntry,
 )
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 __all__ = [
     "case_notices",
@@ -55,7 +59,7 @@ _HANDLE = re.compile(r"@[A-Za-z0-9_]{5,32}")
 _CALLBACK = re.compile(r"\+?[0-9][0-9 ()\-]{1,28}")
 
 
-def _held(actor: Any, case: SurvivorCase) -> None:
+def _held(actor: User, case: SurvivorCase) -> None:
     """Refuse unless ``actor`` keeps the cases of the organisation that holds ``case``."""
     held = restrict(
         SurvivorCase.objects.filter(pk=case.pk), actor, permission=MANAGE_SURVIVOR_CASES
@@ -92,7 +96,7 @@ def normalise_contact(channel: str, value: str) -> str:
 @transaction.atomic
 def subscription_save(
     *,
-    actor: Any,
+    actor: User,
     case: SurvivorCase,
     channel: str,
     contact: str,
@@ -153,7 +157,7 @@ def subscription_save(
     return subscription
 
 
-def _active(actor: Any, case: SurvivorCase) -> NoticeSubscription | None:
+def _active(actor: User, case: SurvivorCase) -> NoticeSubscription | None:
     subscriptions = restrict(
         NoticeSubscription.objects.filter(case=case), actor, permission=MANAGE_SURVIVOR_CASES
     )
@@ -164,7 +168,7 @@ def _active(actor: Any, case: SurvivorCase) -> NoticeSubscription | None:
 @transaction.atomic
 def subscription_stop(
     *,
-    actor: Any,
+    actor: User,
     case: SurvivorCase,
     reason: str = "",
     request: HttpRequest | None = None,
@@ -241,7 +245,7 @@ class OutboxLine:
 
 def outbox_read(
     *,
-    actor: Any,
+    actor: User,
     messages: Iterable[NoticeMessage],
     request: HttpRequest | None = None,
 ) -> list[OutboxLine]:

@@ -33,7 +33,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -44,6 +44,10 @@ from django.utils import timezone
 from qorgau.audit.anchor import anchor_rewind
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import ChainReport, audit_chain_verify, audit_record
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 FORMAT = "qorgau-backup"
 FORMAT_VERSION = 1
@@ -174,7 +178,9 @@ def _snapshot_postgresql(connection: BaseDatabaseWrapper, payload: Path) -> Data
         return _state(cursor, tables, connection.ops.quote_name)
 
 
-def database_backup(*, out: Path, actor: Any = None, using: str = "default") -> BackupResult:
+def database_backup(
+    *, out: Path, actor: User | None = None, using: str = "default"
+) -> BackupResult:
     """Write a consistent backup of the database ``using`` to ``out`` and audit it."""
     connection = connections[using]
     vendor = _vendor(connection)
@@ -314,7 +320,7 @@ def _current_state(connection: BaseDatabaseWrapper) -> DatabaseState:
 
 
 def database_restore(
-    *, path: Path, actor: Any = None, confirmed: bool = False, using: str = "default"
+    *, path: Path, actor: User | None = None, confirmed: bool = False, using: str = "default"
 ) -> RestoreResult:
     """Replace the database ``using`` with a verified backup, then check and audit the result.
 

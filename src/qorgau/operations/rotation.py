@@ -21,7 +21,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
@@ -31,6 +31,10 @@ from django.db import models, transaction
 from qorgau.audit.models import AuditAction, AuditEntry
 from qorgau.audit.services import audit_record
 from qorgau.lib.crypto import field_cipher, pseudonym_rekey
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 Progress = Callable[[str], None]
 
@@ -89,7 +93,7 @@ def _batches(model: type[models.Model], names: list[str], size: int) -> Iterator
 
 
 def keys_rotate_encryption(
-    *, batch_size: int = 1000, progress: Progress | None = None, actor: Any = None
+    *, batch_size: int = 1000, progress: Progress | None = None, actor: User | None = None
 ) -> EncryptionReport:
     """Re-encrypt under the newest key every token another key still opens."""
     keys = list(settings.QORGAU_FIELD_ENCRYPTION_KEYS)
@@ -170,7 +174,7 @@ def keys_rotate_pseudonyms(
     new_key: str,
     batch_size: int = 2000,
     progress: Progress | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> PseudonymReport:
     """Chain ``new_key`` over every stored pseudonym, all in one transaction.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
@@ -23,6 +23,9 @@ from qorgau.programs.models import Enrolment, EnrolmentStatus
 from qorgau.programs.services import attendance_record
 from qorgau.registry.importing.readers import open_extract
 from qorgau.registry.services import iin_pseudonym
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
 
 KNOWN = ("enrolment", "iin", "programme", "date", "attended", "reason", "session")
 REQUIRED = ("date", "attended")
@@ -56,7 +59,7 @@ def _parse_attended(text: str) -> bool:
     raise ValueError(_("“attended” must be yes or no."))
 
 
-def _find(actor: Any, cells: dict[str, Any]) -> Enrolment:
+def _find(actor: User, cells: dict[str, Any]) -> Enrolment:
     own = selectors.enrolments_for(actor).filter(status=EnrolmentStatus.ENROLLED)
     number = str(cells.get("enrolment") or "").strip().upper().removeprefix("E-")
     if number:
@@ -81,7 +84,7 @@ def _message(error: ValidationError) -> str:
     return "; ".join(str(m) for m in error.messages)
 
 
-def attendance_import_rows(*, actor: Any, rows: Any, request: Any = None) -> AttendanceImport:
+def attendance_import_rows(*, actor: User, rows: Any, request: Any = None) -> AttendanceImport:
     """Import ``(row_number, cells)`` pairs; returns counts and the rejected rows with reasons."""
     result = AttendanceImport()
     for number, cells in rows:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast
@@ -28,6 +28,10 @@ from qorgau.registry import choices as c
 from qorgau.registry.models import BehaviourRequirement
 from qorgau.territory.models import Level, Territory, TerritorySuccession
 from qorgau.territory.services import territory_scope_ids
+
+if TYPE_CHECKING:
+    from qorgau.accounts.typing import Viewer
+
 
 CONDITION = c.RequirementCondition.ATTEND_PSYCHOCORRECTION
 
@@ -80,7 +84,7 @@ def providers_for(user: Any) -> QuerySet[Provider]:
     return queryset
 
 
-def programmes_for(user: Any) -> QuerySet[Programme]:
+def programmes_for(user: Viewer) -> QuerySet[Programme]:
     return (
         Programme.objects.filter(provider__in=providers_for(user))
         .select_related("provider__organisation", "provider__region")
@@ -91,7 +95,7 @@ def programmes_for(user: Any) -> QuerySet[Programme]:
     )
 
 
-def enrolments_for(user: Any) -> QuerySet[Enrolment]:
+def enrolments_for(user: Viewer) -> QuerySet[Enrolment]:
     """Participants through the access layer: a provider sees only its own."""
     return restrict(Enrolment.objects.all(), user).select_related(
         "programme__provider__organisation", "requirement", "offender", "district"
@@ -99,7 +103,7 @@ def enrolments_for(user: Any) -> QuerySet[Enrolment]:
 
 
 def possible_violations_for(
-    user: Any, *, requirement: BehaviourRequirement | None = None
+    user: Viewer, *, requirement: BehaviourRequirement | None = None
 ) -> QuerySet[PossibleViolation]:
     """Missed sessions and drop-outs reported to the district police and the court liaison.
 

@@ -8,7 +8,7 @@ police and the court liaison as a *possible* violation of the requirement; an of
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -45,6 +45,10 @@ from qorgau.registry.models import BehaviourRequirement
 from qorgau.registry.services import requirement_violation_record
 from qorgau.territory.services import territory_scope_ids
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
+
 NOT_ALLOWED = _("Your role may not do this.")
 OUTSIDE_SCOPE = _("This record is outside your organisation or territory.")
 IN_FUTURE = _("The date cannot be in the future.")
@@ -71,7 +75,7 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _require(actor: Any, *permissions: str) -> None:
+def _require(actor: User, *permissions: str) -> None:
     if not any(actor.has_perm(p) for p in permissions):
         raise PermissionDenied(NOT_ALLOWED)
 
@@ -82,7 +86,7 @@ def _not_future(day: dt.date, field: str) -> None:
 
 
 def _audit(
-    action: str, actor: Any, request: HttpRequest | None, target: Any, **details: Any
+    action: str, actor: User, request: HttpRequest | None, target: Any, **details: Any
 ) -> None:
     audit_record(action=action, request=request, actor=actor, target=target, details=details)
 
@@ -93,7 +97,7 @@ def _audit(
 @transaction.atomic
 def provider_register(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     organisation: Organisation,
     ownership: str,
@@ -124,7 +128,7 @@ def provider_register(
     return provider
 
 
-def _keeps_register_of(actor: Any, provider: Provider) -> None:
+def _keeps_register_of(actor: User, provider: Provider) -> None:
     _require(actor, KEEP_PROVIDER_REGISTER)
     if not selectors.providers_for(actor).filter(pk=provider.pk).exists():
         raise PermissionDenied(OUTSIDE_SCOPE)
@@ -149,13 +153,13 @@ def programme_save(
 # --- Enrolment ---------------------------------------------------------------------------------
 
 
-def _works_for(actor: Any, provider: Provider) -> None:
+def _works_for(actor: User, provider: Provider) -> None:
     _require(actor, MANAGE_PROGRAMMES)
     if not (actor.is_superuser or actor.organisation_id == provider.organisation_id):
         raise PermissionDenied(OUTSIDE_SCOPE)
 
 
-def _own(actor: Any, enrolment: Enrolment) -> None:
+def _own(actor: User, enrolment: Enrolment) -> None:
     _require(actor, MANAGE_PROGRAMMES)
     visible = restrict(
         Enrolment.objects.filter(pk=enrolment.pk), actor, permission=MANAGE_PROGRAMMES
@@ -215,7 +219,7 @@ def enrolment_create(
 
 @transaction.atomic
 def enrolment_admit(
-    *, actor: Any, request: HttpRequest | None = None, enrolment: Enrolment, on: dt.date
+    *, actor: User, request: HttpRequest | None = None, enrolment: Enrolment, on: dt.date
 ) -> Enrolment:
     """Move a waiting offender onto the programme when a place is free."""
     _own(actor, enrolment)
@@ -232,7 +236,9 @@ def enrolment_admit(
     return enrolment
 
 
-def _admit_next(actor: Any, request: HttpRequest | None, programme: Programme, on: dt.date) -> None:
+def _admit_next(
+    actor: User, request: HttpRequest | None, programme: Programme, on: dt.date
+) -> None:
     """A freed place goes to the first on the waiting list whose requirement is still in force."""
     for waiting in selectors.waiting_list(programme).select_related("requirement"):
         if waiting.requirement.ends_on >= on and on >= waiting.listed_on:
@@ -246,7 +252,7 @@ def _admit_next(actor: Any, request: HttpRequest | None, programme: Programme, o
 @transaction.atomic
 def attendance_record(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     enrolment: Enrolment,
     held_on: dt.date,
@@ -321,7 +327,7 @@ def _check_end(enrolment: Enrolment, on: dt.date) -> None:
 
 @transaction.atomic
 def enrolment_complete(
-    *, actor: Any, request: HttpRequest | None = None, enrolment: Enrolment, on: dt.date
+    *, actor: User, request: HttpRequest | None = None, enrolment: Enrolment, on: dt.date
 ) -> Enrolment:
     """Completion needs the attended sessions (80% of the curriculum) recorded, not a tick."""
     _own(actor, enrolment)
@@ -342,7 +348,7 @@ def enrolment_complete(
 @transaction.atomic
 def enrolment_drop_out(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     enrolment: Enrolment,
     on: dt.date,
@@ -378,7 +384,7 @@ def enrolment_drop_out(
 @transaction.atomic
 def possible_violation_resolve(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     report: PossibleViolation,
     confirm: bool,
@@ -413,7 +419,7 @@ def possible_violation_resolve(
 @transaction.atomic
 def partner_report_record(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     enrolment: Enrolment,
     reported_on: dt.date,
@@ -443,7 +449,7 @@ def partner_report_record(
 
 
 def partner_report_text(
-    *, actor: Any, request: HttpRequest | None = None, report: PartnerSafetyReport
+    *, actor: User, request: HttpRequest | None = None, report: PartnerSafetyReport
 ) -> str:
     """Decrypt the partner's words for a user who may see the report; every reading audited."""
     if not restrict(PartnerSafetyReport.objects.filter(pk=report.pk), actor).exists():

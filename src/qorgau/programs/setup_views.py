@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.http import HttpResponse
@@ -23,6 +23,10 @@ from qorgau.accounts.setup_views import (
 from qorgau.lib.widgets import DateInput
 from qorgau.programs.models import Accreditation, Ownership, Provider
 from qorgau.programs.setup_services import PROVIDER_KINDS, provider_setup, provider_setup_update
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 DATE = DateInput()
 
@@ -48,7 +52,7 @@ class ProviderSetupForm(ProviderEditForm):
     )
     field_order = ["organisation"]
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         candidates = Organisation.objects.filter(
             kind__in=PROVIDER_KINDS, programme_provider__isnull=True, is_active=True

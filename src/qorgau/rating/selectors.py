@@ -8,7 +8,7 @@ table), and district tables only of that region.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
@@ -16,8 +16,11 @@ from qorgau.rating.models import Level, RatingResult, RatingRun, RunStatus
 from qorgau.territory.models import Level as TerritoryLevel
 from qorgau.territory.models import Territory
 
+if TYPE_CHECKING:
+    from qorgau.accounts.typing import Viewer
 
-def user_region(user: Any) -> Territory | None:
+
+def user_region(user: Viewer) -> Territory | None:
     """The region a user works in; ``None`` for the whole country."""
     scope = getattr(user, "scope_territory", None)
     if scope is None or scope.level == TerritoryLevel.COUNTRY:
@@ -26,7 +29,7 @@ def user_region(user: Any) -> Territory | None:
     return region
 
 
-def runs_for(user: Any) -> QuerySet[RatingRun]:
+def runs_for(user: Viewer) -> QuerySet[RatingRun]:
     runs = RatingRun.objects.select_related("region", "method").order_by("-created_at", "-id")
     region = user_region(user)
     if region is None:
@@ -34,12 +37,12 @@ def runs_for(user: Any) -> QuerySet[RatingRun]:
     return runs.filter(level=Level.REGION) | runs.filter(level=Level.DISTRICT, region=region)
 
 
-def may_see_scorecard(user: Any, territory: Territory) -> bool:
+def may_see_scorecard(user: Viewer, territory: Territory) -> bool:
     region = user_region(user)
     return region is None or territory.pk == region.pk or territory.parent_id == region.pk
 
 
-def latest_run(user: Any, level: str = Level.REGION) -> RatingRun | None:
+def latest_run(user: Viewer, level: str = Level.REGION) -> RatingRun | None:
     return runs_for(user).filter(status=RunStatus.DONE, level=level).first()
 
 

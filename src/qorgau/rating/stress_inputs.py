@@ -8,7 +8,7 @@ capture histories of the latest linkage run. The stress test then works on this 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -17,6 +17,10 @@ from qorgau.rating.compute import Method
 from qorgau.rating.sources import HISTORY_YEARS, counts_read, source_fill
 from qorgau.rating.stress import PoliceCounts, StressInputs
 from qorgau.territory.models import Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 ESTIMATE_HELD = "estimate_held_fixed"  # a note code: no capture histories to estimate again
 # monitoring's indicator → which count of the police register its numerator is
@@ -103,7 +107,7 @@ def rating_stress(
     modes: Sequence[str] | None = None,
     draws: int = 20,
     seed: int = 20240101,
-    actor: Any = None,
+    actor: User | None = None,
     histories: Sequence[Any] | None = None,
     progress: Any = None,
 ) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -20,6 +20,9 @@ from qorgau.registry.selectors import offenders_of, victims_of
 from qorgau.territory.models import Territory, TerritoryQuerySet
 from qorgau.territory.services import territory_scope_ids
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 def _date(label: Any, *, required: bool = True, today: bool = True) -> forms.DateField:
     return forms.DateField(
@@ -36,7 +39,7 @@ def _datetime(label: Any) -> forms.DateTimeField:
     )
 
 
-def districts_in_scope(user: Any) -> TerritoryQuerySet:
+def districts_in_scope(user: User) -> TerritoryQuerySet:
     """Today's districts where ``user`` may place a record (the form's choices, not a filter of
     records: what the user may read is decided by the access layer)."""
     districts = Territory.objects.current().districts()
@@ -175,7 +178,7 @@ class IncidentForm(forms.Form):
         "erap_number",
     )
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         districts = districts_in_scope(actor)
         self.fields["district"].queryset = districts  # type: ignore[attr-defined]
@@ -431,7 +434,7 @@ class RiskAssessmentForm(forms.Form):
 # --- Prevention instruments of Law 245-VIII --------------------------------------------------
 
 
-def _district_field(form: forms.Form, actor: Any, preferred: Territory | None = None) -> None:
+def _district_field(form: forms.Form, actor: User, preferred: Territory | None = None) -> None:
     """The districts the user may place a record in; the incident's, or the only one, first."""
     districts = districts_in_scope(actor)
     form.fields["district"].queryset = districts  # type: ignore[attr-defined]
@@ -462,7 +465,7 @@ class PreventionMeasureForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, actor: Any, incidents: Any, incident: Incident | None, **kwargs: Any
+        self, *args: Any, actor: User, incidents: Any, incident: Incident | None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["incident"].queryset = incidents  # type: ignore[attr-defined]
@@ -478,7 +481,7 @@ class RegisterEnterForm(forms.Form):
         label=_("Grounds"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _district_field(self, actor)
 

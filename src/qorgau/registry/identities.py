@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -26,6 +26,10 @@ from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.registry.models import Person
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
+
 IIN_NOT_USABLE = _(
     "A person cannot be recorded with this IIN from your account. "
     "Ask the registry administrator of your territory."
@@ -35,7 +39,7 @@ IIN_NOT_USABLE = _(
 _CHUNK = 2000
 
 
-def person_usable_by(person: Person, actor: Any) -> bool:
+def person_usable_by(person: Person, actor: User | None) -> bool:
     """Whether ``actor`` may link to ``person``: what the access layer gives the actor (in
     scope, or registered by the actor and not yet placed). ``None`` is the system itself
     (seeding, migrations), which sees everyone."""
@@ -44,7 +48,9 @@ def person_usable_by(person: Person, actor: Any) -> bool:
     return restrict(Person.objects.filter(pk=person.pk), actor).exists()
 
 
-def persons_usable_by(actor: Any, pks: Iterable[int], *, permission: str | None = None) -> set[int]:
+def persons_usable_by(
+    actor: User | None, pks: Iterable[int], *, permission: str | None = None
+) -> set[int]:
     """The persons of ``pks`` that ``actor`` may link to: :func:`person_usable_by` for a batch.
 
     Two queries per chunk whatever its size. ``permission`` is the one the caller acts under
@@ -65,7 +71,7 @@ def persons_usable_by(actor: Any, pks: Iterable[int], *, permission: str | None 
 def audit_outside_scope(
     person_pk: int,
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     matched_by: str = "iin",
     **details: Any,
@@ -107,7 +113,7 @@ def iin_refusals_audited(*, actor: Any, request: HttpRequest | None) -> Iterator
         raise
 
 
-def person_matched_by_iin(existing: Person, *, actor: Any, request: HttpRequest | None) -> Person:
+def person_matched_by_iin(existing: Person, *, actor: User, request: HttpRequest | None) -> Person:
     """The same IIN is the same person: link, never duplicate; the match itself is audited.
 
     A person outside the actor's scope must stay invisible (the IIN would otherwise look up

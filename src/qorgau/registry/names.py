@@ -17,7 +17,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -27,6 +27,10 @@ from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record, audit_record_many
 from qorgau.lib.crypto import decrypt_text, encrypt_text, pseudonym
 from qorgau.registry.models import Person
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 IDENTITY_FIELDS = ("surname", "first_name", "patronymic", "phone", "address")
 CONTACT_FIELDS = ("phone", "address")
@@ -143,7 +147,12 @@ def persons_named(
 
 
 def person_find_by_name(
-    *, actor: Any, surname: str, first_name: str = "", request: HttpRequest | None, reason: str
+    *,
+    actor: Any,
+    surname: str,
+    first_name: str = "",
+    request: HttpRequest | None,
+    reason: str,
 ) -> list[Person]:
     """Persons in the actor's scope with this name; the search and its reason are audited.
 
@@ -170,7 +179,7 @@ def person_find_by_name(
 
 
 def person_contacts_update(
-    *, actor: Any, request: HttpRequest | None, person: Person, phone: str = "", address: str = ""
+    *, actor: User, request: HttpRequest | None, person: Person, phone: str = "", address: str = ""
 ) -> bool:
     """Keep the phone and address an officer just gave for a person already recorded.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -29,21 +29,25 @@ from qorgau.registry.models import (
 )
 from qorgau.registry.services import risk_reassessment_overdue
 
+if TYPE_CHECKING:
+    from qorgau.accounts.typing import Viewer
+
+
 DEFAULT_EXPIRY_DAYS = 7
 
 
-def persons_for(user: Any) -> QuerySet[Person]:
+def persons_for(user: Viewer) -> QuerySet[Person]:
     return restrict(Person.objects.select_related("home_district"), user)
 
 
-def person_choices_for(user: Any) -> QuerySet[Person]:
+def person_choices_for(user: Viewer) -> QuerySet[Person]:
     """Persons a user may name in a new record: those the access layer gives the user, which
     include the ones the user registered and nothing places yet (no home district, no
     incident), and no longer the ones the user registered once and that now live elsewhere."""
     return restrict(Person.objects.all(), user)
 
 
-def incidents_for(user: Any) -> QuerySet[Incident]:
+def incidents_for(user: Viewer) -> QuerySet[Incident]:
     participants = IncidentParticipant.objects.select_related("person").order_by("role", "pk")
     return restrict(
         Incident.objects.select_related("district").prefetch_related(
@@ -53,7 +57,7 @@ def incidents_for(user: Any) -> QuerySet[Incident]:
     )
 
 
-def orders_for(user: Any) -> QuerySet[ProtectiveOrder]:
+def orders_for(user: Viewer) -> QuerySet[ProtectiveOrder]:
     return restrict(
         ProtectiveOrder.objects.select_related("district", "offender", "incident").prefetch_related(
             "protected_persons", "violations", "extensions", "check_ins"
@@ -62,7 +66,7 @@ def orders_for(user: Any) -> QuerySet[ProtectiveOrder]:
     )
 
 
-def requirements_for(user: Any) -> QuerySet[BehaviourRequirement]:
+def requirements_for(user: Viewer) -> QuerySet[BehaviourRequirement]:
     return restrict(
         BehaviourRequirement.objects.select_related(
             "district", "offender", "incident"
@@ -71,24 +75,24 @@ def requirements_for(user: Any) -> QuerySet[BehaviourRequirement]:
     )
 
 
-def offences_for(user: Any) -> QuerySet[Offence]:
+def offences_for(user: Viewer) -> QuerySet[Offence]:
     return restrict(Offence.objects.select_related("district", "offender", "incident"), user)
 
 
-def assessments_for(user: Any) -> QuerySet[RiskAssessment]:
+def assessments_for(user: Viewer) -> QuerySet[RiskAssessment]:
     return restrict(
         RiskAssessment.objects.select_related("victim", "offender", "incident", "district"), user
     )
 
 
-def measures_for(user: Any) -> QuerySet[PreventionMeasure]:
+def measures_for(user: Viewer) -> QuerySet[PreventionMeasure]:
     """Preventive talks and official warnings within scope (the district they were given in)."""
     return restrict(
         PreventionMeasure.objects.select_related("district", "person", "incident"), user
     )
 
 
-def register_entries_for(user: Any) -> QuerySet[PreventiveRegisterEntry]:
+def register_entries_for(user: Viewer) -> QuerySet[PreventiveRegisterEntry]:
     """Entries of the preventive register within scope, open and closed."""
     return restrict(PreventiveRegisterEntry.objects.select_related("district", "person"), user)
 
@@ -103,7 +107,7 @@ class IncidentRecords:
     assessments: list[RiskAssessment]
 
 
-def incident_records(incident: Incident, user: Any) -> IncidentRecords:
+def incident_records(incident: Incident, user: Viewer) -> IncidentRecords:
     """The incident's orders, requirements, offences and assessments within ``user``'s scope."""
     # The page shows each order's status (its violations and extensions) and persons, and only
     # the number and the court of a requirement: nothing else is read for them.
@@ -144,7 +148,7 @@ class WorkLists:
 
 
 def work_lists(
-    user: Any, *, days: int = DEFAULT_EXPIRY_DAYS, day: dt.date | None = None
+    user: Viewer, *, days: int = DEFAULT_EXPIRY_DAYS, day: dt.date | None = None
 ) -> WorkLists:
     """The district's to-do lists: orders ending soon, overdue checks and re-assessments."""
     day = day or timezone.localdate()

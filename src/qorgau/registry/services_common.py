@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -19,6 +19,10 @@ from qorgau.audit.services import audit_record
 from qorgau.registry.models import Incident, Person
 from qorgau.territory.models import Level, Territory
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
+
 IN_FUTURE = _("This date is in the future.")
 OUTSIDE_SCOPE = _("This district is outside your territory.")
 NOT_A_DISTRICT = _("Choose a district (or city administration) that existed on that date.")
@@ -28,7 +32,7 @@ PERSON_OUTSIDE_SCOPE = _("One of the persons is recorded outside your territory.
 INCIDENT_OUTSIDE_SCOPE = _("The incident is outside your territory.")
 
 
-def audit_change(actor: Any, request: HttpRequest | None, target: Any, **details: Any) -> None:
+def audit_change(actor: User, request: HttpRequest | None, target: Any, **details: Any) -> None:
     """A step in a record's life (served, extended, revoked, a check, a violation) in the audit
     trail, on the record itself; ``details`` say which step and its day."""
     audit_record(
@@ -36,7 +40,7 @@ def audit_change(actor: Any, request: HttpRequest | None, target: Any, **details
     )
 
 
-def require(actor: Any, *permissions: str) -> None:
+def require(actor: User, *permissions: str) -> None:
     """The actor must hold at least one of ``permissions``."""
     if not any(actor.has_perm(permission) for permission in permissions):
         raise PermissionDenied(_("Your role may not do this."))
@@ -54,14 +58,14 @@ def not_future(day: dt.date | dt.datetime, field: str) -> None:
         raise ValidationError({field: IN_FUTURE})
 
 
-def district_for(actor: Any, district: Territory, on: dt.date) -> None:
+def district_for(actor: User, district: Territory, on: dt.date) -> None:
     if district.level != Level.DISTRICT or not district.exists_on(on):
         raise ValidationError({"district": NOT_A_DISTRICT})
     if not can_place_in_scope(actor, district.pk, None):
         raise PermissionDenied(OUTSIDE_SCOPE)
 
 
-def persons_usable(actor: Any, persons: Iterable[Person]) -> None:
+def persons_usable(actor: User, persons: Iterable[Person]) -> None:
     """Each person must be one the access layer gives the actor (in scope, or registered by the
     actor and not yet placed); a refusal is audited under each person refused."""
     ids = {p.pk for p in persons}
@@ -72,7 +76,7 @@ def persons_usable(actor: Any, persons: Iterable[Person]) -> None:
         raise PermissionDenied(PERSON_OUTSIDE_SCOPE)
 
 
-def incident_usable(actor: Any, incident: Incident | None) -> None:
+def incident_usable(actor: User, incident: Incident | None) -> None:
     if (
         incident is not None
         and not restrict(Incident.objects.filter(pk=incident.pk), actor).exists()

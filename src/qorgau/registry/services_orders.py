@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -39,6 +39,10 @@ from qorgau.registry.services_common import (
     require,
 )
 from qorgau.territory.models import Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 BEFORE_INCIDENT = _("An order cannot start before its incident.")
 NO_PROTECTED = _("Name at least one protected person.")
@@ -161,7 +165,7 @@ def _order_dates(order: ProtectiveOrder) -> None:
     order.next_check_due = last_check + dt.timedelta(days=order.check_interval_days)
 
 
-def _order_for(actor: Any, order: ProtectiveOrder) -> ProtectiveOrder:
+def _order_for(actor: User, order: ProtectiveOrder) -> ProtectiveOrder:
     require(actor, MANAGE_ORDERS)
     if not restrict(ProtectiveOrder.objects.filter(pk=order.pk), actor).exists():
         raise PermissionDenied(OUTSIDE_SCOPE)
@@ -171,7 +175,11 @@ def _order_for(actor: Any, order: ProtectiveOrder) -> ProtectiveOrder:
 @refusals_audited
 @transaction.atomic
 def order_serve(
-    *, actor: Any, request: HttpRequest | None = None, order: ProtectiveOrder, served_on: dt.date
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+    order: ProtectiveOrder,
+    served_on: dt.date,
 ) -> ProtectiveOrder:
     _order_for(actor, order)
     not_future(served_on, "served_on")

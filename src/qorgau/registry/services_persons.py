@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +21,9 @@ from qorgau.registry.models import Person
 from qorgau.registry.names import IDENTITY_FIELDS, name_indexes
 from qorgau.registry.services_common import not_future
 from qorgau.territory.models import Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.typing import RequestUser
 
 
 def iin_pseudonym(iin: str) -> str:
@@ -99,7 +102,7 @@ def person_register(
 
 
 def person_find_by_iin(
-    *, actor: Any, iin: str, request: HttpRequest | None, reason: str
+    *, actor: RequestUser, iin: str, request: HttpRequest | None, reason: str
 ) -> Person | None:
     """Look a person up by IIN within the actor's scope; the search and its reason are audited."""
     iin_parse(iin)

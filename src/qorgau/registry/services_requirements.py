@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -39,6 +39,10 @@ from qorgau.registry.services_common import (
     require,
 )
 from qorgau.territory.models import Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 CONDITION_NOT_ALLOWED = _(
     "This condition is not allowed by the law in force on that date: %(codes)s."
@@ -133,7 +137,7 @@ def requirement_set(
     return requirement
 
 
-def _requirement_for(actor: Any, requirement: BehaviourRequirement) -> None:
+def _requirement_for(actor: User, requirement: BehaviourRequirement) -> None:
     require(actor, MANAGE_REQUIREMENTS)
     if not restrict(BehaviourRequirement.objects.filter(pk=requirement.pk), actor).exists():
         raise PermissionDenied(OUTSIDE_SCOPE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -36,6 +36,10 @@ from qorgau.registry.services_common import (
     today,
 )
 from qorgau.territory.models import Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.typing import Viewer
+
 
 LOWER_LEVEL = _("A professional may raise the computed level, never lower it.")
 RAISE_NEEDS_REASON = _("Give the reason for raising the level.")
@@ -124,7 +128,7 @@ def risk_assess(
 
 
 def risk_reassessment_overdue(
-    *, actor: Any, day: dt.date | None = None
+    *, actor: Viewer, day: dt.date | None = None
 ) -> QuerySet[RiskAssessment]:
     """The latest assessment of each victim in scope whose re-assessment date has passed."""
     day = day or today()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, Q
 from django.utils import timezone
@@ -26,6 +26,10 @@ from qorgau.registry.models import (
     ProtectiveOrder,
     RiskAssessment,
 )
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 MEASURES: tuple[type[ProtectiveOrder | BehaviourRequirement], ...] = (
     ProtectiveOrder,
@@ -99,7 +103,7 @@ class TimelineEvent:
     obj: Any
 
 
-def _incident_events(members: set[int], actor: Any) -> list[TimelineEvent]:
+def _incident_events(members: set[int], actor: User) -> list[TimelineEvent]:
     involved = IncidentParticipant.objects.filter(person_id__in=members).values("incident_id")
     incidents = restrict(Incident.objects.filter(pk__in=involved), actor)
     return [
@@ -108,7 +112,7 @@ def _incident_events(members: set[int], actor: Any) -> list[TimelineEvent]:
     ]
 
 
-def _order_events(ids: set[int], actor: Any) -> list[TimelineEvent]:
+def _order_events(ids: set[int], actor: User) -> list[TimelineEvent]:
     events = []
     orders = restrict(ProtectiveOrder.objects.filter(pk__in=ids), actor)
     for order in orders.prefetch_related("violations"):
@@ -120,7 +124,7 @@ def _order_events(ids: set[int], actor: Any) -> list[TimelineEvent]:
     return events
 
 
-def _requirement_events(ids: set[int], actor: Any) -> list[TimelineEvent]:
+def _requirement_events(ids: set[int], actor: User) -> list[TimelineEvent]:
     events = []
     requirements = restrict(BehaviourRequirement.objects.filter(pk__in=ids), actor)
     for requirement in requirements.prefetch_related("violations"):
@@ -134,7 +138,7 @@ def _requirement_events(ids: set[int], actor: Any) -> list[TimelineEvent]:
     return events
 
 
-def _offence_and_risk_events(members: set[int], actor: Any) -> list[TimelineEvent]:
+def _offence_and_risk_events(members: set[int], actor: User) -> list[TimelineEvent]:
     # The incident comes with each row: the timeline links an offence or an assessment to its
     # incident's page, which would otherwise be one query per row.
     offences = restrict(Offence.objects.filter(offender_id__in=members), actor)
@@ -150,7 +154,7 @@ def _offence_and_risk_events(members: set[int], actor: Any) -> list[TimelineEven
     return events
 
 
-def household_timeline(person: Person, *, actor: Any) -> list[TimelineEvent]:
+def household_timeline(person: Person, *, actor: User) -> list[TimelineEvent]:
     """Everything the registry holds on a household, newest first, within the actor's scope."""
     household = household_walk(person)
     members = household.members

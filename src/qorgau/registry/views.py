@@ -8,7 +8,7 @@ through :mod:`qorgau.registry.services`; a record opened outside a list asks for
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -57,6 +57,9 @@ from qorgau.registry.names import (
     person_identities,
 )
 from qorgau.registry.risk import instrument_load
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
 
 PAGE_SIZE = 50
 WORK_LIST_SIZE = 100
@@ -123,7 +126,7 @@ def _page(request: AuthenticatedHttpRequest, queryset: Any) -> tuple[Any, str]:
     return page, query.urlencode()
 
 
-def _permissions(user: Any) -> dict[str, bool]:
+def _permissions(user: User) -> dict[str, bool]:
     return {
         "can_register": user.has_perm(REGISTER_INCIDENT),
         "can_orders": user.has_perm(MANAGE_ORDERS),

@@ -9,7 +9,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -23,6 +23,10 @@ from qorgau.reports.render import ReportError, report_render, report_request_par
 from qorgau.reports.sections import ReportRequest
 from qorgau.territory.models import Level, Territory
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,7 +34,7 @@ def reports_dir() -> Path:
     return Path(getattr(settings, "QORGAU_REPORTS_DIR", Path(settings.VAR_DIR) / "reports"))
 
 
-def user_region(user: Any) -> Territory | None:
+def user_region(user: User) -> Territory | None:
     """The region a user is scoped to (None for country-wide users)."""
     territory = user.scope_territory
     while territory is not None and territory.level > Level.REGION:
@@ -41,7 +45,7 @@ def user_region(user: Any) -> Territory | None:
     return region
 
 
-def may_request(user: Any, request: ReportRequest) -> bool:
+def may_request(user: User, request: ReportRequest) -> bool:
     """Country-wide users may ask for any report; others only for their own region's passport."""
     if not user.has_perm(VIEW_AGGREGATES):
         return False

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -25,6 +25,10 @@ from qorgau.registry import choices as c
 from qorgau.registry.models import Incident, IncidentParticipant, Offence
 from qorgau.reviews.models import Harm, OpenedHow, SeriousCaseReview
 from qorgau.reviews.timeline import timeline_assemble
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 # Criminal Code of the Republic of Kazakhstan: art. 99 murder, art. 105 driving to suicide
 # (a death), art. 106 intentional grave harm to health.
@@ -94,7 +98,7 @@ def reviews_owed(*, as_of: dt.date, incident_ids: Iterable[int] | None = None) -
 
 
 def review_create(
-    owed: Owed, *, opened_on: dt.date, how: str, actor: Any = None
+    owed: Owed, *, opened_on: dt.date, how: str, actor: User | None = None
 ) -> SeriousCaseReview | None:
     """Open one review and assemble its timeline; ``None`` if another run opened it first."""
     try:

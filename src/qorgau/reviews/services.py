@@ -9,7 +9,7 @@ readings also under the victim, so that the auditor's "who saw person P-…" fin
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -37,6 +37,11 @@ from qorgau.reviews.models import (
 from qorgau.reviews.opening import Owed, review_create
 from qorgau.reviews.timeline import timeline_assemble
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+    from qorgau.accounts.typing import Viewer
+
+
 NOT_A_PANEL_MEMBER = _("Only the keepers of serious-case reviews may do this.")
 REVIEW_CLOSED = _("The review is closed.")
 NO_VICTIM = _("The incident names no victim.")
@@ -46,8 +51,8 @@ SUMMARY_NEEDED = _("Write the anonymised summary before closing the review.")
 NO_FINDINGS = _("Record at least one finding before closing the review.")
 
 
-def _keeper(actor: Any) -> None:
-    if not getattr(actor, "has_perm", None) or not actor.has_perm(KEEP_SERIOUS_CASE_REVIEWS):
+def _keeper(actor: User | None) -> None:
+    if actor is None or not actor.has_perm(KEEP_SERIOUS_CASE_REVIEWS):
         raise PermissionDenied(NOT_A_PANEL_MEMBER)
 
 
@@ -56,12 +61,14 @@ def _open(review: SeriousCaseReview) -> None:
         raise ValidationError(REVIEW_CLOSED)
 
 
-def reviews_for_user(user: Any) -> Any:
+def reviews_for_user(user: Viewer) -> Any:
     """The reviews ``user`` may read (the access layer decides)."""
     return restrict(SeriousCaseReview.objects.select_related("district"), user)
 
 
-def review_for_user(*, user: Any, pk: Any, request: HttpRequest | None = None) -> SeriousCaseReview:
+def review_for_user(
+    *, user: Viewer, pk: Any, request: HttpRequest | None = None
+) -> SeriousCaseReview:
     """One review, or 404 (refusals audited); the reading is audited under it and the victim."""
     review = get_for_user(
         SeriousCaseReview.objects.select_related("district", "incident"), user, pk
@@ -81,7 +88,7 @@ def review_for_user(*, user: Any, pk: Any, request: HttpRequest | None = None) -
 @refusals_audited
 @transaction.atomic
 def review_open(
-    *, actor: Any, incident_pk: Any, harm: str, request: HttpRequest | None = None
+    *, actor: User, incident_pk: Any, harm: str, request: HttpRequest | None = None
 ) -> list[SeriousCaseReview]:
     """Open a review by hand for each victim of an incident the actor may see.
 
@@ -115,7 +122,7 @@ def review_open(
 
 @transaction.atomic
 def review_timeline_refresh(
-    *, actor: Any, review: SeriousCaseReview, request: HttpRequest | None = None
+    *, actor: User, review: SeriousCaseReview, request: HttpRequest | None = None
 ) -> int:
     """Assemble the timeline again (records imported late reach the review)."""
     _keeper(actor)

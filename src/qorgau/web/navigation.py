@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -57,6 +57,9 @@ from qorgau.accounts.roles import (
 )
 from qorgau.registry.importing.permissions import may_use_importer
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 _IMPORTERS = (IMPORT_RECORDS, *IMPORT_REGISTER_PERMISSIONS.values())
 
 
@@ -77,7 +80,7 @@ class MenuEntry:
             return ()
         return (self.permission,) if isinstance(self.permission, str) else self.permission
 
-    def shown_to(self, user: Any) -> bool:
+    def shown_to(self, user: User) -> bool:
         permitted = not self.permissions or any(user.has_perm(p) for p in self.permissions)
         return permitted and (self.opens_for is None or self.opens_for(user))
 
@@ -149,7 +152,7 @@ def active_url(urls: Iterable[str], current_path: str) -> str | None:
 
 
 def menu_for(
-    user: Any, current_path: str, entries: Iterable[MenuEntry] = MENU
+    user: User, current_path: str, entries: Iterable[MenuEntry] = MENU
 ) -> list[dict[str, Any]]:
     """The entries ``user`` sees, in menu order, with the one ``current_path`` belongs to marked."""
     shown = [(entry, reverse(entry.url_name)) for entry in entries if entry.shown_to(user)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -37,6 +37,9 @@ from qorgau.registry.models import Person
 from qorgau.territory.models import Territory
 from qorgau.territory.services import territory_scope_ids
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 @transaction.atomic
 def body_create(
@@ -59,7 +62,7 @@ def body_create(
 
 
 def membership_add(
-    *, actor: Any, body: CoordinatingBody, organisation: Organisation, role: str
+    *, actor: User, body: CoordinatingBody, organisation: Organisation, role: str
 ) -> Membership:
     _require_keeper(actor, body)
     if organisation.territory_id not in territory_scope_ids(body.territory):
@@ -71,7 +74,7 @@ def membership_add(
     return membership
 
 
-def membership_end(*, actor: Any, membership: Membership, on: dt.date) -> None:
+def membership_end(*, actor: User, membership: Membership, on: dt.date) -> None:
     _require_keeper(actor, membership.body)
     membership.left_on = on
     membership.save(update_fields=["left_on"])
@@ -98,7 +101,7 @@ def meeting_plan(
 @transaction.atomic
 def meeting_record(
     *,
-    actor: Any,
+    actor: User,
     meeting: Meeting,
     held_on: dt.date,
     attendees: Iterable[Organisation],
@@ -123,7 +126,7 @@ def meeting_record(
     return meeting
 
 
-def meeting_cancel(*, actor: Any, meeting: Meeting) -> None:
+def meeting_cancel(*, actor: User, meeting: Meeting) -> None:
     _require_keeper(actor, meeting.body)
     meeting.status = MeetingStatus.CANCELLED
     meeting.save(update_fields=["status"])

@@ -6,7 +6,7 @@ items).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -19,6 +19,10 @@ from qorgau.audit.services import audit_record
 from qorgau.coordination import selectors as s
 from qorgau.coordination.models import CoordinatingBody, Decision, SafetyAction
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
+
 log = logging.getLogger("qorgau.coordination.services")  # the name it always had
 
 DUE_SOON_DAYS = 3
@@ -27,7 +31,7 @@ POLICE_ROLES = (Role.POLICE_INSPECTOR, Role.POLICE_SUPERVISOR)
 
 def _audit(
     action: AuditAction,
-    actor: Any,
+    actor: User | None,
     target: models.Model,
     request: HttpRequest | None = None,
     **details: Any,
@@ -44,7 +48,7 @@ def _audit(
 # --- Rights -----------------------------------------------------------------------------------
 
 
-def _require_keeper(actor: Any, body: CoordinatingBody) -> None:
+def _require_keeper(actor: User, body: CoordinatingBody) -> None:
     if actor.is_superuser:
         return
     if (
@@ -54,7 +58,9 @@ def _require_keeper(actor: Any, body: CoordinatingBody) -> None:
         raise PermissionDenied(gettext("Only the secretary of this coordinating body may do this."))
 
 
-def _require_agency(actor: Any, organisation_id: int, body: CoordinatingBody | None = None) -> None:
+def _require_agency(
+    actor: User, organisation_id: int, body: CoordinatingBody | None = None
+) -> None:
     """The actor acts for ``organisation_id`` (or keeps the body the item belongs to)."""
     if actor.is_superuser or organisation_id in s.agency_ids(actor):
         return

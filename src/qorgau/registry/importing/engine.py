@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -36,6 +36,10 @@ from qorgau.registry.importing.spec import BatchResult, ImportContext, KindSpec,
 from qorgau.registry.models import ImportJob, Person
 from qorgau.registry.rules import local_zone
 from qorgau.territory.services import territory_scope_ids
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ class Outcome:
     unknown_columns: tuple[str, ...] = ()  # columns of the file no rule reads: ignored
 
 
-def import_scope(actor: Any) -> frozenset[int] | None:
+def import_scope(actor: User | None) -> frozenset[int] | None:
     """The district ids the actor may import into; ``None`` for the whole country.
 
     No actor is the system (the command without ``--user``): the whole country. A user of an
@@ -179,7 +183,7 @@ class RejectsWriter:
             self._handle.close()
 
 
-def _context(job: ImportJob, actor: Any) -> ImportContext:
+def _context(job: ImportJob, actor: User | None) -> ImportContext:
     return ImportContext(
         source=job.source,
         actor_id=getattr(actor, "pk", None),
@@ -198,7 +202,7 @@ def _process_batch(
     batch: list[tuple[int, dict[str, Any]]],
     ctx: ImportContext,
     job: ImportJob,
-    actor: Any,
+    actor: User | None,
 ) -> BatchResult:
     """One transaction: the batch's rows and one audit entry for them."""
     with transaction.atomic():
@@ -273,7 +277,7 @@ def _finish(job: ImportJob, status: str, error: str = "") -> None:
 def run_import(
     job: ImportJob,
     *,
-    actor: Any = None,
+    actor: User | None = None,
     rejects_path: Path | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
@@ -293,7 +297,7 @@ def run_import(
 
 def _run(
     job: ImportJob,
-    actor: Any,
+    actor: User | None,
     rejects_path: Path | None,
     batch_size: int,
     progress: Progress | None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -13,6 +13,10 @@ from qorgau.registry.importing.jobs import MAX_UPLOAD_BYTES, upload_problem
 from qorgau.registry.importing.permissions import kinds_for, registers_for
 from qorgau.registry.importing.register_records import register_problem
 from qorgau.registry.models import ImportJob, Register
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 _RECORDS = str(ImportJob.Kind.REGISTER_RECORDS)
 
@@ -39,7 +43,7 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = kinds_for(user)
         cast(forms.ChoiceField, self.fields["kind"]).choices = [

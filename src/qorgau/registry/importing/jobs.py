@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,6 +36,11 @@ from qorgau.lib.crypto import SEALED_CHUNK_BYTES, DecryptionError, seal_chunks, 
 from qorgau.registry.importing.engine import SEALED_SUFFIX, rejects_path_for, run_import
 from qorgau.registry.importing.readers import EXTENSIONS
 from qorgau.registry.models import ImportJob
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+    from qorgau.accounts.typing import RequestUser
+
 
 logger = logging.getLogger(__name__)
 
@@ -188,19 +193,19 @@ def _purge_leftovers(directory: Path, cutoff: dt.datetime) -> int:
     return removed
 
 
-def jobs_visible_to(user: Any) -> QuerySet[ImportJob]:
+def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
     """The jobs listed to ``user``: all for the holders of the import permission, otherwise
     (a crisis centre importing its own records) the user's own."""
     jobs = ImportJob.objects.select_related("created_by")
     return jobs if user.has_perm(IMPORT_RECORDS) else jobs.filter(created_by=user)
 
 
-def job_visible_to(job: ImportJob, user: Any) -> bool:
+def job_visible_to(job: ImportJob, user: RequestUser) -> bool:
     """The uploader and the holders of the import permission see a job and its rejects."""
     return bool(job.created_by_id == user.pk or user.has_perm(IMPORT_RECORDS))
 
 
-def rejects_visible_to(job: ImportJob, user: Any) -> bool:
+def rejects_visible_to(job: ImportJob, user: User) -> bool:
     """Who may download a job's rejects file: it holds the cells as typed, IINs included.
 
     The access layer decides (:class:`ImportJob`'s policy): the uploader, who typed them, and

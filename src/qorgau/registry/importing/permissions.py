@@ -9,7 +9,7 @@ organisation keeps: a polyclinic does not load crisis-centre files, however its 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,10 @@ from qorgau.accounts.models import OrganisationKind
 from qorgau.accounts.roles import IMPORT_RECORDS, IMPORT_REGISTER_PERMISSIONS
 from qorgau.registry.importing.fields import Reason
 from qorgau.registry.models import ImportJob, Register
+
+if TYPE_CHECKING:
+    from qorgau.accounts.typing import RequestUser, Viewer
+
 
 MAY_NOT_IMPORT_KIND = _("You may not import this kind of extract.")
 MAY_NOT_IMPORT_REGISTER = _("You may not import records of this register.")
@@ -44,12 +48,12 @@ def may_import_register(user: Any, register: str) -> bool:
     return True
 
 
-def registers_for(user: Any) -> list[str]:
+def registers_for(user: Viewer) -> list[str]:
     """The registers ``user`` may import, in the order of :class:`Register`."""
     return [str(register) for register in Register.values if may_import_register(user, register)]
 
 
-def may_import(user: Any, kind: str, register: str = "") -> bool:
+def may_import(user: Viewer, kind: str, register: str = "") -> bool:
     """Whether ``user`` may import an extract of ``kind`` (and, for register records, of
     ``register``)."""
     if kind == ImportJob.Kind.REGISTER_RECORDS:
@@ -57,7 +61,7 @@ def may_import(user: Any, kind: str, register: str = "") -> bool:
     return user is None or bool(user.has_perm(IMPORT_RECORDS))
 
 
-def kinds_for(user: Any) -> list[str]:
+def kinds_for(user: RequestUser) -> list[str]:
     """The kinds of extract ``user`` may import at all, in the order of the job's kinds."""
     police = user.has_perm(IMPORT_RECORDS)
     records = bool(registers_for(user))
@@ -68,7 +72,7 @@ def kinds_for(user: Any) -> list[str]:
     ]
 
 
-def may_use_importer(user: Any) -> bool:
+def may_use_importer(user: RequestUser) -> bool:
     """Whether ``user`` may open the Imports page and upload something there."""
     return bool(kinds_for(user))
 

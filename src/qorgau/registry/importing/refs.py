@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import timezone
@@ -22,6 +22,9 @@ from qorgau.registry.importing.fields import IinValue
 from qorgau.registry.importing.store import insert_returning_pks, select_by_keys
 from qorgau.registry.models import Incident, Person
 from qorgau.territory.models import Level, Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ class PersonBook:
     """
 
     source: str
-    actor: Any = None
+    actor: User | None = None
     by_pseudonym: dict[str, KnownPerson] = field(default_factory=dict)
     by_record: dict[str, KnownPerson] = field(default_factory=dict)
     _new: dict[str, KnownPerson] = field(default_factory=dict)

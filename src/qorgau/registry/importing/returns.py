@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,6 +48,10 @@ from qorgau.registry.importing.spec import (
 from qorgau.registry.models.returns import FIGURES, SocialReturn
 from qorgau.registry.rules import local_zone
 from qorgau.registry.services import OUTSIDE_SCOPE
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 KIND = "social-returns"
 YEAR_NOT_BEGUN = _("This year has not begun yet.")
@@ -180,7 +184,7 @@ def returns_import(
     path: Path,
     *,
     source: str,
-    actor: Any = None,
+    actor: User | None = None,
     replace: bool = False,
     rejects_path: Path | None = None,
     today: dt.date | None = None,

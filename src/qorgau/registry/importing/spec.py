@@ -18,7 +18,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from django.db import models
@@ -33,6 +33,10 @@ from qorgau.registry.importing.fields import (
 from qorgau.registry.importing.refs import TerritoryIndex, record_ids_stored
 from qorgau.registry.rules import local_date
 from qorgau.registry.services import IN_FUTURE, NOT_A_DISTRICT, OUTSIDE_SCOPE
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 RECORD_ID = "record_id"
 
@@ -105,7 +109,7 @@ class ImportContext:
     organisation_id: int | None = None  # the importing user's organisation, kept on its records
     # the importing user (``None``: the system): identifiers of rows match only the persons
     # this user may link to (``registry.identities``)
-    actor: Any = None
+    actor: User | None = None
 
 
 def shown(value: object) -> str:
