@@ -77,7 +77,21 @@ demo-reset: install
 	rm -f $(DEMO_STAMP)
 	$(MAKE) --no-print-directory demo
 
-test: install test-sqlite test-postgres
+# With QORGAU_TEST_DATABASE_URL set, the two runs go side by side (one core each, each line
+# tagged with its database) and the PostgreSQL run keeps its files under var/test-postgres;
+# the target fails when either run fails.
+test: install
+	@if [ -z "$$QORGAU_TEST_DATABASE_URL" ]; then \
+		$(MAKE) --no-print-directory test-sqlite test-postgres; \
+	else \
+		set -o pipefail; \
+		( $(MAKE) --no-print-directory test-sqlite 2>&1 | sed -u 's/^/[sqlite] /' ) & sqlite=$$!; \
+		( QORGAU_VAR_DIR=$(CURDIR)/var/test-postgres $(MAKE) --no-print-directory test-postgres 2>&1 \
+			| sed -u 's/^/[postgres] /' ) & postgres=$$!; \
+		wait $$sqlite; sqlite_status=$$?; wait $$postgres; postgres_status=$$?; \
+		echo "== make test: SQLite exit $$sqlite_status, PostgreSQL exit $$postgres_status"; \
+		[ $$sqlite_status -eq 0 ] && [ $$postgres_status -eq 0 ]; \
+	fi
 
 test-sqlite: install
 	$(TEST_ENV) QORGAU_DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS)
