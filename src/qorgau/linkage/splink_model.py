@@ -11,18 +11,15 @@ used to score.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from qorgau.linkage.blocking import BLOCK_CAP, BlockKey, with_block_keys
+from qorgau.linkage.spark import BackendUnavailable, spark_api, spark_frame, spark_sql
 from qorgau.linkage.training import train
 
 BACKENDS = ("duckdb", "spark")
-
-
-class BackendUnavailable(RuntimeError):
-    """The chosen Splink backend cannot run on this machine (e.g. pyspark or Java missing)."""
 
 
 # One side wrote the surname as the first name and the reverse (see records._name_pair).
@@ -157,17 +154,6 @@ def _block(*columns: str) -> dict[str, Any]:
     return {"blocking_rule": " AND ".join(f'l."{c}" = r."{c}"' for c in columns)}
 
 
-def _block_sql(*conditions: str) -> dict[str, Any]:
-    return {"blocking_rule": " AND ".join(conditions)}
-
-
-def _prefix(column: str, length: int) -> str:
-    return f'substr(l."{column}", 1, {length}) = substr(r."{column}", 1, {length})'
-
-
-_SAME_REGION = 'l."region_code" = r."region_code"'
-
-
 @dataclass(frozen=True)
 class ModelSpec:
     """Everything a backend needs besides the data: settings and how to train.
@@ -176,6 +162,8 @@ class ModelSpec:
     training grows with the data, not with the square of a common name's block. Splink
     estimates a rule's pairs from a probe of ``em_probe_proportion`` of the records on each
     side; on a few thousand records a 1% probe finds no pair, and the cap is not needed.
+    ``block_keys`` are blocking rules written as key columns, their blocks capped at
+    ``block_cap`` records (:mod:`qorgau.linkage.blocking`).
     """
 
     settings: dict[str, Any]
@@ -185,6 +173,8 @@ class ModelSpec:
     em_max_pairs: float = 1e6
     em_probe_proportion: float = 0.01
     columns: tuple[str, ...] = field(default=())
+    block_keys: tuple[BlockKey, ...] = ()
+    block_cap: int = BLOCK_CAP
 
 
 PERSON_COLUMNS = (
@@ -201,24 +191,27 @@ PERSON_COLUMNS = (
 )
 
 
-def _person_blocking_rules() -> list[dict[str, Any]]:
-    """OR-ed, so that a typo, a swap or a missing field in one key does not lose the pair
-    (methods.md §4.3: one blocking key capped FEBRL's recall at 0.65). Most pairs stay within
-    a region; two rules catch a person seen in two regions."""
-    return [
-        # A typo in one name (clerks rarely miss the first letter), the other exact.
-        _block_sql('l."surname" = r."surname"', _prefix("first_name", 1), _SAME_REGION),
-        _block_sql('l."first_name" = r."first_name"', _prefix("surname", 1), _SAME_REGION),
-        # Typos in both names, past their third letter.
-        _block_sql(_prefix("surname", 3), _prefix("first_name", 3), _SAME_REGION),
-        # Surname and first name swapped on one side.
-        _block("name_pair", "region_code"),
-        _block("surname", "birth_year", "region_code"),
-        _block("first_name", "birth_year", "region_code"),
-        _block("birth_date", "region_code"),
-        _block("surname", "first_name", "birth_year"),
-        _block("first_name", "patronymic", "birth_year"),
-    ]
+PERSON_BLOCKS = (
+    # A typo in one name (clerks rarely miss the first letter), the other exact.
+    BlockKey("block_surname_initial", ("surname", ("first_name", 1), "region_code")),
+    BlockKey("block_first_name_initial", ("first_name", ("surname", 1), "region_code")),
+    # Typos in both names, past their third letter.
+    BlockKey("block_name_prefixes", (("surname", 3), ("first_name", 3), "region_code")),
+    # Surname and first name swapped on one side.
+    BlockKey("block_name_pair", ("name_pair", "region_code")),
+    # A typo anywhere in one name, the other name and the year the same.
+    BlockKey("block_surname_year", ("surname", "birth_year", "region_code")),
+    BlockKey("block_first_name_year", ("first_name", "birth_year", "region_code")),
+    # New or garbled names, the same full date.
+    BlockKey("block_birth_date", ("birth_date", "region_code")),
+    # A person seen in two regions.
+    BlockKey("block_names_year", ("surname", "first_name", "birth_year")),
+    BlockKey("block_first_name_patronymic_year", ("first_name", "patronymic", "birth_year")),
+)
+"""OR-ed, so that a typo, a swap or a missing field in one key does not lose the pair
+(methods.md §4.3: one blocking key capped FEBRL's recall at 0.65). Most pairs stay within a
+region; two keys catch a person seen in two regions. Each key's blocks are capped
+(:mod:`qorgau.linkage.blocking`)."""
 
 
 def person_spec(*, max_iterations: int = 50) -> ModelSpec:
@@ -234,7 +227,7 @@ def person_spec(*, max_iterations: int = 50) -> ModelSpec:
             _exact("sex"),
             _place(),
         ],
-        "blocking_rules_to_generate_predictions": _person_blocking_rules(),
+        "blocking_rules_to_generate_predictions": [key.rule for key in PERSON_BLOCKS],
         "probability_two_random_records_match": 1e-4,
         "max_iterations": max_iterations,
         "em_convergence": 1e-4,
@@ -256,6 +249,7 @@ def person_spec(*, max_iterations: int = 50) -> ModelSpec:
             'l."birth_date" = r."birth_date" AND l."region_code" = r."region_code"',
         ],
         columns=PERSON_COLUMNS,
+        block_keys=PERSON_BLOCKS,
     )
 
 
@@ -350,120 +344,29 @@ def backend_api(backend: str, *, spark_session: Any = None) -> Any:
     """The Splink database API of ``backend``; a clear error when it cannot run here.
 
     For Spark: ``spark_session`` when given, else the session already running in this process
-    (a notebook, a job that built its own), else a new one (:func:`spark_session_start`).
+    (a notebook, a job that built its own), else a new one
+    (:func:`~qorgau.linkage.spark.spark_session_start`).
     """
     if backend == "duckdb":
         from splink import DuckDBAPI
 
         return DuckDBAPI()
     if backend == "spark":
-        return _spark_api(spark_session)
+        return spark_api(spark_session)
     raise BackendUnavailable(f"Unknown linkage backend {backend!r}: choose one of {BACKENDS}.")
-
-
-SPARK_MISSING = (
-    "The Spark backend needs pyspark and a Java runtime (Java 17): "
-    "pip install -e '.[spark]' (pyspark 3.5) and apt-get install default-jre-headless "
-    "on the driver; see docs/deployment.md, 'Record linkage on Spark'."
-)
-
-# Local mode on one machine (CI, a laptop): two cores, few shuffle partitions (the default 200
-# would make every small query wait on 200 tasks), a modest driver and no web UI. A cluster
-# master takes its resources from spark-submit or spark-defaults.conf instead.
-SPARK_LOCAL_CONF = {
-    "spark.master": "local[2]",
-    "spark.driver.memory": "2g",
-    "spark.sql.shuffle.partitions": "2",
-    "spark.default.parallelism": "2",
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    "spark.sql.session.timeZone": "UTC",
-}
-
-
-def spark_session_start() -> Any:
-    """A Spark session for linkage, with Splink's similarity functions (its UDF jar, shipped in
-    the wheel: nothing is downloaded at run time).
-
-    ``QORGAU_SPARK_MASTER`` names the master (``spark://host:7077``, ``yarn``, ``k8s://…``);
-    unset, or ``local[…]``, Spark runs in this process with :data:`SPARK_LOCAL_CONF`.
-    ``QORGAU_SPARK_DRIVER_MEMORY`` overrides the driver's memory. Read here rather than in the
-    Django settings: only the Spark path needs them, and only when it starts a session. Under
-    spark-submit (``PYSPARK_GATEWAY_PORT`` set) spark-submit's options stand as given.
-    """
-    from pyspark.sql import SparkSession
-    from splink.backends.spark import similarity_jar_location
-
-    master = os.environ.get("QORGAU_SPARK_MASTER", "")
-    conf: dict[str, str] = {"spark.app.name": "qorgau-linkage"}
-    if not os.environ.get("PYSPARK_GATEWAY_PORT"):
-        conf["spark.jars"] = similarity_jar_location()
-        if not master or master.startswith("local"):
-            conf.update(SPARK_LOCAL_CONF)
-        if master:
-            conf["spark.master"] = master
-        if os.environ.get("QORGAU_SPARK_DRIVER_MEMORY"):
-            conf["spark.driver.memory"] = os.environ["QORGAU_SPARK_DRIVER_MEMORY"]
-    # py4j reports every connection it opens and closes at INFO, even at interpreter exit.
-    logging.getLogger("py4j").setLevel(logging.WARNING)
-    builder = SparkSession.builder
-    for key, value in conf.items():
-        builder = builder.config(key, value)
-    try:
-        return builder.getOrCreate()
-    except Exception as exc:  # pyspark raises its own errors when the JVM cannot start
-        raise BackendUnavailable(
-            f"Spark could not start ({type(exc).__name__}: {exc}). {SPARK_MISSING}"
-        ) from exc
-
-
-def _spark_api(session: Any) -> Any:
-    try:
-        from pyspark.sql import SparkSession
-        from splink.backends.spark import SparkAPI
-    except ImportError as exc:
-        raise BackendUnavailable(SPARK_MISSING) from exc
-    session = session or SparkSession.getActiveSession() or spark_session_start()
-    # "persist" keeps Splink's intermediate tables in Spark's memory (spilling to its scratch
-    # space, removed when the session ends) instead of Parquet files in a checkpoint
-    # directory: they hold name keys and birth dates, which a run never leaves on disk.
-    api = SparkAPI(spark_session=session, break_lineage_method="persist")
-    try:
-        session.sql("SELECT jaro_winkler('qorgau', 'qorgau')").collect()
-    except Exception as exc:
-        raise BackendUnavailable(
-            "Splink's similarity functions are missing from this Spark session: start it with "
-            "its jar (spark-submit --jars, or spark.jars = "
-            "splink.backends.spark.similarity_jar_location())."
-        ) from exc
-    return api
-
-
-def _spark_sql(sql: str) -> str:
-    """A condition of the model, written for DuckDB, in Spark SQL (sqlglot translates it):
-    DuckDB's double-quoted names are string literals to Spark, and Splink's jar names
-    Jaro-Winkler ``jaro_winkler``."""
-    import sqlglot
-    from sqlglot import exp
-
-    def rename(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.JarowinklerSimilarity):
-            return exp.Anonymous(this="jaro_winkler", expressions=[node.this, node.expression])
-        return node
-
-    return sqlglot.parse_one(sql, read="duckdb").transform(rename).sql(dialect="spark")
 
 
 def spec_for_backend(spec: ModelSpec, backend: str) -> ModelSpec:
     """``spec`` in the SQL of ``backend``: unchanged for DuckDB, in which it is written; every
-    condition and blocking rule translated for Spark (:func:`_spark_sql`). The model is the
-    same: the same levels, labels, rules and training steps, in the other dialect."""
+    condition and blocking rule translated for Spark (:func:`~qorgau.linkage.spark.spark_sql`).
+    The model is the same: the same levels, labels, rules and training steps, in the other
+    dialect."""
     if backend != "spark":
         return spec
 
     def level(item: dict[str, Any]) -> dict[str, Any]:
         condition = item["sql_condition"]
-        return item if condition == "ELSE" else {**item, "sql_condition": _spark_sql(condition)}
+        return item if condition == "ELSE" else {**item, "sql_condition": spark_sql(condition)}
 
     settings = {
         **spec.settings,
@@ -472,50 +375,22 @@ def spec_for_backend(spec: ModelSpec, backend: str) -> ModelSpec:
             for c in spec.settings["comparisons"]
         ],
         "blocking_rules_to_generate_predictions": [
-            {**rule, "blocking_rule": _spark_sql(rule["blocking_rule"])}
+            {**rule, "blocking_rule": spark_sql(rule["blocking_rule"])}
             for rule in spec.settings["blocking_rules_to_generate_predictions"]
         ],
     }
     return replace(
         spec,
         settings=settings,
-        deterministic_rules=[_spark_sql(rule) for rule in spec.deterministic_rules],
-        em_blocking_rules=[_spark_sql(rule) for rule in spec.em_blocking_rules],
+        deterministic_rules=[spark_sql(rule) for rule in spec.deterministic_rules],
+        em_blocking_rules=[spark_sql(rule) for rule in spec.em_blocking_rules],
     )
 
 
 def _input_table(api: Any, frame: Any, backend: str) -> Any:
     if backend == "spark":
-        return _spark_frame(api.spark, frame)
+        return spark_frame(api.spark, frame)
     return frame
-
-
-def _spark_frame(session: Any, frame: Any) -> Any:
-    """``frame`` (pandas) as a Spark DataFrame with its types stated, not guessed: Spark
-    cannot infer a column that is missing on every row (a register without districts), and
-    it would read pandas' missing integers (``pd.NA``) as an error."""
-    import pandas as pd
-    from pyspark.sql import types
-
-    fields = []
-    for name, dtype in frame.dtypes.items():
-        if pd.api.types.is_bool_dtype(dtype):
-            kind: Any = types.BooleanType()
-        elif pd.api.types.is_integer_dtype(dtype):
-            kind = types.LongType()
-        elif pd.api.types.is_float_dtype(dtype):
-            kind = types.DoubleType()
-        else:
-            kind = types.StringType()
-        fields.append(types.StructField(str(name), kind, nullable=True))
-    plain = frame.astype(object).where(frame.notna(), None)
-    rows = [tuple(_plain(value) for value in row) for row in plain.itertuples(index=False)]
-    return session.createDataFrame(rows, schema=types.StructType(fields))
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python value Spark's type checks accept."""
-    return value.item() if hasattr(value, "item") else value
 
 
 @dataclass(frozen=True)
@@ -570,7 +445,9 @@ def _predict(
 ) -> Prediction:
     api = api or backend_api(backend)
     spec = spec_for_backend(spec, backend)
-    tables = frames if frames is not None else [frame]
+    tables = with_block_keys(
+        frames if frames is not None else [frame], spec.block_keys, spec.block_cap
+    )
     registered = [api.register(_input_table(api, t, backend)) for t in tables]
     linker = Linker(
         registered if len(registered) > 1 else registered[0],

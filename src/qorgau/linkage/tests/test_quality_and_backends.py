@@ -5,14 +5,16 @@ from __future__ import annotations
 import sys
 from io import StringIO
 
+import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
 from qorgau.linkage import splink_model
 from qorgau.linkage.models import LinkageRun, RunStatus
 from qorgau.linkage.quality import cluster_quality, febrl4_evaluate, febrl4_frames
+from qorgau.linkage.spark import BackendUnavailable
 from qorgau.linkage.splink_model import (
-    BackendUnavailable,
+    PERSON_COLUMNS,
     backend_api,
     person_spec,
     spec_for_backend,
@@ -62,9 +64,10 @@ def test_the_spark_path_shares_the_settings(monkeypatch):
         return original(frame, spec, backend, *args)
 
     monkeypatch.setattr(splink_model, "_predict", capture)
+    people = pd.DataFrame(columns=list(PERSON_COLUMNS))
     for backend in ("duckdb", "spark"):
         with pytest.raises(RuntimeError, match=backend):
-            splink_model.predict(None, person_spec(), backend=backend, frames=[object()])
+            splink_model.predict(None, person_spec(), backend=backend, frames=[people])
     assert seen[0][1] == seen[1][1]
     assert seen[0][1]["link_type"] == "dedupe_only"
     assert {c["output_column_name"] for c in seen[0][1]["comparisons"]} == {

@@ -13,7 +13,8 @@ from qorgau.linkage.febrl import febrl_evaluate
 from qorgau.linkage.models import DEFAULT_THRESHOLD, LinkageRun, RunStatus
 from qorgau.linkage.quality import FebrlUnavailable, febrl4_evaluate
 from qorgau.linkage.services import latest_finished_run, run_create, run_evaluate
-from qorgau.linkage.splink_model import BACKENDS, BackendUnavailable
+from qorgau.linkage.spark import BackendUnavailable
+from qorgau.linkage.splink_model import BACKENDS
 from qorgau.linkage.training import TrainingFailed
 
 
