@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user, restrict
 from qorgau.accounts.filters import UserFilterSet
+from qorgau.accounts.http import account_of
 from qorgau.accounts.models import Organisation, User
 from qorgau.accounts.roles import MANAGE_USERS, Role
 from qorgau.accounts.services import user_create
@@ -87,7 +88,7 @@ class UserListApi(generics.ListCreateAPIView[User]):
         audit_record(
             action=AuditAction.VIEW,
             request=request._request,
-            actor=request.user,
+            actor=account_of(request),
             object_type="accounts.user",
             details={"list": True, "api": True},
         )
@@ -97,7 +98,9 @@ class UserListApi(generics.ListCreateAPIView[User]):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = self.UserCreateInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        user = user_create(actor=request.user, request=request._request, **incoming.validated_data)  # type: ignore[arg-type]
+        user = user_create(
+            actor=account_of(request), request=request._request, **incoming.validated_data
+        )
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -112,7 +115,7 @@ class UserDetailApi(generics.RetrieveAPIView[User]):
         audit_record(
             action=AuditAction.VIEW,
             request=self.request._request,
-            actor=self.request.user,
+            actor=account_of(self.request),
             target=user,
             details={"api": True},
         )

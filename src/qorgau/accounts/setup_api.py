@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.models import Organisation
 from qorgau.accounts.setup_services import (
     organisation_create,
@@ -106,7 +107,9 @@ class OrganisationSetupListApi(SetupListApi[Organisation]):
         return _organisations(self.request)
 
     def service_create(self, data: dict[str, Any]) -> Organisation:
-        return organisation_create(actor=self.request.user, request=self.request._request, **data)
+        return organisation_create(
+            actor=account_of(self.request), request=self.request._request, **data
+        )
 
 
 class OrganisationSetupDetailApi(SetupDetailApi[Organisation]):
@@ -117,5 +120,5 @@ class OrganisationSetupDetailApi(SetupDetailApi[Organisation]):
 
     def service_update(self, obj: Organisation, data: dict[str, Any]) -> Organisation:
         return organisation_update(
-            actor=self.request.user, request=self.request._request, organisation=obj, **data
+            actor=account_of(self.request), request=self.request._request, organisation=obj, **data
         )

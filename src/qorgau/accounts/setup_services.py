@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.access import can_place_in_scope
-from qorgau.accounts.models import Organisation
+from qorgau.accounts.models import Organisation, User
 from qorgau.accounts.roles import SET_UP_ORGANISATIONS, ScopeKind
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
@@ -25,7 +25,6 @@ from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
 
 if TYPE_CHECKING:
-    from qorgau.accounts.models import User
     from qorgau.accounts.typing import RequestUser
 
 
@@ -54,10 +53,10 @@ def setup_require(actor: User, territory: Territory | None) -> None:
         raise PermissionDenied(OUTSIDE_TERRITORY)
 
 
-def setup_scope_ids(actor: Any) -> set[int] | None:
+def setup_scope_ids(actor: RequestUser) -> set[int] | None:
     """The territory ids an administrator's lists show; ``None`` for the whole country
     (none for a caller that is not signed in, as the API schema's generator is)."""
-    if not getattr(actor, "is_authenticated", False):
+    if not isinstance(actor, User):
         return set()
     if actor.is_superuser or actor.scope_kind == ScopeKind.COUNTRY:
         return None
@@ -141,7 +140,7 @@ def names_stripped(changes: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def organisation_create(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     name: str,
     kind: str,
@@ -171,7 +170,7 @@ def organisation_create(
 @transaction.atomic
 def organisation_update(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     organisation: Organisation,
     **changes: Any,

@@ -52,7 +52,7 @@ def audit_record(
     *,
     action: AuditAction | str,
     request: HttpRequest | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     target: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import MANAGE_BUDGET, VIEW_AGGREGATES
 from qorgau.budget import services, uploads
 from qorgau.budget.models import Allocation, Execution, Source, SubProgramme, UploadJob
@@ -123,7 +124,7 @@ class BudgetAllocationListApi(generics.ListCreateAPIView[Allocation]):
         incoming = BudgetAllocationInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         allocation = services.allocation_save(
-            actor=request.user,
+            actor=account_of(request),
             values=dict(incoming.validated_data),
             source=Source.API,
             request=request._request,
@@ -201,7 +202,7 @@ class BudgetExecutionListApi(generics.ListCreateAPIView[Execution]):
         values = dict(incoming.validated_data)
         values["over_allocation"] = "yes" if values.get("over_allocation") else ""
         execution = services.execution_save(
-            actor=request.user, values=values, source=Source.API, request=request._request
+            actor=account_of(request), values=values, source=Source.API, request=request._request
         )
         return Response(BudgetExecutionSerializer(execution).data, status=status.HTTP_201_CREATED)
 
@@ -274,7 +275,7 @@ class BudgetUploadApi(APIView):
         incoming.is_valid(raise_exception=True)
         with transaction.atomic():
             job = uploads.job_create(
-                actor=request.user, upload=incoming.validated_data["file"], source=Source.API
+                actor=account_of(request), upload=incoming.validated_data["file"], source=Source.API
             )
         return Response(_job_body(job), status=status.HTTP_202_ACCEPTED)
 

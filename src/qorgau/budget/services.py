@@ -504,7 +504,7 @@ def _raise(result: StoreResult) -> None:
 
 
 def allocation_save(
-    *, actor: Any, values: dict[str, Any], source: str, request: Any = None
+    *, actor: User, values: dict[str, Any], source: str, request: Any = None
 ) -> Allocation:
     """One allocation from a form or the API; raises ValidationError naming the field."""
     result = allocations_store(
@@ -520,7 +520,7 @@ def allocation_save(
 
 
 def execution_save(
-    *, actor: Any, values: dict[str, Any], source: str, request: Any = None
+    *, actor: User, values: dict[str, Any], source: str, request: Any = None
 ) -> Execution:
     result = executions_store(
         actor=actor, records=[values], source=source, request=request, sheet="form"

@@ -70,7 +70,7 @@ def upload_problem(upload: UploadedFile[bytes], *, limit: int) -> str | None:
     return None
 
 
-def job_create(*, actor: Any, upload: UploadedFile[bytes], source: str) -> UploadJob:
+def job_create(*, actor: User, upload: UploadedFile[bytes], source: str) -> UploadJob:
     """Check that the upload is a workbook, store it sealed and queue its job; the job starts
     once the caller's transaction commits. Raises ValidationError for a file that is no XLSX
     workbook (its sheets and rows are the job's to read)."""

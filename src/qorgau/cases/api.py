@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user, restrict
+from qorgau.accounts.http import account_of
 from qorgau.accounts.models import Organisation
 from qorgau.accounts.roles import MANAGE_SURVIVOR_CASES
 from qorgau.audit.models import AuditAction
@@ -72,7 +73,7 @@ def _audit_read(request: Request, target: Any = None, **details: Any) -> None:
     audit_record(
         action=AuditAction.VIEW,
         request=request._request,
-        actor=request.user,
+        actor=account_of(request),
         target=target,
         object_type="" if target is not None else "cases.survivorcase",
         details={"api": True, **details},
@@ -177,7 +178,7 @@ class CaseListApi(generics.ListCreateAPIView[SurvivorCase]):
         data = dict(incoming.validated_data)
         data["consent_share"] = sorted(data["consent_share"])
         data["legal_types"] = sorted(data.get("legal_types", ()))
-        case = services.case_open(actor=request.user, request=request._request, **data)
+        case = services.case_open(actor=account_of(request), request=request._request, **data)
         return Response(CaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)
 
 
@@ -214,7 +215,7 @@ class CaseAssessApi(APIView):
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         services_assessment.case_assess(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             case=case,
             answers=data["answers"],
@@ -245,7 +246,7 @@ class CaseReferApi(APIView):
         incoming = self.ReferInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         link = services_sharing.case_refer(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             case=case,
             **dict(incoming.validated_data),
@@ -267,7 +268,7 @@ class CaseConsentWithdrawApi(APIView):
         incoming = self.WithdrawInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         services_sharing.case_consent_withdraw(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             case=case,
             withdrawn_on=incoming.validated_data["withdrawn_on"],

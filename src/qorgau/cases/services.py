@@ -91,7 +91,7 @@ def districts_for(organisation: Any) -> set[int]:
 @transaction.atomic
 def case_open(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     district: Territory,
     opened_on: dt.date,

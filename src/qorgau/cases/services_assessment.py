@@ -37,7 +37,7 @@ ADVOCATE_ELSEWHERE = _("The advocate must be a caseworker of the same organisati
 @transaction.atomic
 def case_assess(
     *,
-    actor: Any,
+    actor: User,
     case: SurvivorCase,
     answers: dict[str, Any],
     needs: list[str],

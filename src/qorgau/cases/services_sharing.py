@@ -12,7 +12,7 @@ agency and is not stopped by a withdrawal: it is the centre's own statistical li
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -104,7 +104,7 @@ def _consent_reference(case: SurvivorCase) -> str:
 @transaction.atomic
 def case_refer(
     *,
-    actor: Any,
+    actor: User,
     case: SurvivorCase,
     kind: ReferralKind,
     receiver: Organisation,
@@ -162,7 +162,7 @@ def _withdraw_waiting(actor: User, case: SurvivorCase, request: HttpRequest | No
 @transaction.atomic
 def case_consent_withdraw(
     *,
-    actor: Any,
+    actor: User,
     case: SurvivorCase,
     withdrawn_on: dt.date,
     request: HttpRequest | None = None,

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.setup_api import SetupDetailApi, SetupListApi, territory_field
 from qorgau.accounts.setup_services import setup_filter, setup_scope_ids
 from qorgau.citizens.models import HelpService
@@ -37,7 +38,9 @@ class HelpEntrySetupListApi(SetupListApi[HelpService]):
         return _entries(self.request)
 
     def service_create(self, data: dict[str, Any]) -> HelpService:
-        return help_entry_create(actor=self.request.user, request=self.request._request, **data)
+        return help_entry_create(
+            actor=account_of(self.request), request=self.request._request, **data
+        )
 
 
 class HelpEntrySetupDetailApi(SetupDetailApi[HelpService]):
@@ -48,5 +51,5 @@ class HelpEntrySetupDetailApi(SetupDetailApi[HelpService]):
 
     def service_update(self, obj: HelpService, data: dict[str, Any]) -> HelpService:
         return help_entry_update(
-            actor=self.request.user, request=self.request._request, entry=obj, **data
+            actor=account_of(self.request), request=self.request._request, entry=obj, **data
         )

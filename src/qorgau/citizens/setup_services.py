@@ -7,7 +7,7 @@ administrator's scope; a national entry (no region) a country-wide administrator
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from qorgau.accounts.setup_services import changed_fields, setup_require, setup_save
 from qorgau.audit.models import AuditAction
 from qorgau.citizens.models import HelpService
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
 
 # the entry's name and description as entered, and in each language a reader may choose (the
 # directory shows the reader's, else the one entered)
@@ -42,7 +45,7 @@ HELP_FIELDS = (
 
 @transaction.atomic
 def help_entry_create(
-    *, actor: Any, request: HttpRequest | None = None, **fields: Any
+    *, actor: User, request: HttpRequest | None = None, **fields: Any
 ) -> HelpService:
     """List a service in the public directory of the actor's region (or the country)."""
     _known(fields)
@@ -56,7 +59,7 @@ def help_entry_create(
 
 @transaction.atomic
 def help_entry_update(
-    *, actor: Any, request: HttpRequest | None = None, entry: HelpService, **changes: Any
+    *, actor: User, request: HttpRequest | None = None, entry: HelpService, **changes: Any
 ) -> HelpService:
     """Change or unlist an entry; its old and new region both in the actor's scope."""
     _known(changes)

@@ -7,6 +7,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.models import Organisation
 from qorgau.accounts.setup_api import SetupDetailApi, SetupListApi, territory_field
 from qorgau.accounts.setup_services import setup_filter
@@ -68,7 +69,7 @@ class BodySetupListApi(SetupListApi[CoordinatingBody]):
         return _bodies(self.request)
 
     def service_create(self, data: dict[str, Any]) -> CoordinatingBody:
-        return body_create(actor=self.request.user, request=self.request._request, **data)
+        return body_create(actor=account_of(self.request), request=self.request._request, **data)
 
 
 class BodySetupDetailApi(SetupDetailApi[CoordinatingBody]):
@@ -78,7 +79,9 @@ class BodySetupDetailApi(SetupDetailApi[CoordinatingBody]):
         return _bodies(self.request)
 
     def service_update(self, obj: CoordinatingBody, data: dict[str, Any]) -> CoordinatingBody:
-        return body_update(actor=self.request.user, request=self.request._request, body=obj, **data)
+        return body_update(
+            actor=account_of(self.request), request=self.request._request, body=obj, **data
+        )
 
 
 class MemberSetupListApi(SetupListApi[Membership]):
@@ -97,7 +100,7 @@ class MemberSetupListApi(SetupListApi[Membership]):
 
     def service_create(self, data: dict[str, Any]) -> Membership:
         return member_add(
-            actor=self.request.user, request=self.request._request, body=self.body(), **data
+            actor=account_of(self.request), request=self.request._request, body=self.body(), **data
         )
 
 
@@ -109,5 +112,5 @@ class MemberSetupDetailApi(SetupDetailApi[Membership]):
 
     def service_update(self, obj: Membership, data: dict[str, Any]) -> Membership:
         return member_update(
-            actor=self.request.user, request=self.request._request, membership=obj, **data
+            actor=account_of(self.request), request=self.request._request, membership=obj, **data
         )

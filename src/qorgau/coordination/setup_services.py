@@ -42,7 +42,7 @@ MEMBER_FIELDS = frozenset({"role", "joined_on", "left_on"})
 @transaction.atomic
 def body_create(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     name: str,
     territory: Territory,
@@ -69,7 +69,7 @@ def body_create(
 @transaction.atomic
 def body_update(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     body: CoordinatingBody,
     **changes: Any,
@@ -87,7 +87,7 @@ def body_update(
 @transaction.atomic
 def member_add(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     body: CoordinatingBody,
     organisation: Organisation,
@@ -111,7 +111,7 @@ def member_add(
 @transaction.atomic
 def member_update(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     membership: Membership,
     **changes: Any,

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import REVIEW_LINKAGE, RUN_LINKAGE, VIEW_AGGREGATES
 from qorgau.linkage import services
 from qorgau.linkage.models import DEFAULT_THRESHOLD, CandidatePair, LinkageRun, PairStatus
@@ -88,7 +89,7 @@ class LinkageRunListApi(generics.ListAPIView[LinkageRun]):
         incoming.is_valid(raise_exception=True)
         with transaction.atomic():
             run = services.run_create(
-                actor=request.user,
+                actor=account_of(request),
                 years=incoming.validated_data.get("years"),
                 threshold=incoming.validated_data["threshold"],
                 request=request._request,
@@ -173,7 +174,9 @@ class CandidatePairDetailApi(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         pair = self._pair(pk)
-        left, right = services.pair_records(pair, actor=request.user, request=request._request)
+        left, right = services.pair_records(
+            pair, actor=account_of(request), request=request._request
+        )
         return Response(
             {
                 "pair": CandidatePairOutputSerializer(pair).data,
@@ -195,7 +198,7 @@ class CandidatePairDetailApi(APIView):
         decision = request.data.get("decision", "") if isinstance(request.data, dict) else ""
         try:
             pair = services.pair_decide(
-                pair, actor=request.user, decision=str(decision), request=request._request
+                pair, actor=account_of(request), decision=str(decision), request=request._request
             )
         except ValidationError as exc:
             return Response(

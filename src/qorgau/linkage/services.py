@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 def run_create(
     *,
-    actor: Any,
+    actor: User | None,
     years: Sequence[int] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     backend: str = "duckdb",
@@ -156,7 +156,7 @@ def _source_rows(records: list[LinkedRecord], actor: User) -> dict[int, RecordVi
 
 
 def pair_records(
-    pair: CandidatePair, *, actor: Any, request: HttpRequest | None = None
+    pair: CandidatePair, *, actor: User, request: HttpRequest | None = None
 ) -> tuple[RecordView | None, RecordView | None]:
     """The two records' attributes, decrypted for the reviewer; one audit entry per opening."""
     if not actor.has_perm(REVIEW_LINKAGE):
@@ -192,7 +192,7 @@ def pair_records(
 
 @transaction.atomic
 def pair_decide(
-    pair: CandidatePair, *, actor: Any, decision: str, request: HttpRequest | None = None
+    pair: CandidatePair, *, actor: User, decision: str, request: HttpRequest | None = None
 ) -> CandidatePair:
     """Record the reviewer's decision and apply it to the run's clusters.
 

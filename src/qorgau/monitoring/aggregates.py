@@ -141,7 +141,7 @@ def _check_month(period: str) -> None:
 @transaction.atomic
 def report_save(
     *,
-    actor: Any,
+    actor: User,
     form_code: str,
     period: str,
     values: dict[str, Any],
@@ -239,7 +239,7 @@ def _transition(
     return report
 
 
-def report_submit(report: AggregateReport, *, actor: Any, request: Any = None) -> AggregateReport:
+def report_submit(report: AggregateReport, *, actor: User, request: Any = None) -> AggregateReport:
     return _transition(
         report,
         actor=actor,
@@ -250,7 +250,7 @@ def report_submit(report: AggregateReport, *, actor: Any, request: Any = None) -
     )
 
 
-def report_approve(report: AggregateReport, *, actor: Any, request: Any = None) -> AggregateReport:
+def report_approve(report: AggregateReport, *, actor: User, request: Any = None) -> AggregateReport:
     """The region approves; from now on the figures are locked."""
     return _transition(
         report,
@@ -262,7 +262,7 @@ def report_approve(report: AggregateReport, *, actor: Any, request: Any = None) 
     )
 
 
-def report_accept(report: AggregateReport, *, actor: Any, request: Any = None) -> AggregateReport:
+def report_accept(report: AggregateReport, *, actor: User, request: Any = None) -> AggregateReport:
     return _transition(
         report,
         actor=actor,
@@ -274,7 +274,7 @@ def report_accept(report: AggregateReport, *, actor: Any, request: Any = None) -
 
 
 def report_return(
-    report: AggregateReport, *, actor: Any, reason: str, request: Any = None
+    report: AggregateReport, *, actor: User, reason: str, request: Any = None
 ) -> AggregateReport:
     """Send a submitted or approved report back for correction (the only way to unlock it)."""
     if not reason.strip():

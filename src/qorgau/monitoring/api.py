@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import VIEW_AGGREGATES
 from qorgau.monitoring import aggregates as agg
 from qorgau.monitoring.aggregate_views import ReportFilterSet, reports_for
@@ -202,7 +203,7 @@ class AggregateReportListApi(generics.ListCreateAPIView[AggregateReport]):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         report = agg.report_save(
-            actor=request.user,
+            actor=account_of(request),
             form_code=data["form"],
             period=data["period"],
             values=data["figures"],
@@ -229,7 +230,7 @@ class AggregateReportStepApi(APIView):
         if step == "return":
             agg.report_return(
                 report,
-                actor=request.user,
+                actor=account_of(request),
                 reason=str(request.data.get("reason", ""))
                 if isinstance(request.data, dict)
                 else "",
@@ -245,6 +246,6 @@ class AggregateReportStepApi(APIView):
                 return Response(
                     {"message": "Unknown step.", "extra": {}}, status=status.HTTP_404_NOT_FOUND
                 )
-            action[step](report, actor=request.user, request=request._request)
+            action[step](report, actor=account_of(request), request=request._request)
         report.refresh_from_db()
         return Response(AggregateReportOutputSerializer(report).data)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import MANAGE_SURVIVOR_CASES
 from qorgau.cases.models import SurvivorCase
 from qorgau.notices import services
@@ -84,7 +85,9 @@ class CaseNoticesApi(APIView):
             )
         except Http404:
             raise NotFound from None
-        found = services.case_notices(actor=request.user, case=case, request=request._request)
+        found = services.case_notices(
+            actor=account_of(request), case=case, request=request._request
+        )
         current = found.subscription
         data = {
             "case": case.pk,

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -202,7 +202,7 @@ class CaseNotices:
 
 
 def case_notices(
-    *, actor: Any, case: SurvivorCase, request: HttpRequest | None = None
+    *, actor: User, case: SurvivorCase, request: HttpRequest | None = None
 ) -> CaseNotices:
     """Her subscription (contact decrypted), the stopped ones, and every message sent for the
     case with its text as sent; the decryption is audited once per reading."""

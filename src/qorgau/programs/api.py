@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import (
     EVALUATE_PROGRAMMES,
     KEEP_PROVIDER_REGISTER,
@@ -138,7 +139,9 @@ class ProgrammeListApi(generics.ListCreateAPIView[Programme]):
 
     def perform_create(self, serializer: Any) -> None:
         programme = Programme(**serializer.validated_data)
-        services.programme_save(actor=self.request.user, request=self.request, programme=programme)
+        services.programme_save(
+            actor=account_of(self.request), request=self.request, programme=programme
+        )
         serializer.instance = programmes_annotated(programme)
 
 
@@ -300,7 +303,7 @@ class EnrolmentListApi(generics.ListAPIView[Enrolment]):
             provider.programmes.all(), pk=data.validated_data["programme"]
         )
         enrolment = services.enrolment_create(
-            actor=request.user,
+            actor=account_of(request),
             request=request,
             requirement=requirement,
             programme=programme,
@@ -360,7 +363,12 @@ def _action_view(action: str) -> type[APIView]:
             enrolment = get_for_user(selectors.enrolments_for(request.user), request.user, pk)
             data = input_serializer(data=request.data)
             data.is_valid(raise_exception=True)
-            service(actor=request.user, request=request, enrolment=enrolment, **data.validated_data)
+            service(
+                actor=account_of(request),
+                request=request,
+                enrolment=enrolment,
+                **data.validated_data,
+            )
             enrolment.refresh_from_db()
             return Response(EnrolmentSerializer(enrolment).data)
 
@@ -415,7 +423,9 @@ class AttendanceImportApi(APIView):
                 for chunk in upload.chunks():
                     handle.write(chunk)
             try:
-                result = attendance_import_file(actor=request.user, path=path, request=request)
+                result = attendance_import_file(
+                    actor=account_of(request), path=path, request=request
+                )
             except UnreadableFile as exc:
                 return Response(
                     {"message": str(exc.reason), "extra": {}}, status=status.HTTP_400_BAD_REQUEST

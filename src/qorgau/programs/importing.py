@@ -116,7 +116,7 @@ def attendance_import_rows(*, actor: User, rows: Any, request: Any = None) -> At
     return result
 
 
-def attendance_import_file(*, actor: Any, path: Path, request: Any = None) -> AttendanceImport:
+def attendance_import_file(*, actor: User, path: Path, request: Any = None) -> AttendanceImport:
     """Import an uploaded file (raises ``UnreadableFile`` when the file as a whole is unusable)."""
     extract = open_extract(path, known=KNOWN, required=REQUIRED)
     try:

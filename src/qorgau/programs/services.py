@@ -137,7 +137,7 @@ def _keeps_register_of(actor: User, provider: Provider) -> None:
 @transaction.atomic
 def programme_save(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     programme: Programme,
 ) -> Programme:
@@ -190,7 +190,7 @@ def _check_enrolment(requirement: BehaviourRequirement, programme: Programme, on
 @transaction.atomic
 def enrolment_create(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     requirement: BehaviourRequirement,
     programme: Programme,

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.models import Organisation
 from qorgau.accounts.setup_api import SetupDetailApi, SetupListApi
 from qorgau.accounts.setup_services import setup_filter
@@ -51,7 +52,7 @@ class ProviderSetupListApi(SetupListApi[Provider]):
         return _providers(self.request)
 
     def service_create(self, data: dict[str, Any]) -> Provider:
-        return provider_setup(actor=self.request.user, request=self.request._request, **data)
+        return provider_setup(actor=account_of(self.request), request=self.request._request, **data)
 
 
 class ProviderSetupDetailApi(SetupDetailApi[Provider]):
@@ -62,5 +63,5 @@ class ProviderSetupDetailApi(SetupDetailApi[Provider]):
 
     def service_update(self, obj: Provider, data: dict[str, Any]) -> Provider:
         return provider_setup_update(
-            actor=self.request.user, request=self.request._request, provider=obj, **data
+            actor=account_of(self.request), request=self.request._request, provider=obj, **data
         )

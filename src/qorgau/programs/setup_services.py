@@ -10,7 +10,7 @@ its staff can enrol the obliged.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -30,6 +30,9 @@ from qorgau.programs.models import Accreditation, Provider
 from qorgau.programs.services import NOT_A_PROVIDER
 from qorgau.territory.models import Level, Territory
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 ALREADY_REGISTERED = _("This organisation is already a programme provider.")
 PROVIDER_FIELDS = frozenset({"ownership", "accreditation", "accredited_from", "accredited_until"})
 PROVIDER_KINDS = (OrganisationKind.PROGRAM_PROVIDER, OrganisationKind.NGO)
@@ -46,7 +49,7 @@ def region_of(territory: Territory) -> Territory:
 @transaction.atomic
 def provider_setup(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     organisation: Organisation,
     ownership: str,
@@ -78,7 +81,7 @@ def provider_setup(
 
 @transaction.atomic
 def provider_setup_update(
-    *, actor: Any, request: HttpRequest | None = None, provider: Provider, **changes: Any
+    *, actor: User, request: HttpRequest | None = None, provider: Provider, **changes: Any
 ) -> Provider:
     """Change a provider's ownership or accreditation."""
     unknown = set(changes) - PROVIDER_FIELDS

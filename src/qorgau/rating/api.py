@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import EDIT_RATING_METHOD, RUN_RATING, VIEW_AGGREGATES
 from qorgau.rating import selectors
 from qorgau.rating.methods import MethodError
@@ -66,7 +67,7 @@ class MethodListApi(generics.ListCreateAPIView[RatingMethod]):
         try:
             stored = method_store(
                 text=incoming.validated_data["content"],
-                actor=request.user,
+                actor=account_of(request),
                 note=incoming.validated_data["note"],
             )
         except MethodError as exc:
@@ -146,7 +147,7 @@ class RunListApi(generics.ListCreateAPIView[RatingRun]):
                 method=data.get("method"),
                 draws=data.get("draws"),
                 seed=data.get("seed"),
-                actor=request.user,
+                actor=account_of(request),
             )
         except (ValueError, MethodError) as exc:
             return Response({"message": str(exc), "extra": {}}, status=status.HTTP_400_BAD_REQUEST)

@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import transaction
@@ -42,6 +42,9 @@ from qorgau.rating.uncertainty import UncertaintyResult, improvements, monte_car
 from qorgau.territory.models import Level as TerritoryLevel
 from qorgau.territory.models import Territory
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 Progress = Callable[[int, int, str], None]
 
 
@@ -72,7 +75,7 @@ def method_load(stored: RatingMethod) -> MethodFile:
 
 
 @transaction.atomic
-def method_store(*, text: str, actor: Any = None, note: str = "") -> RatingMethod:
+def method_store(*, text: str, actor: User | None = None, note: str = "") -> RatingMethod:
     """Validate a method file and store it as a new version; an existing version is refused."""
     parsed = method_parse(text, catalogue=catalogue_load())
     check_gaps_never_reward(parsed.method)
@@ -195,7 +198,7 @@ def rating_run(
     method: RatingMethod | None = None,
     draws: int | None = None,
     seed: int | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     progress: Progress | None = None,
 ) -> RatingRun:
     """Run a method on the stored indicator values of ``year``; the run is kept for good.

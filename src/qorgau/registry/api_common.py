@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import audit_refused
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import VIEW_PERSONAL_DATA
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
@@ -58,7 +59,7 @@ def audit_list(request: Request, object_type: str) -> None:
     audit_record(
         action=AuditAction.VIEW,
         request=request._request,
-        actor=request.user,
+        actor=account_of(request),
         object_type=object_type,
         details={"list": True, "api": True, "filters": request.query_params.dict()},
     )
@@ -68,7 +69,7 @@ def audit_view(request: Request, target: Any, reason: str = "") -> None:
     audit_record(
         action=AuditAction.VIEW,
         request=request._request,
-        actor=request.user,
+        actor=account_of(request),
         target=target,
         reason=reason,
         details={"api": True},

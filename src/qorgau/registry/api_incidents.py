@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import REGISTER_INCIDENT
 from qorgau.registry import choices as c
 from qorgau.registry import selectors as s
@@ -102,7 +103,7 @@ def _person_from(request: Request, data: dict[str, Any]) -> Person:
         return cast(Person, existing)
     if not (data.get("iin") or data.get("surname") or data.get("first_name")):
         raise ValidationError(_("Give the IIN or at least a name."))
-    return services.person_register(actor=request.user, request=request._request, **data)
+    return services.person_register(actor=account_of(request), request=request._request, **data)
 
 
 class IncidentListApi(AuditedListCreate):
@@ -149,10 +150,10 @@ class IncidentListApi(AuditedListCreate):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.validated(self.IncidentCreateInputSerializer)
         victims, offenders = data.pop("victims"), data.pop("offenders")
-        audited = services.iin_refusals_audited(actor=request.user, request=request._request)
+        audited = services.iin_refusals_audited(actor=account_of(request), request=request._request)
         with audited, transaction.atomic():
             incident = services.incident_register(
-                actor=request.user,
+                actor=account_of(request),
                 request=request._request,
                 victims=[_person_from(request, v) for v in victims],
                 offenders=[(_person_from(request, o), o["relationship"]) for o in offenders],

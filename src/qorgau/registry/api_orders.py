@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import MANAGE_ORDERS
 from qorgau.registry import choices as c
 from qorgau.registry import selectors as s
@@ -127,7 +128,7 @@ class OrderListApi(generics.ListCreateAPIView[ProtectiveOrder]):
         data = dict(incoming.validated_data)
         incident = data.get("incident")
         order = services.order_issue(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             district=district_from(data, incident),
             served_on=data.pop("served_on", None),
@@ -178,7 +179,9 @@ class OrderServeApi(_OrderActionApi):
         return super().post(request, pk)
 
     def act(self, request: Request, order: ProtectiveOrder, data: dict[str, Any]) -> None:
-        services.order_serve(actor=request.user, request=request._request, order=order, **data)
+        services.order_serve(
+            actor=account_of(request), request=request._request, order=order, **data
+        )
 
 
 class OrderCheckInApi(_OrderActionApi):
@@ -194,7 +197,9 @@ class OrderCheckInApi(_OrderActionApi):
         return super().post(request, pk)
 
     def act(self, request: Request, order: ProtectiveOrder, data: dict[str, Any]) -> None:
-        services.order_check_in(actor=request.user, request=request._request, order=order, **data)
+        services.order_check_in(
+            actor=account_of(request), request=request._request, order=order, **data
+        )
 
 
 class OrderViolationApi(_OrderActionApi):
@@ -211,7 +216,7 @@ class OrderViolationApi(_OrderActionApi):
 
     def act(self, request: Request, order: ProtectiveOrder, data: dict[str, Any]) -> None:
         services.order_violation_record(
-            actor=request.user, request=request._request, order=order, **data
+            actor=account_of(request), request=request._request, order=order, **data
         )
 
 
@@ -228,7 +233,9 @@ class OrderExtendApi(_OrderActionApi):
         return super().post(request, pk)
 
     def act(self, request: Request, order: ProtectiveOrder, data: dict[str, Any]) -> None:
-        services.order_extend(actor=request.user, request=request._request, order=order, **data)
+        services.order_extend(
+            actor=account_of(request), request=request._request, order=order, **data
+        )
 
 
 class OrderRevokeApi(_OrderActionApi):
@@ -243,7 +250,9 @@ class OrderRevokeApi(_OrderActionApi):
         return super().post(request, pk)
 
     def act(self, request: Request, order: ProtectiveOrder, data: dict[str, Any]) -> None:
-        services.order_revoke(actor=request.user, request=request._request, order=order, **data)
+        services.order_revoke(
+            actor=account_of(request), request=request._request, order=order, **data
+        )
 
 
 _DAYS = OpenApiParameter("days", int, required=False, description="How many days ahead (7).")

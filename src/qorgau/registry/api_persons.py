@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from qorgau.accounts.access import can_place_in_scope, get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import REGISTER_INCIDENT
 from qorgau.registry import choices as c
 from qorgau.registry import selectors as s
@@ -106,8 +107,10 @@ class PersonListApi(AuditedListCreate):
         district = data.get("home_district")
         if district is not None and not can_place_in_scope(request.user, district.pk, None):
             raise ValidationError({"home_district": services.OUTSIDE_SCOPE})
-        with services.iin_refusals_audited(actor=request.user, request=request._request):
-            person = services.person_register(actor=request.user, request=request._request, **data)
+        with services.iin_refusals_audited(actor=account_of(request), request=request._request):
+            person = services.person_register(
+                actor=account_of(request), request=request._request, **data
+            )
         return self.created(person)
 
 
@@ -132,7 +135,7 @@ class PersonDetailApi(generics.RetrieveAPIView[Person]):
         reason = incoming.validated_data["reason"]
         audit_view(request, person, reason)
         identities = services.person_identities(
-            [person], actor=request.user, request=request._request, reason=reason
+            [person], actor=account_of(request), request=request._request, reason=reason
         )
         serializer = PersonDetailOutputSerializer(person, context={"identities": identities})
         return Response(serializer.data)

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import MANAGE_ORDERS
 from qorgau.registry import choices as c
 from qorgau.registry import selectors as s
@@ -92,7 +93,7 @@ class PreventionMeasureListApi(AuditedListCreate):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.validated(self.PreventionMeasureInputSerializer)
         measure = prevention_record(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             district=district_from(data, data.get("incident")),
             **data,
@@ -123,7 +124,7 @@ class RegisterEntryListApi(AuditedListCreate):
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.validated(self.RegisterEnterInputSerializer)
-        entry = register_enter(actor=request.user, request=request._request, **data)
+        entry = register_enter(actor=account_of(request), request=request._request, **data)
         return self.created(s.register_entries_for(request.user).get(pk=entry.pk))
 
 
@@ -145,7 +146,7 @@ class RegisterEntryLeaveApi(APIView):
         incoming = self.RegisterLeaveInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         register_leave(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             entry=entry,
             **dict(incoming.validated_data),

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import ASSESS_RISK, RECORD_OFFENCES
 from qorgau.registry import choices as c
 from qorgau.registry import selectors as s
@@ -96,7 +97,7 @@ class OffenceListApi(AuditedListCreate):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.validated(self.OffenceRecordInputSerializer)
         offence = services.offence_record(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             district=district_from(data, data.get("incident")),
             **data,
@@ -133,7 +134,7 @@ class RiskAssessmentListApi(AuditedListCreate):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.validated(self.RiskAssessInputSerializer)
         assessment = services.risk_assess(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             district=district_from(data, data.get("incident")),
             instrument_code=instrument_load().code,

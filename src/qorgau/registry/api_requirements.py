@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import MANAGE_ORDERS, MANAGE_REQUIREMENTS, VIEW_PERSONAL_DATA
 from qorgau.registry import choices as c
 from qorgau.registry import selectors as s
@@ -104,7 +105,7 @@ class RequirementListApi(AuditedListCreate):
         data = self.validated(self.RequirementSetInputSerializer)
         data.setdefault("protected", [])
         requirement = services.requirement_set(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             district=district_from(data, data.get("incident")),
             **data,
@@ -154,7 +155,7 @@ class RequirementViolationApi(APIView):
         incoming = self.RequirementViolationInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         services.requirement_violation_record(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             requirement=requirement,
             **incoming.validated_data,
@@ -180,7 +181,7 @@ class RequirementExtendApi(APIView):
         incoming = self.RequirementExtendInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         services.requirement_extend(
-            actor=request.user,
+            actor=account_of(request),
             request=request._request,
             requirement=requirement,
             **incoming.validated_data,

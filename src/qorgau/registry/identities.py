@@ -100,7 +100,7 @@ class IinOutsideScope(ValidationError):
 
 
 @contextmanager
-def iin_refusals_audited(*, actor: Any, request: HttpRequest | None) -> Iterator[None]:
+def iin_refusals_audited(*, actor: User, request: HttpRequest | None) -> Iterator[None]:
     """Audit an :class:`IinOutsideScope` refusal, then let it through.
 
     Wrap it *around* the transaction that registers persons: inside, the refusal rolls the
@@ -113,7 +113,9 @@ def iin_refusals_audited(*, actor: Any, request: HttpRequest | None) -> Iterator
         raise
 
 
-def person_matched_by_iin(existing: Person, *, actor: User, request: HttpRequest | None) -> Person:
+def person_matched_by_iin(
+    existing: Person, *, actor: User | None, request: HttpRequest | None
+) -> Person:
     """The same IIN is the same person: link, never duplicate; the match itself is audited.
 
     A person outside the actor's scope must stay invisible (the IIN would otherwise look up

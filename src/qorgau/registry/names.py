@@ -96,7 +96,7 @@ def _decrypted(person: Person, name: str) -> str:
 def person_identities(
     persons: Iterable[Person],
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     reason: str = "",
     listed_on: str = "",
@@ -148,7 +148,7 @@ def persons_named(
 
 def person_find_by_name(
     *,
-    actor: Any,
+    actor: User,
     surname: str,
     first_name: str = "",
     request: HttpRequest | None,

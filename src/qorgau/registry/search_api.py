@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import VIEW_PERSONAL_DATA
 from qorgau.registry import services
 from qorgau.registry.api_common import REGISTRY_PERMISSIONS
@@ -57,7 +58,7 @@ class PersonSearchApi(APIView):
         incoming.is_valid(raise_exception=True)
         try:
             person = services.person_find_by_iin(
-                actor=request.user,
+                actor=account_of(request),
                 iin=incoming.validated_data["iin"],
                 request=request._request,
                 reason=incoming.validated_data["reason"],
@@ -102,7 +103,7 @@ class PersonNameSearchApi(APIView):
         incoming = self.PersonNameSearchInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         found = person_find_by_name(
-            actor=request.user,
+            actor=account_of(request),
             surname=incoming.validated_data["surname"],
             first_name=incoming.validated_data.get("first_name", ""),
             request=request._request,

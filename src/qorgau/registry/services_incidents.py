@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +23,9 @@ from qorgau.registry.services_common import district_for, not_future, persons_us
 from qorgau.registry.signals import records_stored
 from qorgau.territory.models import Territory
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 NEEDS_VICTIM = _("An incident needs at least one victim and one offender.")
 REPORTED_BEFORE_OCCURRED = _("An incident cannot be reported before it happened.")
 
@@ -31,7 +34,7 @@ REPORTED_BEFORE_OCCURRED = _("An incident cannot be reported before it happened.
 @transaction.atomic
 def incident_register(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     occurred_at: dt.datetime,
     reported_at: dt.datetime,

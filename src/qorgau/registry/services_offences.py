@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,12 +28,15 @@ from qorgau.registry.services_common import (
 )
 from qorgau.territory.models import Territory
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 @refusals_audited
 @transaction.atomic
 def offence_record(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     offender: Person,
     kind: str,

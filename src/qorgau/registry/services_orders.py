@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -64,7 +64,7 @@ def _order_number(district: Territory, issued_on: dt.date) -> str:
 @transaction.atomic
 def order_issue(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     offender: Person,
     protected: Sequence[Person],
@@ -176,7 +176,7 @@ def _order_for(actor: User, order: ProtectiveOrder) -> ProtectiveOrder:
 @transaction.atomic
 def order_serve(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     order: ProtectiveOrder,
     served_on: dt.date,
@@ -200,7 +200,7 @@ def order_serve(
 @transaction.atomic
 def order_extend(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     order: ProtectiveOrder,
     decided_on: dt.date,
@@ -226,7 +226,7 @@ def order_extend(
 @transaction.atomic
 def order_revoke(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     order: ProtectiveOrder,
     revoked_on: dt.date,
@@ -248,7 +248,7 @@ def order_revoke(
 @transaction.atomic
 def order_check_in(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     order: ProtectiveOrder,
     checked_on: dt.date,
@@ -280,7 +280,7 @@ def order_check_in(
 @transaction.atomic
 def order_violation_record(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     order: ProtectiveOrder,
     occurred_on: dt.date,

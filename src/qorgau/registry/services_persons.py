@@ -23,7 +23,7 @@ from qorgau.registry.services_common import not_future
 from qorgau.territory.models import Territory
 
 if TYPE_CHECKING:
-    from qorgau.accounts.typing import RequestUser
+    from qorgau.accounts.models import User
 
 
 def iin_pseudonym(iin: str) -> str:
@@ -34,7 +34,7 @@ def iin_pseudonym(iin: str) -> str:
 @transaction.atomic
 def person_register(
     *,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
     iin: str = "",
     sex: str = c.Sex.UNKNOWN,
@@ -102,7 +102,7 @@ def person_register(
 
 
 def person_find_by_iin(
-    *, actor: RequestUser, iin: str, request: HttpRequest | None, reason: str
+    *, actor: User, iin: str, request: HttpRequest | None, reason: str
 ) -> Person | None:
     """Look a person up by IIN within the actor's scope; the search and its reason are audited."""
     iin_parse(iin)

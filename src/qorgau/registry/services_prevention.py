@@ -10,7 +10,7 @@ orders): who issues them under the law was not retrieved, so nothing narrower is
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,6 +34,9 @@ from qorgau.registry.services_common import (
     require,
 )
 from qorgau.territory.models import Territory
+
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
 
 NOT_YET_IN_FORCE = _(
     "On %(date)s the law had no such measure: rule “%(rule)s” (%(basis)s) applies from %(start)s."
@@ -66,7 +69,7 @@ def _instruments_on(day: dt.date, field: str) -> LegalRule:
 @transaction.atomic
 def prevention_record(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     kind: str,
     person: Person,
@@ -107,7 +110,7 @@ def prevention_record(
 @transaction.atomic
 def register_enter(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     person: Person,
     district: Territory,
@@ -142,7 +145,7 @@ def register_enter(
 @transaction.atomic
 def register_leave(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     entry: PreventiveRegisterEntry,
     left_on: dt.date,

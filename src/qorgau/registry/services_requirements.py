@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -53,7 +53,7 @@ CONDITION_NOT_ALLOWED = _(
 @transaction.atomic
 def requirement_set(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     offender: Person,
     protected: Sequence[Person],
@@ -147,7 +147,7 @@ def _requirement_for(actor: User, requirement: BehaviourRequirement) -> None:
 @transaction.atomic
 def requirement_extend(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     requirement: BehaviourRequirement,
     decided_on: dt.date,
@@ -175,7 +175,7 @@ def requirement_extend(
 @transaction.atomic
 def requirement_violation_record(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     requirement: BehaviourRequirement,
     occurred_on: dt.date,

@@ -38,6 +38,7 @@ from qorgau.registry.services_common import (
 from qorgau.territory.models import Territory
 
 if TYPE_CHECKING:
+    from qorgau.accounts.models import User
     from qorgau.accounts.typing import Viewer
 
 
@@ -86,7 +87,7 @@ def risk_judge(
 @transaction.atomic
 def risk_assess(
     *,
-    actor: Any,
+    actor: User,
     request: HttpRequest | None = None,
     victim: Person,
     district: Territory,

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import VIEW_AGGREGATES
 from qorgau.reports.models import Report, ReportFormat, ReportKind, ReportLanguage
 from qorgau.reports.render import ReportError
@@ -82,7 +83,7 @@ class ReportListApi(generics.ListCreateAPIView[Report]):
         data = incoming.validated_data
         try:
             report = report_request(
-                actor=request.user,
+                actor=account_of(request),
                 kind=data["kind"],
                 code=data.get("region") or None,
                 period=data["period"],

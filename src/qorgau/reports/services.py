@@ -69,7 +69,7 @@ def reports_for(user: Any) -> QuerySet[Report]:
 
 
 def report_request(
-    *, actor: Any, kind: str, code: str | None, period: str, language: str, fmt: str
+    *, actor: User, kind: str, code: str | None, period: str, language: str, fmt: str
 ) -> Report:
     """Record a report request (checked) and start generating it."""
     parsed = report_request_parse(kind=kind, code=code, period=period, language=language)

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import KEEP_SERIOUS_CASE_REVIEWS
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
@@ -86,7 +87,7 @@ class ReviewListApi(generics.ListAPIView[SeriousCaseReview]):
         audit_record(
             action=AuditAction.VIEW,
             request=request._request,
-            actor=request.user,
+            actor=account_of(request),
             object_type="reviews.seriouscasereview",
             details={"list": True, "api": True},
         )
@@ -130,7 +131,10 @@ class ReviewFindingApi(APIView):
         incoming = s.FindingInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         finding = services.finding_record(
-            actor=request.user, review=review, request=request._request, **incoming.validated_data
+            actor=account_of(request),
+            review=review,
+            request=request._request,
+            **incoming.validated_data,
         )
         return Response(s.FindingSerializer(finding).data, status=status.HTTP_201_CREATED)
 
@@ -148,7 +152,10 @@ class ReviewRecommendationApi(APIView):
         incoming = s.RecommendationInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         recommendation = services.recommendation_record(
-            actor=request.user, review=review, request=request._request, **incoming.validated_data
+            actor=account_of(request),
+            review=review,
+            request=request._request,
+            **incoming.validated_data,
         )
         body = s.RecommendationSerializer(recommendation).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -170,7 +177,7 @@ class RecommendationStatusApi(APIView):
         incoming = s.RecommendationStatusInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         updated = services.recommendation_update(
-            actor=request.user,
+            actor=account_of(request),
             recommendation=recommendation,
             request=request._request,
             **incoming.validated_data,
@@ -189,6 +196,9 @@ class ReviewCloseApi(APIView):
         incoming = s.CloseInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         closed = services.review_close(
-            actor=request.user, review=review, request=request._request, **incoming.validated_data
+            actor=account_of(request),
+            review=review,
+            request=request._request,
+            **incoming.validated_data,
         )
         return Response(_detail(closed))

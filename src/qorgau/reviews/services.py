@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.access import get_for_user, refusals_audited, restrict
-from qorgau.accounts.models import Organisation
+from qorgau.accounts.models import Organisation, User
 from qorgau.accounts.roles import KEEP_SERIOUS_CASE_REVIEWS
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
@@ -38,7 +38,6 @@ from qorgau.reviews.opening import Owed, review_create
 from qorgau.reviews.timeline import timeline_assemble
 
 if TYPE_CHECKING:
-    from qorgau.accounts.models import User
     from qorgau.accounts.typing import Viewer
 
 
@@ -73,11 +72,12 @@ def review_for_user(
     review = get_for_user(
         SeriousCaseReview.objects.select_related("district", "incident"), user, pk
     )
-    audit_record(action=AuditAction.VIEW, request=request, actor=user, target=review)
+    account = user if isinstance(user, User) else None
+    audit_record(action=AuditAction.VIEW, request=request, actor=account, target=review)
     audit_record(
         action=AuditAction.VIEW,
         request=request,
-        actor=user,
+        actor=account,
         object_type="registry.person",
         object_id=str(review.victim_id),
         details={"serious_case_review": review.pk},
@@ -141,7 +141,7 @@ def review_timeline_refresh(
 @transaction.atomic
 def finding_record(
     *,
-    actor: Any,
+    actor: User,
     review: SeriousCaseReview,
     code: str,
     text: str,
@@ -173,7 +173,7 @@ def finding_record(
 @transaction.atomic
 def recommendation_record(
     *,
-    actor: Any,
+    actor: User,
     review: SeriousCaseReview,
     owner: Organisation,
     deadline: dt.date,
@@ -200,7 +200,7 @@ def recommendation_record(
 @transaction.atomic
 def recommendation_update(
     *,
-    actor: Any,
+    actor: User,
     recommendation: Recommendation,
     status: str,
     progress_note: str = "",
@@ -228,7 +228,7 @@ def recommendation_update(
 @transaction.atomic
 def review_close(
     *,
-    actor: Any,
+    actor: User,
     review: SeriousCaseReview,
     summary: str,
     request: HttpRequest | None = None,

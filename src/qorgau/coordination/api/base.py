@@ -14,6 +14,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from qorgau.accounts.http import account_of
 from qorgau.accounts.roles import ACT_FOR_AGENCY, KEEP_COORDINATING_BODY
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
@@ -51,7 +52,7 @@ def _audit_list(request: Request, object_type: str) -> None:
     audit_record(
         action=AuditAction.VIEW,
         request=request._request,
-        actor=request.user,
+        actor=account_of(request),
         object_type=object_type,
         details={"list": True, "api": True, "filters": request.query_params.dict()},
     )

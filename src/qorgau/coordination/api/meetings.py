@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.coordination import selectors as s
 from qorgau.coordination import services
 from qorgau.coordination.api.base import (
@@ -69,7 +70,7 @@ class MeetingListApi(generics.ListCreateAPIView[Meeting]):
         body = get_object_or_404(s.bodies_for(self.request.user), pk=data["body"].pk)
         serializer.instance = _run(
             lambda: services.meeting_plan(
-                actor=self.request.user,
+                actor=account_of(self.request),
                 body=body,
                 planned_at=data["planned_at"],
                 kind=data.get("kind", MeetingKind.REGULAR),
@@ -118,7 +119,7 @@ class DecisionListApi(generics.ListCreateAPIView[Decision]):
         meeting = get_object_or_404(s.meetings_for(self.request.user), pk=data["meeting"].pk)
         serializer.instance = _run(
             lambda: services.decision_add(
-                actor=self.request.user,
+                actor=account_of(self.request),
                 meeting=meeting,
                 text=data["text"],
                 owner=data["owner"],
@@ -142,7 +143,7 @@ class CaseListApi(generics.ListCreateAPIView[ConferenceCase]):
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        user = self.request.user
+        user = account_of(self.request)
         meeting = get_object_or_404(s.meetings_for(user), pk=data["meeting"].pk)
         victim = Person.objects.only("pk").get(pk=data["victim"].pk)  # checked by the service
         serializer.instance = _run(
@@ -174,7 +175,7 @@ class ActionListApi(generics.ListCreateAPIView[SafetyAction]):
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        user = self.request.user
+        user = account_of(self.request)
         case = get_for_user(s.cases_for(user), user, data["case"].pk)
         serializer.instance = _run(
             lambda: services.action_add(
@@ -198,7 +199,7 @@ class _ItemUpdateApi(APIView):
         data.is_valid(raise_exception=True)
         _run(
             lambda: services.item_update(
-                actor=request.user,
+                actor=account_of(request),
                 item=item,
                 status=data.validated_data["status"],
                 note=data.validated_data.get("note", ""),

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.access import get_for_user
+from qorgau.accounts.http import account_of
 from qorgau.audit.models import AuditAction
 from qorgau.audit.services import audit_record
 from qorgau.coordination import selectors as s
@@ -54,7 +55,7 @@ class ReferralListApi(generics.ListAPIView[Referral]):
         data = CoordinationReferralInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        user = request.user
+        user = account_of(request)
         if values.get("person"):
             values["person"] = get_for_user(Person.objects.all(), user, values["person"])
         if values.get("case"):
@@ -77,7 +78,7 @@ class ReferralDetailApi(generics.RetrieveAPIView[Referral]):
         audit_record(
             action=AuditAction.VIEW,
             request=request._request,
-            actor=request.user,
+            actor=account_of(request),
             object_type="coordination.referral",
             object_id=str(kwargs["pk"]),
             details={"api": True},
@@ -95,7 +96,7 @@ class ReferralAnswerApi(APIView):
         data.is_valid(raise_exception=True)
         _run(
             lambda: services.referral_answer(
-                actor=request.user,
+                actor=account_of(request),
                 referral=referral,
                 accept=data.validated_data["accept"],
                 reason=data.validated_data.get("reason", ""),
@@ -114,7 +115,7 @@ class ReferralOutcomeApi(APIView):
         data.is_valid(raise_exception=True)
         _run(
             lambda: services.referral_report_outcome(
-                actor=request.user,
+                actor=account_of(request),
                 referral=referral,
                 outcome=data.validated_data["outcome"],
                 note=data.validated_data.get("note", ""),

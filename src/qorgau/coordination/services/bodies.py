@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 @transaction.atomic
 def body_create(
     *,
-    actor: Any,
+    actor: User,
     territory: Territory,
     name: str,
     members: Iterable[tuple[Organisation, str]] = (),
@@ -52,7 +52,7 @@ def body_create(
 ) -> CoordinatingBody:
     if not (actor.is_superuser or actor.has_perm(KEEP_COORDINATING_BODY)):
         raise PermissionDenied(gettext("Your role may not keep a coordinating body."))
-    if actor.territory_id and territory.pk not in territory_scope_ids(actor.territory):
+    if actor.territory is not None and territory.pk not in territory_scope_ids(actor.territory):
         raise PermissionDenied(gettext("This territory is outside your scope."))
     body = CoordinatingBody.objects.create(territory=territory, name=name, source=source)
     for organisation, role in members:
@@ -83,7 +83,7 @@ def membership_end(*, actor: User, membership: Membership, on: dt.date) -> None:
 
 def meeting_plan(
     *,
-    actor: Any,
+    actor: User,
     body: CoordinatingBody,
     planned_at: dt.datetime,
     kind: str = MeetingKind.REGULAR,
@@ -142,7 +142,7 @@ def _check_owner(body: CoordinatingBody, owner: Organisation) -> None:
 
 
 def decision_add(
-    *, actor: Any, meeting: Meeting, text: str, owner: Organisation, deadline: dt.date
+    *, actor: User, meeting: Meeting, text: str, owner: Organisation, deadline: dt.date
 ) -> Decision:
     _require_keeper(actor, meeting.body)
     _check_owner(meeting.body, owner)
@@ -154,7 +154,7 @@ def decision_add(
 
 def item_update(
     *,
-    actor: Any,
+    actor: User,
     item: Decision | SafetyAction,
     status: str,
     note: str = "",
@@ -180,7 +180,7 @@ def item_update(
 @transaction.atomic
 def case_add(
     *,
-    actor: Any,
+    actor: User,
     meeting: Meeting,
     victim: Person,
     district: Territory,
@@ -222,7 +222,7 @@ def case_add(
 
 def action_add(
     *,
-    actor: Any,
+    actor: User,
     case: ConferenceCase,
     owner: Organisation,
     description: str,

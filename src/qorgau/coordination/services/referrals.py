@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -26,10 +26,13 @@ from qorgau.coordination.services.notifications import notify_users, users_of
 from qorgau.registry.models import Person
 from qorgau.territory.models import Territory
 
+if TYPE_CHECKING:
+    from qorgau.accounts.models import User
+
 
 def referral_send(
     *,
-    actor: Any,
+    actor: User,
     kind: ReferralKind,
     sender: Organisation,
     receiver: Organisation,
@@ -85,7 +88,7 @@ def referral_send(
     return referral
 
 
-def referral_answer(*, actor: Any, referral: Referral, accept: bool, reason: str = "") -> Referral:
+def referral_answer(*, actor: User, referral: Referral, accept: bool, reason: str = "") -> Referral:
     """The receiver accepts or declines (also after an escalation: better late than never)."""
     _require_agency(actor, referral.receiver_id)
     if referral.status not in (ReferralStatus.SENT, ReferralStatus.ESCALATED):
@@ -117,7 +120,7 @@ def referral_answer(*, actor: Any, referral: Referral, accept: bool, reason: str
 
 
 def referral_report_outcome(
-    *, actor: Any, referral: Referral, outcome: str, note: str = ""
+    *, actor: User, referral: Referral, outcome: str, note: str = ""
 ) -> Referral:
     """Close the loop: the receiver reports what came of it."""
     _require_agency(actor, referral.receiver_id)

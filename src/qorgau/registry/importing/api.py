@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qorgau.accounts.api_permissions import SecondFactorVerified
+from qorgau.accounts.http import account_of
 from qorgau.registry.importing.jobs import job_create, job_visible_to, upload_problem
 from qorgau.registry.importing.permissions import may_import, may_use_importer, refusal
 from qorgau.registry.importing.register_records import register_problem
@@ -95,7 +96,7 @@ class ImportCreateApi(APIView):
             raise PermissionDenied(str(refusal(kind)))
         with transaction.atomic():
             job = job_create(
-                actor=request.user,
+                actor=account_of(request),
                 kind=kind,
                 source=data.validated_data["source"],
                 upload=data.validated_data["file"],

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -64,7 +64,7 @@ def upload_problem(upload: UploadedFile[bytes]) -> str | None:
 
 
 def job_create(
-    *, actor: Any, kind: str, source: str, upload: UploadedFile[bytes], register: str = ""
+    *, actor: User, kind: str, source: str, upload: UploadedFile[bytes], register: str = ""
 ) -> ImportJob:
     """Store the upload and queue a job for it; starts it once the transaction commits.
 
