@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from qorgau.linkage.blocking import BLOCK_CAP, BlockKey, with_block_keys
 from qorgau.linkage.spark import BackendUnavailable, spark_api, spark_frame, spark_sql
 from qorgau.linkage.training import train
 
@@ -154,6 +153,17 @@ def _block(*columns: str) -> dict[str, Any]:
     return {"blocking_rule": " AND ".join(f'l."{c}" = r."{c}"' for c in columns)}
 
 
+def _block_sql(*conditions: str) -> dict[str, Any]:
+    return {"blocking_rule": " AND ".join(conditions)}
+
+
+def _prefix(column: str, length: int) -> str:
+    return f'substr(l."{column}", 1, {length}) = substr(r."{column}", 1, {length})'
+
+
+_SAME_REGION = 'l."region_code" = r."region_code"'
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """Everything a backend needs besides the data: settings and how to train.
@@ -162,8 +172,6 @@ class ModelSpec:
     training grows with the data, not with the square of a common name's block. Splink
     estimates a rule's pairs from a probe of ``em_probe_proportion`` of the records on each
     side; on a few thousand records a 1% probe finds no pair, and the cap is not needed.
-    ``block_keys`` are blocking rules written as key columns, their blocks capped at
-    ``block_cap`` records (:mod:`qorgau.linkage.blocking`).
     """
 
     settings: dict[str, Any]
@@ -173,8 +181,6 @@ class ModelSpec:
     em_max_pairs: float = 1e6
     em_probe_proportion: float = 0.01
     columns: tuple[str, ...] = field(default=())
-    block_keys: tuple[BlockKey, ...] = ()
-    block_cap: int = BLOCK_CAP
 
 
 PERSON_COLUMNS = (
@@ -191,27 +197,24 @@ PERSON_COLUMNS = (
 )
 
 
-PERSON_BLOCKS = (
-    # A typo in one name (clerks rarely miss the first letter), the other exact.
-    BlockKey("block_surname_initial", ("surname", ("first_name", 1), "region_code")),
-    BlockKey("block_first_name_initial", ("first_name", ("surname", 1), "region_code")),
-    # Typos in both names, past their third letter.
-    BlockKey("block_name_prefixes", (("surname", 3), ("first_name", 3), "region_code")),
-    # Surname and first name swapped on one side.
-    BlockKey("block_name_pair", ("name_pair", "region_code")),
-    # A typo anywhere in one name, the other name and the year the same.
-    BlockKey("block_surname_year", ("surname", "birth_year", "region_code")),
-    BlockKey("block_first_name_year", ("first_name", "birth_year", "region_code")),
-    # New or garbled names, the same full date.
-    BlockKey("block_birth_date", ("birth_date", "region_code")),
-    # A person seen in two regions.
-    BlockKey("block_names_year", ("surname", "first_name", "birth_year")),
-    BlockKey("block_first_name_patronymic_year", ("first_name", "patronymic", "birth_year")),
-)
-"""OR-ed, so that a typo, a swap or a missing field in one key does not lose the pair
-(methods.md §4.3: one blocking key capped FEBRL's recall at 0.65). Most pairs stay within a
-region; two keys catch a person seen in two regions. Each key's blocks are capped
-(:mod:`qorgau.linkage.blocking`)."""
+def _person_blocking_rules() -> list[dict[str, Any]]:
+    """OR-ed, so that a typo, a swap or a missing field in one key does not lose the pair
+    (methods.md §4.3: one blocking key capped FEBRL's recall at 0.65). Most pairs stay within
+    a region; two rules catch a person seen in two regions."""
+    return [
+        # A typo in one name (clerks rarely miss the first letter), the other exact.
+        _block_sql('l."surname" = r."surname"', _prefix("first_name", 1), _SAME_REGION),
+        _block_sql('l."first_name" = r."first_name"', _prefix("surname", 1), _SAME_REGION),
+        # Typos in both names, past their third letter.
+        _block_sql(_prefix("surname", 3), _prefix("first_name", 3), _SAME_REGION),
+        # Surname and first name swapped on one side.
+        _block("name_pair", "region_code"),
+        _block("surname", "birth_year", "region_code"),
+        _block("first_name", "birth_year", "region_code"),
+        _block("birth_date", "region_code"),
+        _block("surname", "first_name", "birth_year"),
+        _block("first_name", "patronymic", "birth_year"),
+    ]
 
 
 def person_spec(*, max_iterations: int = 50) -> ModelSpec:
@@ -227,7 +230,7 @@ def person_spec(*, max_iterations: int = 50) -> ModelSpec:
             _exact("sex"),
             _place(),
         ],
-        "blocking_rules_to_generate_predictions": [key.rule for key in PERSON_BLOCKS],
+        "blocking_rules_to_generate_predictions": _person_blocking_rules(),
         "probability_two_random_records_match": 1e-4,
         "max_iterations": max_iterations,
         "em_convergence": 1e-4,
@@ -249,7 +252,6 @@ def person_spec(*, max_iterations: int = 50) -> ModelSpec:
             'l."birth_date" = r."birth_date" AND l."region_code" = r."region_code"',
         ],
         columns=PERSON_COLUMNS,
-        block_keys=PERSON_BLOCKS,
     )
 
 
@@ -445,9 +447,7 @@ def _predict(
 ) -> Prediction:
     api = api or backend_api(backend)
     spec = spec_for_backend(spec, backend)
-    tables = with_block_keys(
-        frames if frames is not None else [frame], spec.block_keys, spec.block_cap
-    )
+    tables = frames if frames is not None else [frame]
     registered = [api.register(_input_table(api, t, backend)) for t in tables]
     linker = Linker(
         registered if len(registered) > 1 else registered[0],
