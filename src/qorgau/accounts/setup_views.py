@@ -1,8 +1,8 @@
 """Setup pages of an administrator: the hub and organisations.
 
-The parts above (coordinating bodies, programme providers, the help directory) build their
-setup pages from the helpers here, so that every setup page is refused, listed and laid out
-the same way.
+The parts above (coordinating bodies, programme providers, the help directory) declare their
+setup pages as a ``SetupSection`` here, so that every setup page is refused, listed and laid
+out the same way.
 """
 
 from __future__ import annotations
@@ -10,16 +10,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
+R = TypeVar("R", bound=Model)
+SetupForm = type[forms.Form] | type["forms.ModelForm[Any]"]
 
 
 def setup_page(view: View) -> View:
@@ -135,6 +138,105 @@ def setup_form_page(
     return setup_form(request, form, title=title, back=reverse(list_url))
 
 
+ACTIVE = gettext_lazy("Active")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetupSection(Generic[R]):
+    """One kind of record an administrator keeps: its list, its new form and its edit form.
+
+    Declared once per kind, in the manner of Django's ``ModelAdmin``, so that every setup page
+    is refused, scoped, listed, saved and laid out the same way. The services named here still
+    decide what is allowed; a form is only what the administrator may choose from.
+
+    ``form`` (and ``edit_form``, when editing shows fewer fields) takes the acting account as
+    ``actor``, to offer only the territories and organisations of that account's scope.
+    """
+
+    app: str
+    name: str  # URL names: "<app>:setup_<name>_list", "…_create", "…_edit"
+    prefix: str = ""  # "setup/<name>s/" when empty
+    title: Promise
+    new_title: Promise
+    columns: Sequence[Promise]
+    records: Callable[[User], QuerySet[R]]
+    cells: Callable[[R], Sequence[Any]]
+    form: SetupForm
+    edit_form: SetupForm | None = None
+    create: Callable[..., Any]  # service(actor=, request=, **cleaned_data)
+    update: Callable[..., Any]  # service(actor=, request=, <record_keyword>=record, **data)
+    record_keyword: str = ""  # the name of the record in ``update``; ``name`` when empty
+    record_title: Callable[[R], str]
+    initial: Callable[[R], dict[str, Any]] | None = None  # the form's fields read off the record
+    open_after_create: bool = False  # to the new record's page rather than back to the list
+
+    def url_name(self, page: str) -> str:
+        return f"{self.app}:setup_{self.name}_{page}"
+
+    def urls(self, *, edit: View | None = None) -> list[URLPattern]:
+        """The three pages, under the names the templates and tests reverse; ``edit`` replaces
+        the plain edit page where a record shows more than its form."""
+        base = self.prefix or f"setup/{self.name}s/"
+        return [
+            path(base, setup_page(self.list_page), name=f"setup_{self.name}_list"),
+            path(f"{base}new/", setup_page(self.create_page), name=f"setup_{self.name}_create"),
+            path(
+                f"{base}<int:pk>/",
+                edit or setup_page(self.edit_page),
+                name=f"setup_{self.name}_edit",
+            ),
+        ]
+
+    def list_page(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        return setup_list(
+            request,
+            title=self.title,
+            columns=self.columns,
+            rows=self.records(request.user),
+            create_url=reverse(self.url_name("create")),
+            row=lambda record: SetupRow(
+                self.cells(record), reverse(self.url_name("edit"), args=[record.pk])
+            ),
+        )
+
+    def create_page(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        form = self.form(request.POST or None, actor=request.user)  # type: ignore[call-arg]
+        saved = setup_submitted(
+            request, form, lambda data: self.create(actor=request.user, request=request, **data)
+        )
+        if saved and self.open_after_create:
+            return redirect(self.url_name("edit"), pk=saved.pk)
+        if saved:
+            return setup_saved(request, self.url_name("list"))
+        back = reverse(self.url_name("list"))
+        return setup_form(request, form, title=self.new_title, back=back)
+
+    def record(self, request: AuthenticatedHttpRequest, pk: int) -> R:
+        """The record if it is within the administrator's scope, or 404."""
+        return get_object_or_404(self.records(request.user), pk=pk)
+
+    def edit_page(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        record = self.record(request, pk)
+        form_class = self.edit_form or self.form
+        if self.initial is not None:
+            initial = self.initial(record)
+        else:
+            initial = {name: getattr(record, name) for name in form_class.base_fields}
+        form = form_class(  # type: ignore[call-arg]
+            request.POST or None, actor=request.user, initial=initial
+        )
+        keyword = self.record_keyword or self.name
+        return setup_form_page(
+            request,
+            form,
+            lambda data: self.update(
+                actor=request.user, request=request, **{keyword: record}, **data
+            ),
+            title=self.record_title(record),
+            list_url=self.url_name("list"),
+        )
+
+
 @setup_page
 def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/setup/index.html")
@@ -171,58 +273,26 @@ class OrganisationForm(forms.Form):
         self.fields["territory"].queryset = setup_territories(actor)  # type: ignore[attr-defined]
 
 
-def _organisations(request: AuthenticatedHttpRequest) -> Any:
+def _organisations(actor: User) -> QuerySet[Organisation]:
     queryset = Organisation.objects.select_related("territory").order_by("territory__kato_code")
-    return setup_filter(queryset, request.user, "territory_id")
+    return setup_filter(queryset, actor, "territory_id")
 
 
-def _organisation_row(organisation: Organisation) -> SetupRow:
-    return SetupRow(
-        [
-            organisation.display_name,
-            organisation.get_kind_display(),
-            organisation.territory.name,
-            _("yes") if organisation.is_active else _("no"),
-        ],
-        reverse("accounts:setup_organisation_edit", args=[organisation.pk]),
-    )
-
-
-@setup_page
-def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return setup_list(
-        request,
-        title=_("Organisations"),
-        columns=[_("Name"), _("Kind"), _("Territory"), _("Active")],
-        rows=_organisations(request),
-        create_url=reverse("accounts:setup_organisation_create"),
-        row=_organisation_row,
-    )
-
-
-@setup_page
-def organisation_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = OrganisationForm(request.POST or None, actor=request.user)
-    return setup_form_page(
-        request,
-        form,
-        lambda data: organisation_create(actor=request.user, request=request, **data),
-        title=_("New organisation"),
-        list_url="accounts:setup_organisation_list",
-    )
-
-
-@setup_page
-def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    organisation = get_object_or_404(_organisations(request), pk=pk)
-    initial = {name: getattr(organisation, name) for name in OrganisationForm.base_fields}
-    form = OrganisationForm(request.POST or None, actor=request.user, initial=initial)
-    return setup_form_page(
-        request,
-        form,
-        lambda data: organisation_update(
-            actor=request.user, request=request, organisation=organisation, **data
-        ),
-        title=organisation.display_name,
-        list_url="accounts:setup_organisation_list",
-    )
+ORGANISATIONS = SetupSection[Organisation](
+    app="accounts",
+    name="organisation",
+    title=gettext_lazy("Organisations"),
+    new_title=gettext_lazy("New organisation"),
+    columns=[gettext_lazy("Name"), gettext_lazy("Kind"), gettext_lazy("Territory"), ACTIVE],
+    records=_organisations,
+    cells=lambda organisation: [
+        organisation.display_name,
+        organisation.get_kind_display(),
+        organisation.territory.name,
+        _("yes") if organisation.is_active else _("no"),
+    ],
+    form=OrganisationForm,
+    create=organisation_create,
+    update=organisation_update,
+    record_title=lambda organisation: organisation.display_name,
+)

@@ -17,15 +17,5 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("setup/", setup_views.index, name="setup"),
-    path("setup/organisations/", setup_views.organisation_list, name="setup_organisation_list"),
-    path(
-        "setup/organisations/new/",
-        setup_views.organisation_create_view,
-        name="setup_organisation_create",
-    ),
-    path(
-        "setup/organisations/<int:pk>/",
-        setup_views.organisation_edit,
-        name="setup_organisation_edit",
-    ),
+    *setup_views.ORGANISATIONS.urls(),
 ]

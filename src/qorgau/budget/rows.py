@@ -7,6 +7,8 @@ forms, the API and a workbook's rejects all say where the figure is wrong.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -179,3 +181,73 @@ def region_in_year(code: str, year: int) -> Territory | None:
         .order_by("-valid_from")
     )
     return versions.first()
+
+
+def _reject_groups(
+    rows: list[Row], totals: list[tuple[Row, tuple[Any, ...], dict[str, Decimal]]]
+) -> None:
+    """Check ``total`` rows against the sum of their group; on a mismatch reject the group."""
+    groups: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
+    for row in rows:
+        if not row.errors:
+            groups[row.values["group"]].append(row)
+    for total_row, group, expected in totals:
+        for column, wanted in expected.items():
+            added = sum((r.values[column] for r in groups.get(group, [])), Decimal("0"))
+            if added != wanted:
+                total_row.fail(
+                    column,
+                    _("The total %(total)s does not equal the sum of its rows (%(sum)s).")
+                    % {"total": wanted, "sum": added},
+                )
+        if total_row.errors:
+            for row in groups.get(group, []):
+                row.fail(
+                    "sub_programme",
+                    _("Not stored: the total in row %(row)s does not match.")
+                    % {"row": total_row.number},
+                )
+
+
+def _numbered(
+    records: Iterable[dict[str, Any]], row_numbers: Sequence[int] | None, first_row: int
+) -> Iterable[tuple[int, dict[str, Any]]]:
+    """Each record with its row number: ``row_numbers`` (a workbook's batch), else counted."""
+    if row_numbers is None:
+        return enumerate(records, start=first_row)
+    return zip(row_numbers, records, strict=True)
+
+
+def rows_read(
+    records: Iterable[dict[str, Any]],
+    row_numbers: Sequence[int] | None,
+    first_row: int,
+    sheet: str,
+    *,
+    parse: Callable[[Row], tuple[Any, ...] | None],
+    sums: Callable[[Row], dict[str, Decimal]],
+    result: StoreResult,
+) -> list[Row]:
+    """The rows of an upload, each parsed (``parse``) with its key: the sub-programme, the region
+    and the period, by id. A repeated key is refused on the row that repeats it; a ``total`` row
+    is kept apart, its ``sums`` checked against its group's rows (:func:`_reject_groups`)."""
+    rows: list[Row] = []
+    totals: list[tuple[Row, tuple[Any, ...], dict[str, Decimal]]] = []
+    keys: dict[tuple[Any, ...], Row] = {}
+    for number, raw in _numbered(records, row_numbers, first_row):
+        row = Row(sheet, number, raw)
+        key = parse(row)
+        if key is not None and key[0] == TOTAL:
+            totals.append((row, row.values["group"], sums(row)))
+            result.errors += row.errors
+            continue
+        if key is not None:
+            key = (key[0].pk, key[1].pk, *key[2:])
+            if key in keys:
+                row.fail("sub_programme", _("Repeats row %(row)s.") % {"row": keys[key].number})
+            keys[key] = row
+            row.values["key"] = key
+        rows.append(row)
+    _reject_groups(rows, totals)
+    result.errors += [e for r in totals for e in r[0].errors]
+    return rows

@@ -19,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -40,7 +41,7 @@ from qorgau.budget.models import (
     Source,
     SubProgramme,
 )
-from qorgau.budget.rows import MAX_AMOUNT, TOTAL, RowError, StoreResult, region_in_year
+from qorgau.budget.rows import MAX_AMOUNT, RowError, StoreResult, region_in_year, rows_read
 from qorgau.budget.rows import Context as _Context
 from qorgau.budget.rows import Row as _Row
 from qorgau.budget.workbook import (
@@ -67,9 +68,8 @@ __all__ = [
     "RowError",
     "StoreResult",
     "allocation_save",
-    "allocations_store",
+    "budget_rows_store",
     "execution_save",
-    "executions_store",
     "sheet_store",
     "workbook_store",
 ]
@@ -78,32 +78,6 @@ __all__ = [
 def _check_actor(actor: User) -> None:
     if not actor.has_perm(MANAGE_BUDGET):
         raise PermissionDenied(NOT_ALLOWED)
-
-
-def _reject_groups(
-    rows: list[_Row], totals: list[tuple[_Row, tuple[Any, ...], dict[str, Decimal]]]
-) -> None:
-    """Check ``total`` rows against the sum of their group; on a mismatch reject the group."""
-    groups: dict[tuple[Any, ...], list[_Row]] = defaultdict(list)
-    for row in rows:
-        if not row.errors:
-            groups[row.values["group"]].append(row)
-    for total_row, group, expected in totals:
-        for column, wanted in expected.items():
-            added = sum((r.values[column] for r in groups.get(group, [])), Decimal("0"))
-            if added != wanted:
-                total_row.fail(
-                    column,
-                    _("The total %(total)s does not equal the sum of its rows (%(sum)s).")
-                    % {"total": wanted, "sum": added},
-                )
-        if total_row.errors:
-            for row in groups.get(group, []):
-                row.fail(
-                    "sub_programme",
-                    _("Not stored: the total in row %(row)s does not match.")
-                    % {"row": total_row.number},
-                )
 
 
 def _audit(
@@ -135,53 +109,6 @@ def _audit(
     )
 
 
-def _numbered(
-    records: Iterable[dict[str, Any]], row_numbers: Sequence[int] | None, first_row: int
-) -> Iterable[tuple[int, dict[str, Any]]]:
-    """Each record with its row number: ``row_numbers`` (a workbook's batch), else counted."""
-    if row_numbers is None:
-        return enumerate(records, start=first_row)
-    return zip(row_numbers, records, strict=True)
-
-
-def _rows_read(
-    records: Iterable[dict[str, Any]],
-    row_numbers: Sequence[int] | None,
-    first_row: int,
-    sheet: str,
-    *,
-    parse: Callable[[_Row], tuple[Any, ...] | None],
-    sums: Callable[[_Row], dict[str, Decimal]],
-    result: StoreResult,
-) -> list[_Row]:
-    """The rows of an upload, each parsed (``parse``) with its key: the sub-programme, the region
-    and the period, by id. A repeated key is refused on the row that repeats it; a ``total`` row
-    is kept apart, its ``sums`` checked against its group's rows (:func:`_reject_groups`)."""
-    rows: list[_Row] = []
-    totals: list[tuple[_Row, tuple[Any, ...], dict[str, Decimal]]] = []
-    keys: dict[tuple[Any, ...], _Row] = {}
-    for number, raw in _numbered(records, row_numbers, first_row):
-        row = _Row(sheet, number, raw)
-        key = parse(row)
-        if key is not None and key[0] == TOTAL:
-            totals.append((row, row.values["group"], sums(row)))
-            result.errors += row.errors
-            continue
-        if key is not None:
-            key = (key[0].pk, key[1].pk, *key[2:])
-            if key in keys:
-                row.fail("sub_programme", _("Repeats row %(row)s.") % {"row": keys[key].number})
-            keys[key] = row
-            row.values["key"] = key
-        rows.append(row)
-    _reject_groups(rows, totals)
-    result.errors += [e for r in totals for e in r[0].errors]
-    return rows
-
-
-# --------------------------------------------------------------------------- allocations
-
-
 def _parse_allocation(context: _Context, row: _Row) -> tuple[Any, ...] | None:
     year = context.year(row)
     region = context.region(row, year)
@@ -208,31 +135,10 @@ def _allocation_sums(row: _Row) -> dict[str, Decimal]:
     return sums
 
 
-@transaction.atomic
-def allocations_store(
-    *,
-    actor: User,
-    records: Iterable[dict[str, Any]],
-    row_numbers: Sequence[int] | None = None,
-    source: str = Source.UPLOAD,
-    request: Any = None,
-    sheet: str = "allocations",
-    first_row: int = 2,
-    context: _Context | None = None,
-) -> StoreResult:
+def _allocations_write(
+    rows: list[_Row], result: StoreResult, *, actor: User, source: str, request: Any
+) -> None:
     """Create or revise allocations; each change appends a revision and is audited."""
-    _check_actor(actor)
-    context = context or _Context(actor)
-    result = StoreResult()
-    rows = _rows_read(
-        records,
-        row_numbers,
-        first_row,
-        sheet,
-        parse=lambda row: _parse_allocation(context, row),
-        sums=_allocation_sums,
-        result=result,
-    )
     good = [r for r in rows if not r.errors]
     years = {r.values["key"][2] for r in good}
     existing = {
@@ -324,7 +230,6 @@ def allocations_store(
         source=source,
         objects=result.objects,
     )
-    return result
 
 
 # --------------------------------------------------------------------------- execution
@@ -379,31 +284,10 @@ def _parse_execution(context: _Context, row: _Row) -> tuple[Any, ...] | None:
 _EXECUTION_VALUES = ("executed", *BREAKDOWN, *OUTPUT_FIELDS, "over_allocation", "justification")
 
 
-@transaction.atomic
-def executions_store(
-    *,
-    actor: User,
-    records: Iterable[dict[str, Any]],
-    row_numbers: Sequence[int] | None = None,
-    source: str = Source.UPLOAD,
-    request: Any = None,
-    sheet: str = "execution",
-    first_row: int = 2,
-    context: _Context | None = None,
-) -> StoreResult:
+def _executions_write(
+    rows: list[_Row], result: StoreResult, *, actor: User, source: str, request: Any
+) -> None:
     """Create or correct monthly execution rows; the year's total is held to the allocation."""
-    _check_actor(actor)
-    context = context or _Context(actor)
-    result = StoreResult()
-    rows = _rows_read(
-        records,
-        row_numbers,
-        first_row,
-        sheet,
-        parse=lambda row: _parse_execution(context, row),
-        sums=lambda row: {"executed": row.values["executed"]},
-        result=result,
-    )
     good = [r for r in rows if not r.errors]
     years = {r.values["key"][2] for r in good}
     regions = {r.values["key"][1] for r in good}
@@ -468,6 +352,59 @@ def executions_store(
         source=source,
         objects=result.objects,
     )
+
+
+# --------------------------------------------------------------------------- storing
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How the rows of one kind are read (their key, and a total row's sums) and written."""
+
+    parse: Callable[[_Context, _Row], tuple[Any, ...] | None]
+    sums: Callable[[_Row], dict[str, Decimal]]
+    write: Callable[..., None]
+
+
+_KINDS = {
+    "allocations": _Kind(_parse_allocation, _allocation_sums, _allocations_write),
+    "execution": _Kind(
+        _parse_execution, lambda row: {"executed": row.values["executed"]}, _executions_write
+    ),
+}
+BudgetKind = Literal["allocations", "execution"]
+
+
+@transaction.atomic
+def budget_rows_store(
+    *,
+    actor: User,
+    kind: BudgetKind,
+    records: Iterable[dict[str, Any]],
+    row_numbers: Sequence[int] | None = None,
+    source: str = Source.UPLOAD,
+    request: Any = None,
+    sheet: str | None = None,
+    first_row: int = 2,
+    context: _Context | None = None,
+) -> StoreResult:
+    """Store rows of allocations or of monthly execution, all or the good ones: each bad row is
+    returned with its errors, each change audited. ``sheet`` names the rows' place in errors
+    (the kind when not given); ``context`` carries lookups across the sheets of a workbook."""
+    _check_actor(actor)
+    context = context or _Context(actor)
+    how = _KINDS[kind]
+    result = StoreResult()
+    rows = rows_read(
+        records,
+        row_numbers,
+        first_row,
+        sheet or kind,
+        parse=lambda row: how.parse(context, row),
+        sums=how.sums,
+        result=result,
+    )
+    how.write(rows, result, actor=actor, source=source, request=request)
     return result
 
 
@@ -507,8 +444,13 @@ def allocation_save(
     *, actor: User, values: dict[str, Any], source: str, request: Any = None
 ) -> Allocation:
     """One allocation from a form or the API; raises ValidationError naming the field."""
-    result = allocations_store(
-        actor=actor, records=[values], source=source, request=request, sheet="form"
+    result = budget_rows_store(
+        actor=actor,
+        kind="allocations",
+        records=[values],
+        source=source,
+        request=request,
+        sheet="form",
     )
     _raise(result)
     if result.objects:
@@ -522,8 +464,13 @@ def allocation_save(
 def execution_save(
     *, actor: User, values: dict[str, Any], source: str, request: Any = None
 ) -> Execution:
-    result = executions_store(
-        actor=actor, records=[values], source=source, request=request, sheet="form"
+    result = budget_rows_store(
+        actor=actor,
+        kind="execution",
+        records=[values],
+        source=source,
+        request=request,
+        sheet="form",
     )
     _raise(result)
     if result.objects:
@@ -550,9 +497,9 @@ def sheet_store(
     request: Any = None,
 ) -> StoreResult:
     """Store ``rows`` of a workbook sheet (whole groups of it: see :mod:`.workbook`)."""
-    store = allocations_store if sheet.name == "allocations" else executions_store
-    return store(
+    return budget_rows_store(
         actor=actor,
+        kind="allocations" if sheet.name == "allocations" else "execution",
         records=sheet.records(rows),
         row_numbers=[number for number, _values in rows],
         source=source,

@@ -24,7 +24,5 @@ urlpatterns: list[URLPattern] = [
     path("volunteers/", views.vetting_list, name="vetting_list"),
     path("volunteers/<int:pk>/", views.vetting_detail, name="vetting_detail"),
     path("activities/new/", views.activity_record, name="activity_new"),
-    path("setup/help/", setup_views.help_list, name="setup_help_list"),
-    path("setup/help/new/", setup_views.help_create_view, name="setup_help_create"),
-    path("setup/help/<int:pk>/", setup_views.help_edit, name="setup_help_edit"),
+    *setup_views.HELP_SERVICES.urls(),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,10 +16,10 @@ from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.accounts.models import Organisation
 from qorgau.accounts.setup_services import setup_filter, setup_territories
 from qorgau.accounts.setup_views import (
+    ACTIVE,
     NAME_HELP,
-    SetupRow,
+    SetupSection,
     setup_form,
-    setup_list,
     setup_page,
     setup_saved,
     setup_submitted,
@@ -85,45 +86,35 @@ class MemberEditForm(forms.Form):
     left_on = forms.DateField(label=gettext_lazy("Member until"), required=False, widget=DATE)
 
 
-def _bodies(request: AuthenticatedHttpRequest) -> Any:
+def _bodies(actor: User) -> QuerySet[CoordinatingBody]:
     queryset = CoordinatingBody.objects.select_related("territory")
-    return setup_filter(queryset, request.user, "territory_id")
+    return setup_filter(queryset, actor, "territory_id")
 
 
-def _body_row(body: CoordinatingBody) -> SetupRow:
-    return SetupRow(
-        [body.display_name, body.territory.name, _("yes") if body.is_active else _("no")],
-        reverse("coordination:setup_body_edit", args=[body.pk]),
-    )
-
-
-@setup_page
-def body_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return setup_list(
-        request,
-        title=_("Coordinating bodies"),
-        columns=[_("Name"), _("Territory"), _("Active")],
-        rows=_bodies(request),
-        create_url=reverse("coordination:setup_body_create"),
-        row=_body_row,
-    )
-
-
-@setup_page
-def body_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = BodyForm(request.POST or None, actor=request.user)
-    body = setup_submitted(
-        request, form, lambda data: body_create(actor=request.user, request=request, **data)
-    )
-    if body:
-        return redirect("coordination:setup_body_edit", pk=body.pk)
-    back = reverse("coordination:setup_body_list")
-    return setup_form(request, form, title=_("New coordinating body"), back=back)
+BODIES = SetupSection[CoordinatingBody](
+    app="coordination",
+    name="body",
+    prefix="setup/bodies/",
+    title=gettext_lazy("Coordinating bodies"),
+    new_title=gettext_lazy("New coordinating body"),
+    columns=[gettext_lazy("Name"), gettext_lazy("Territory"), ACTIVE],
+    records=_bodies,
+    cells=lambda body: [
+        body.display_name,
+        body.territory.name,
+        _("yes") if body.is_active else _("no"),
+    ],
+    form=BodyForm,
+    create=body_create,
+    update=body_update,
+    record_title=lambda body: body.display_name,
+    open_after_create=True,  # to add its member agencies
+)
 
 
 @setup_page
 def body_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    body = get_object_or_404(_bodies(request), pk=pk)
+    body = BODIES.record(request, pk)
     initial = {name: getattr(body, name) for name in BodyForm.base_fields}
     form = BodyForm(request.POST or None, actor=request.user, initial=initial)
     saved = setup_submitted(
@@ -146,7 +137,7 @@ def body_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @setup_page
 def member_add_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    body = get_object_or_404(_bodies(request), pk=pk)
+    body = BODIES.record(request, pk)
     form = MemberAddForm(request.POST or None, body=body)
     back = reverse("coordination:setup_body_edit", args=[body.pk])
     saved = setup_submitted(
@@ -161,7 +152,7 @@ def member_add_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @setup_page
 def member_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    memberships = Membership.objects.filter(body__in=_bodies(request)).select_related("body")
+    memberships = Membership.objects.filter(body__in=_bodies(request.user)).select_related("body")
     membership = get_object_or_404(memberships, pk=pk)
     initial = {name: getattr(membership, name) for name in MemberEditForm.base_fields}
     form = MemberEditForm(request.POST or None, initial=initial)

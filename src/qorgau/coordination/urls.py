@@ -24,9 +24,7 @@ urlpatterns = [
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
-    path("setup/bodies/", setup_views.body_list, name="setup_body_list"),
-    path("setup/bodies/new/", setup_views.body_create_view, name="setup_body_create"),
-    path("setup/bodies/<int:pk>/", setup_views.body_edit, name="setup_body_edit"),
+    *setup_views.BODIES.urls(edit=setup_views.body_edit),
     path(
         "setup/bodies/<int:pk>/members/new/",
         setup_views.member_add_view,

@@ -5,21 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
-from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
-from qorgau.accounts.http import AuthenticatedHttpRequest
 from qorgau.accounts.models import Organisation
 from qorgau.accounts.setup_services import setup_filter
-from qorgau.accounts.setup_views import (
-    SetupRow,
-    setup_form_page,
-    setup_list,
-    setup_page,
-)
+from qorgau.accounts.setup_views import SetupSection
 from qorgau.lib.widgets import DateInput
 from qorgau.programs.models import Accreditation, Ownership, Provider
 from qorgau.programs.setup_services import PROVIDER_KINDS, provider_setup, provider_setup_update
@@ -32,6 +23,8 @@ DATE = DateInput()
 
 
 class ProviderEditForm(forms.Form):
+    """What an administrator may change of a provider; the organisation stays."""
+
     ownership = forms.ChoiceField(label=gettext_lazy("Ownership"), choices=Ownership.choices)
     accreditation = forms.ChoiceField(
         label=gettext_lazy("Accreditation"), choices=Accreditation.choices
@@ -43,6 +36,9 @@ class ProviderEditForm(forms.Form):
         label=gettext_lazy("Accredited until"), required=False, widget=DATE
     )
 
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # every choice here is the same for every actor
+
 
 class ProviderSetupForm(ProviderEditForm):
     organisation = forms.ModelChoiceField(
@@ -53,7 +49,7 @@ class ProviderSetupForm(ProviderEditForm):
     field_order = ["organisation"]
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, actor=actor, **kwargs)
         candidates = Organisation.objects.filter(
             kind__in=PROVIDER_KINDS, programme_provider__isnull=True, is_active=True
         )
@@ -62,58 +58,32 @@ class ProviderSetupForm(ProviderEditForm):
         )
 
 
-def _providers(request: AuthenticatedHttpRequest) -> Any:
+def _providers(actor: User) -> QuerySet[Provider]:
     queryset = Provider.objects.select_related("organisation__territory", "region")
-    return setup_filter(queryset, request.user, "organisation__territory_id")
+    return setup_filter(queryset, actor, "organisation__territory_id")
 
 
-def _provider_row(provider: Provider) -> SetupRow:
-    return SetupRow(
-        [
-            provider.organisation.name,
-            provider.region.name,
-            provider.get_ownership_display(),
-            provider.get_accreditation_display(),
-        ],
-        reverse("programs:setup_provider_edit", args=[provider.pk]),
-    )
-
-
-@setup_page
-def provider_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return setup_list(
-        request,
-        title=_("Programme providers"),
-        columns=[_("Organisation"), _("Region"), _("Ownership"), _("Accreditation")],
-        rows=_providers(request),
-        create_url=reverse("programs:setup_provider_create"),
-        row=_provider_row,
-    )
-
-
-@setup_page
-def provider_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = ProviderSetupForm(request.POST or None, actor=request.user)
-    return setup_form_page(
-        request,
-        form,
-        lambda data: provider_setup(actor=request.user, request=request, **data),
-        title=_("New programme provider"),
-        list_url="programs:setup_provider_list",
-    )
-
-
-@setup_page
-def provider_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    provider = get_object_or_404(_providers(request), pk=pk)
-    initial = {name: getattr(provider, name) for name in ProviderEditForm.base_fields}
-    form = ProviderEditForm(request.POST or None, initial=initial)
-    return setup_form_page(
-        request,
-        form,
-        lambda data: provider_setup_update(
-            actor=request.user, request=request, provider=provider, **data
-        ),
-        title=provider.organisation.name,
-        list_url="programs:setup_provider_list",
-    )
+PROVIDERS = SetupSection[Provider](
+    app="programs",
+    name="provider",
+    title=gettext_lazy("Programme providers"),
+    new_title=gettext_lazy("New programme provider"),
+    columns=[
+        gettext_lazy("Organisation"),
+        gettext_lazy("Region"),
+        gettext_lazy("Ownership"),
+        gettext_lazy("Accreditation"),
+    ],
+    records=_providers,
+    cells=lambda provider: [
+        provider.organisation.name,
+        provider.region.name,
+        provider.get_ownership_display(),
+        provider.get_accreditation_display(),
+    ],
+    form=ProviderSetupForm,
+    edit_form=ProviderEditForm,
+    create=provider_setup,
+    update=provider_setup_update,
+    record_title=lambda provider: provider.organisation.name,
+)

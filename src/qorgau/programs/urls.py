@@ -30,7 +30,5 @@ urlpatterns = [
     path("evaluation/", views.evaluation, name="evaluation"),
     path("evaluation/<slug:by>.svg", views.evaluation_chart, name="evaluation_chart"),
     path("evaluation.csv", views.evaluation_csv, name="evaluation_csv"),
-    path("setup/providers/", setup_views.provider_list, name="setup_provider_list"),
-    path("setup/providers/new/", setup_views.provider_create_view, name="setup_provider_create"),
-    path("setup/providers/<int:pk>/", setup_views.provider_edit, name="setup_provider_edit"),
+    *setup_views.PROVIDERS.urls(),
 ]

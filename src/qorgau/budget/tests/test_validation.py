@@ -22,8 +22,9 @@ EXEC = ["region", "year", "month", "sub_programme", "executed", "wages", "goods_
 
 
 def _alloc(actor, approved="1200000", revised=None, reason="", region=ABAI, sub="crisis_centres"):
-    return services.allocations_store(
+    return services.budget_rows_store(
         actor=actor,
+        kind="allocations",
         records=[
             {
                 "region": region,
@@ -40,7 +41,7 @@ def _alloc(actor, approved="1200000", revised=None, reason="", region=ABAI, sub=
 def _exec(actor, month, executed, **extra):
     record = {"region": ABAI, "year": 2024, "month": month, "sub_programme": "crisis_centres",
               "executed": executed, **extra}  # fmt: skip
-    return services.executions_store(actor=actor, records=[record])
+    return services.budget_rows_store(actor=actor, kind="execution", records=[record])
 
 
 def _where(result):
