@@ -274,8 +274,11 @@ def refusals_audited(function: Callable[P, R]) -> Callable[P, R]:
     return audited
 
 
-def can_place_in_scope(user: Any, territory_id: int | None, organisation_id: int | None) -> bool:
-    """Whether ``user`` may assign something to this territory or organisation (writes)."""
+def can_place_in_scope(user: Viewer, territory_id: int | None, organisation_id: int | None) -> bool:
+    """Whether ``user`` may assign something to this territory or organisation (writes); nobody
+    signed in may not, nor may a command that names no account."""
+    if user is None or user.is_anonymous:
+        return False
     kind = user.scope_kind
     if user.is_superuser or kind == ScopeKind.COUNTRY:
         return True

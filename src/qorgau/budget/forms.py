@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.accounts.models import User
 from qorgau.budget.models import SubProgramme
 from qorgau.territory.models import Level, Territory
 
@@ -15,9 +16,11 @@ if TYPE_CHECKING:
     from qorgau.accounts.typing import RequestUser
 
 
-def region_choices(user: Any) -> list[tuple[str, str]]:
+def region_choices(user: RequestUser) -> list[tuple[str, str]]:
     """Today's regions, or only the user's own region for a regional finance officer."""
     regions = Territory.objects.regions().current().order_by("kato_code")
+    if not isinstance(user, User):
+        return []
     scope = user.scope_territory
     if scope is not None and scope.level == Level.REGION:
         regions = regions.filter(kato_code=scope.kato_code)

@@ -20,6 +20,7 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.accounts.models import User
 from qorgau.latency import mse
 from qorgau.latency.lcmcr import Posterior
 from qorgau.latency.models import (
@@ -43,7 +44,7 @@ from qorgau.latency.survey import SurveyRate, survey_estimate
 from qorgau.linkage.selectors import CaptureHistories
 
 if TYPE_CHECKING:
-    from qorgau.accounts.models import User
+    from qorgau.accounts.typing import Viewer
 
 
 Progress = Callable[[int, int, str], None]
@@ -86,7 +87,7 @@ def table_of(history: CaptureHistories) -> tuple[mse.CaptureTable, list[str]]:
 
 def estimation_start(
     *,
-    user: Any = None,
+    user: Viewer = None,
     years: Sequence[int] | None = None,
     selection: str = DEFAULT_RUN_METHOD,
     bootstrap: int = 0,
@@ -96,7 +97,7 @@ def estimation_start(
     if selection not in RUN_METHODS:
         raise ValueError(f"unknown selection {selection!r}")
     return EstimationRun.objects.create(
-        started_by=user if getattr(user, "is_authenticated", False) else None,
+        started_by=user if isinstance(user, User) else None,
         source=RunSource.LINKAGE,
         selection=selection,
         bootstrap=bootstrap,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from qorgau.accounts.access import can_place_in_scope
 from qorgau.accounts.http import AuthenticatedHttpRequest
+from qorgau.accounts.models import User
 from qorgau.lib.tabular import EmptyTable, UnreadableTable, read_table
 from qorgau.monitoring import aggregates as agg
 from qorgau.monitoring.models import AggregateReport, ReportStatus
@@ -26,16 +27,17 @@ from qorgau.territory.models import Level, Territory
 from qorgau.territory.services import territory_scope_ids
 
 if TYPE_CHECKING:
-    from qorgau.accounts.models import User
     from qorgau.accounts.typing import Viewer
 
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
-def reports_for(user: Any) -> QuerySet[AggregateReport]:
+def reports_for(user: Viewer) -> QuerySet[AggregateReport]:
     """The aggregate reports in the user's scope (their organisation's, or their territory's)."""
     reports = AggregateReport.objects.select_related("territory", "organisation")
+    if not isinstance(user, User):
+        return reports.none()
     if user.organisation_id:
         return reports.filter(organisation_id=user.organisation_id)
     scope = user.scope_territory

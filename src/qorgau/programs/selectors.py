@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast
 
 from qorgau.accounts.access import restrict
+from qorgau.accounts.models import User
 from qorgau.accounts.roles import ScopeKind
 from qorgau.programs.models import (
     ACTIVE_STATUSES,
@@ -66,22 +67,29 @@ def candidates(
     return queryset.order_by("decided_on", "pk")
 
 
-def provider_of(user: Any) -> Provider | None:
+def provider_of(user: Viewer) -> Provider | None:
     """The provider a provider's staff member works for (``None`` for every other user)."""
-    if user.scope_kind != ScopeKind.ORGANISATION or not user.organisation_id:
+    if not isinstance(user, User) or user.scope_kind != ScopeKind.ORGANISATION:
+        return None
+    if not user.organisation_id:
         return None
     return Provider.objects.filter(organisation_id=user.organisation_id).first()
 
 
-def providers_for(user: Any) -> QuerySet[Provider]:
-    """The provider register a user may read: its own provider, its region, or the country."""
+def providers_for(user: Viewer) -> QuerySet[Provider]:
+    """The provider register a user may read: its own provider, its region, or the country
+    (nothing for a request nobody signed in to, or a command)."""
     queryset = Provider.objects.select_related("organisation", "region")
+    if not isinstance(user, User):
+        return queryset.none()
     kind = user.scope_kind
-    if kind == ScopeKind.ORGANISATION:
+    if kind == ScopeKind.COUNTRY:
+        return queryset
+    if kind == ScopeKind.ORGANISATION and user.organisation_id is not None:
         return queryset.filter(organisation_id=user.organisation_id)
     if kind in (ScopeKind.REGION, ScopeKind.DISTRICT) and user.territory is not None:
         return queryset.filter(region_id__in=territory_scope_ids(user.territory))
-    return queryset
+    return queryset.none()  # a scope without its territory or organisation sees nothing
 
 
 def programmes_for(user: Viewer) -> QuerySet[Programme]:
@@ -261,8 +269,10 @@ def _scope(
     return frozenset(scope)
 
 
-def demand_regions_for(user: Any) -> QuerySet[Territory]:
+def demand_regions_for(user: Viewer) -> QuerySet[Territory]:
     regions = Territory.objects.current().regions()
+    if not isinstance(user, User):
+        return regions.none()
     kind = user.scope_kind
     if kind == ScopeKind.ORGANISATION:
         provider = provider_of(user)
@@ -272,7 +282,7 @@ def demand_regions_for(user: Any) -> QuerySet[Territory]:
         while region.level > Level.REGION and region.parent is not None:
             region = region.parent
         return regions.filter(pk=region.pk)
-    return regions
+    return regions if kind == ScopeKind.COUNTRY else regions.none()
 
 
 def period_counts(territory: Territory, start: dt.date, end: dt.date) -> dict[str, int]:

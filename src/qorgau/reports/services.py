@@ -17,6 +17,7 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from qorgau.accounts.models import User
 from qorgau.accounts.roles import VIEW_AGGREGATES
 from qorgau.reports.models import Report, ReportKind, ReportStatus
 from qorgau.reports.render import ReportError, report_render, report_request_parse
@@ -24,7 +25,7 @@ from qorgau.reports.sections import ReportRequest
 from qorgau.territory.models import Level, Territory
 
 if TYPE_CHECKING:
-    from qorgau.accounts.models import User
+    from qorgau.accounts.typing import Viewer
 
 
 logger = logging.getLogger(__name__)
@@ -55,10 +56,10 @@ def may_request(user: User, request: ReportRequest) -> bool:
     return request.kind == ReportKind.REGION and request.territory.kato_code == region.kato_code
 
 
-def reports_for(user: Any) -> QuerySet[Report]:
+def reports_for(user: Viewer) -> QuerySet[Report]:
     """The stored reports a user may list and download."""
     reports = Report.objects.select_related("territory", "requested_by", "computation_run")
-    if not user.has_perm(VIEW_AGGREGATES):
+    if not isinstance(user, User) or not user.has_perm(VIEW_AGGREGATES):
         return reports.none()
     region = user_region(user)
     if region is None:

@@ -150,6 +150,6 @@ class NotificationReadApi(APIView):
         data = CoordinationReadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         marked = services.notifications_mark_read(
-            user=request.user, ids=data.validated_data.get("ids")
+            user=account_of(request), ids=data.validated_data.get("ids")
         )
         return Response({"marked": marked})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -122,7 +121,8 @@ def notify_owner(item: Decision | SafetyAction, kind: str) -> int:
     return notify_users(users, item, kind, message)
 
 
-def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's unread notifications read (those of ``ids`` only, when given)."""
     notices = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         notices = notices.filter(pk__in=list(ids))

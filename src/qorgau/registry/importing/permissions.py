@@ -9,11 +9,11 @@ organisation keeps: a polyclinic does not load crisis-centre files, however its 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.accounts.models import OrganisationKind
+from qorgau.accounts.models import OrganisationKind, User
 from qorgau.accounts.roles import IMPORT_RECORDS, IMPORT_REGISTER_PERMISSIONS
 from qorgau.registry.importing.fields import Reason
 from qorgau.registry.models import ImportJob, Register
@@ -36,14 +36,17 @@ ORGANISATION_REGISTERS: dict[str, str] = {
 }
 
 
-def may_import_register(user: Any, register: str) -> bool:
-    """Whether ``user`` may import records of ``register`` (``None`` is the system: yes)."""
+def may_import_register(user: Viewer, register: str) -> bool:
+    """Whether ``user`` may import records of ``register`` (``None`` is the system: yes; nobody
+    signed in: no)."""
     if user is None:
         return True
+    if not isinstance(user, User):
+        return False
     permission = IMPORT_REGISTER_PERMISSIONS.get(register)
     if permission is None or not user.has_perm(permission):
         return False
-    if user.organisation_id:
+    if user.organisation is not None:
         return ORGANISATION_REGISTERS.get(user.organisation.kind) == register
     return True
 
