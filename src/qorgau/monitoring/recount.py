@@ -130,12 +130,24 @@ def _fields(model: type[models.Model]) -> set[str]:
     return {name for counted in _COUNTED.get(model, []) for name in counted.fields}
 
 
+def _earliest(values: Iterable[dt.date | dt.datetime | None]) -> list[dt.date | None]:
+    """The earliest of ``values`` as a day, which is all a note keeps (``recount_note``): one
+    time-zone conversion for a batch of thousands rather than one per row. Values that do not
+    compare (dates beside timestamps) are each converted."""
+    known = [value for value in values if value is not None]
+    if not known:
+        return []
+    try:
+        return [local_day(min(known))]
+    except TypeError:
+        return [local_day(value) for value in known]
+
+
 def _notes(
     model: type[models.Model], records: Sequence[Record]
 ) -> list[tuple[tuple[str, ...], list[dt.date | None]]]:
     return [
-        (counted.measures, [local_day(day) for day in counted.days(records)])
-        for counted in _COUNTED.get(model, [])
+        (counted.measures, _earliest(counted.days(records))) for counted in _COUNTED.get(model, [])
     ]
 
 
@@ -192,9 +204,20 @@ def _after_delete(sender: type[models.Model], instance: Any, **kwargs: Any) -> N
         _note(sender, _notes(sender, [instance]))
 
 
-def _stored(sender: type[models.Model], pks: Sequence[Any], **kwargs: Any) -> None:
-    if sender in _COUNTED and pks:
-        _note(sender, _notes(sender, _values(sender, _fields(sender), list(pks))))
+def _stored(
+    sender: type[models.Model],
+    pks: Sequence[Any],
+    records: Sequence[Record] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Note the days of rows a bulk write stored, read from the rows it sends when they carry
+    every counted field (an import's batch), else read back by key."""
+    if sender not in _COUNTED or not pks:
+        return
+    fields = _fields(sender)
+    if not records or not all(hasattr(records[0], name) for name in fields):
+        records = _values(sender, fields, list(pks))
+    _note(sender, _notes(sender, records))
 
 
 def connect() -> None:

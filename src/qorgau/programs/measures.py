@@ -99,7 +99,13 @@ def _completed_before(events: Iterable[tuple[int | None, dt.date | None]]) -> It
 
 
 def _offenders_in(incident_ids: list[int]) -> Iterator[dt.date]:
-    offenders = IncidentParticipant.objects.filter(incident_id__in=incident_ids, role="offender")
+    """The completions re-offended by the offenders of these incidents. Only offenders who
+    ever completed a programme are read (a semi-join in the database): an import's batch of
+    thousands of incidents reads the few that matter, not all of its rows back."""
+    completers = Enrolment.objects.filter(status=EnrolmentStatus.COMPLETED).values("offender_id")
+    offenders = IncidentParticipant.objects.filter(
+        incident_id__in=incident_ids, role="offender", person_id__in=completers
+    )
     return _completed_before(
         (person, timezone.localdate(moment))
         for person, moment in plain_rows(offenders, "person_id", "incident__occurred_at")

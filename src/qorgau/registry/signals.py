@@ -9,5 +9,8 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# sender: the model whose rows were stored; pks: their primary keys (a list of int)
+# sender: the model whose rows were stored; pks: their primary keys (a list of int);
+# records (optional): the rows as this write created them, in the order of pks, each with its
+# ``pk`` and the model's attribute names of the columns written (``district_id``), so that a
+# listener can read what it needs from them instead of reading the rows back.
 records_stored = Signal()

@@ -54,13 +54,16 @@ def _article(value: str) -> str:
     return head[0] if head else ""
 
 
-def _offence_harms(as_of: dt.date) -> dict[int, str]:
-    """Incident id → harm recorded by its offences (death wins over grave harm)."""
+def _offence_harms(as_of: dt.date, incident_ids: list[int] | None) -> dict[int, str]:
+    """Incident id → harm recorded by its offences (death wins over grave harm); of the
+    incidents ``incident_ids`` only, when given."""
     harms: dict[int, str] = {}
     offences = Offence.objects.filter(
         kind=c.OffenceKind.CRIMINAL, incident__isnull=False, committed_on__lte=as_of
-    ).values_list("incident_id", "article")
-    for incident_id, article in offences:
+    )
+    if incident_ids is not None:
+        offences = offences.filter(incident_id__in=incident_ids)
+    for incident_id, article in offences.values_list("incident_id", "article"):
         number = _article(article)
         if number in DEATH_ARTICLES:
             harms[incident_id] = Harm.DEATH
@@ -71,15 +74,19 @@ def _offence_harms(as_of: dt.date) -> dict[int, str]:
 
 def reviews_owed(*, as_of: dt.date, incident_ids: Iterable[int] | None = None) -> list[Owed]:
     """Every (victim, incident) of a death or near-death up to ``as_of`` without a review
-    (among ``incident_ids`` only, when given)."""
-    by_offence = _offence_harms(as_of)
+    (among ``incident_ids`` only, when given: an import's batch reads only its own incidents'
+    offences and reviews, not the whole registry's)."""
+    ids = None if incident_ids is None else list(incident_ids)
+    by_offence = _offence_harms(as_of, ids)
     incidents = Incident.objects.filter(
         Q(injury__in=list(HARM_INJURIES)) | Q(pk__in=list(by_offence)),
         occurred_at__date__lte=as_of,
     )
-    if incident_ids is not None:
-        incidents = incidents.filter(pk__in=list(incident_ids))
-    reviewed = set(SeriousCaseReview.objects.values_list("victim_id", "incident_id"))
+    reviews = SeriousCaseReview.objects.all()
+    if ids is not None:
+        incidents = incidents.filter(pk__in=ids)
+        reviews = reviews.filter(incident_id__in=ids)
+    reviewed = set(reviews.values_list("victim_id", "incident_id"))
     participants: dict[int, dict[str, list[int]]] = {}
     rows = IncidentParticipant.objects.filter(incident__in=incidents).order_by("pk")
     for incident_id, person_id, role in rows.values_list("incident_id", "person_id", "role"):
@@ -139,11 +146,16 @@ def review_open_for_new_cases(
     return opened
 
 
-def incidents_stored(sender: type, *, pks: list[int], **kwargs: Any) -> None:
+def incidents_stored(
+    sender: type, *, pks: list[int], records: list[Any] | None = None, **kwargs: Any
+) -> None:
     """After an import or a registration stored incidents (``registry.signals.records_stored``),
     open the reviews their deaths and grave harms owe, in the same transaction. A death known
     only from a later offence is found by the nightly ``qorgau reviews open``."""
-    if sender is Incident:
+    if sender is Incident and records is not None:
+        # rows this write created: no offence can name them yet, so only an injury owes a review
+        ids = {record.pk for record in records if record.injury in HARM_INJURIES}
+    elif sender is Incident:
         ids = set(pks)
     elif sender is IncidentParticipant:
         rows = IncidentParticipant.objects.filter(pk__in=pks)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from qorgau.accounts.roles import Role
 from qorgau.conftest import ABAI, ALMATY_CITY, KURCHATOV, SEMEY
+from qorgau.monitoring import recount
 from qorgau.monitoring.engine import indicators_compute
 from qorgau.monitoring.models import RecountDay
 from qorgau.monitoring.tests.test_engine import (
@@ -110,6 +111,31 @@ def test_bulk_writes_announced_by_the_registry_are_noted(computed):
     old = Incident.objects.filter(occurred_at__year=2023).values_list("pk", flat=True)
     records_stored.send(Incident, pks=list(old))
     assert list(RecountDay.objects.values_list("day", flat=True)) == [D(2023, 3, 1)]
+
+
+@pytest.mark.django_db
+def test_an_import_notes_its_days_from_the_rows_it_wrote(computed, tmp_path, monkeypatch):
+    """The importer sends the incidents it created with their values: the notes are those a
+    read-back would give, and nothing is read back for them."""
+    from qorgau.registry.tests.test_import_helpers import incident_row, write_csv
+
+    read_back = []
+    real_values = recount._values
+
+    def values(model, fields, pks):
+        read_back.append(model)
+        return real_values(model, fields, pks)
+
+    monkeypatch.setattr(recount, "_values", values)
+    rows = [
+        incident_row(1, occurred_at="2024-02-11 23:30", reported_at="2024-11-02 10:00"),
+        incident_row(2, occurred_at="2024-06-01 10:00", reported_at="2024-06-01 11:00"),
+    ]
+    call_command("import", "incidents", str(write_csv(tmp_path / "i.csv", rows)), "--source", "x")
+    assert Incident.objects.filter(source="x").count() == 2
+    assert Incident not in read_back
+    # the earliest day noted: the first incident's, in the system's time zone
+    assert RecountDay.objects.filter(measure="").get().day == D(2024, 2, 11)
 
 
 @pytest.mark.django_db

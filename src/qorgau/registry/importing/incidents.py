@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from django.utils import timezone
@@ -260,9 +261,10 @@ class IncidentsSpec(KindSpec):
                 )
             )
         record_ids = [row.values["record_id"] for row in rows]
+        columns = attnames(Incident, names)
         pks = insert_returning_pks(
             Incident,
-            attnames(Incident, names),
+            columns,
             data,
             record_ids,
             {"source": ctx.source},
@@ -279,5 +281,9 @@ class IncidentsSpec(KindSpec):
             attnames(IncidentParticipant, ("incident", "person", "role", "relationship")),
             participants,
         )
-        records_stored.send(Incident, pks=pks)
+        records = [
+            SimpleNamespace(pk=pk, **dict(zip(columns, written, strict=True)))
+            for pk, written in zip(pks, data, strict=True)
+        ]
+        records_stored.send(Incident, pks=pks, records=records)
         return len(pks)

@@ -305,6 +305,29 @@ def test_an_import_or_a_registration_opens_the_reviews_it_owes_at_once(story: St
     }
 
 
+def test_an_import_batch_is_judged_by_the_rows_it_sends(story: Story):
+    """The import sends the rows it created: only their injuries can owe a review (no offence
+    names a row that did not exist), so a batch without a grave one reads nothing back."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qorgau.registry.signals import records_stored
+
+    grave = incident(story.victim, story.offender, story.semey, dt.date(2025, 3, 3), injury="grave")
+    light = incident(story.victim, story.offender, story.semey, dt.date(2025, 3, 4), injury="light")
+    with CaptureQueriesContext(connection) as light_only:
+        records_stored.send(
+            Incident, pks=[light.pk], records=[SimpleNamespace(pk=light.pk, injury=light.injury)]
+        )
+    assert not SeriousCaseReview.objects.exists()
+    assert not [q for q in light_only.captured_queries if "reviews_" in q["sql"]]
+    sent = [SimpleNamespace(pk=i.pk, injury=i.injury) for i in (grave, light)]
+    records_stored.send(Incident, pks=[grave.pk, light.pk], records=sent)
+    assert list(SeriousCaseReview.objects.values_list("incident_id", flat=True)) == [grave.pk]
+
+
 def test_the_command_opens_what_is_owed_and_says_how_many(story: Story):
     from io import StringIO
 
