@@ -322,7 +322,7 @@ def run(
     port = _free_port()
     host = f"http://127.0.0.1:{port}"
     with (workdir / "gunicorn.log").open("wb") as log:
-        server = subprocess.Popen(  # noqa: S603
+        server = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
                 "-c",

@@ -174,7 +174,7 @@ class Inspector(HttpUser):
     wait_time = between(*WAIT)
 
     def on_start(self) -> None:
-        self.username, self.district = random.choice(INSPECTORS)  # noqa: S311
+        self.username, self.district = random.choice(INSPECTORS)
         response = self.client.post(
             "/api/v1/auth/token/",
             json={"username": self.username, "password": PASSWORD},
@@ -186,7 +186,7 @@ class Inspector(HttpUser):
 
     def _person(self, sex: str) -> dict[str, Any]:
         # Names only (no IIN): the register does not try to match a person by IIN.
-        number = random.randint(1, 10**9)  # noqa: S311
+        number = random.randint(1, 10**9)
         return {"surname": f"Load{number}", "first_name": "Test", "sex": sex}
 
     @task(2)
@@ -199,7 +199,7 @@ class Inspector(HttpUser):
             "settlement_type": "urban",
             "source_channel": "call_102",
             "physical": True,
-            "psychological": random.random() < 0.5,  # noqa: S311
+            "psychological": random.random() < 0.5,
             "victims": [self._person("F")],
             "offenders": [{**self._person("M"), "relationship": "spouse"}],
             "description": "load test",
@@ -250,7 +250,7 @@ class Citizen(HttpUser):
             data={
                 "csrfmiddlewaretoken": csrf_token(form.text),
                 "account": "Load test: shouting and blows heard next door.",
-                "district": random.choice(districts),  # noqa: S311
+                "district": random.choice(districts),
                 "at_risk": "woman",
                 "reporter": "neighbour",
                 "website": "",

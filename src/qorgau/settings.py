@@ -27,8 +27,9 @@ QORGAU_ENV = env_choice("QORGAU_ENV", "development", ("development", "production
 PRODUCTION = QORGAU_ENV == "production"
 
 # Development-only values. The production checks (qorgau.E001..E004) refuse to start with them.
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production-0123456789"
-DEVELOPMENT_FIELD_KEY = "ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDEyMzQ="  # noqa: S105
+# development-only, like the keys below: the production checks refuse to start with it
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production-0123456789"  # noqa: S105
+DEVELOPMENT_FIELD_KEY = "ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDEyMzQ="
 DEVELOPMENT_PSEUDONYM_KEY = "development-only-pseudonym-key"
 DEVELOPMENT_AUDIT_KEY = "development-only-audit-chain-key"
 DEVELOPMENT_DISCLOSURE_KEY = "development-only-disclosure-cell-key"

@@ -443,7 +443,7 @@ def _predict(
     max_pairs: float,
     api: Any,
     log: Any,
-    Linker: Any,  # noqa: N803 - the class, imported lazily by the caller
+    Linker: Any,  # the class, imported lazily by the caller
 ) -> Prediction:
     api = api or backend_api(backend)
     spec = spec_for_backend(spec, backend)

@@ -84,7 +84,8 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], now: dt.d
     converters = [(i, c) for i, f in enumerate(every) if (c := _converter(f)) is not None]
     q = connection.ops.quote_name
     sql = (
-        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in every)}) "
+        # table and column names from the models, quoted; every value a parameter
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in every)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(every))})"
     )
     with connection.cursor() as cursor:

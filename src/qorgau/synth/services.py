@@ -228,7 +228,8 @@ def synth_clear() -> int:
         parts_clear()
         for model, column, parent in steps:
             cursor.execute(
-                f"DELETE FROM {q(model._meta.db_table)} WHERE {q(column)} IN "
+                # table and column names from the models, quoted; every value a parameter
+                f"DELETE FROM {q(model._meta.db_table)} WHERE {q(column)} IN "  # noqa: S608
                 f"({synthetic.format(q(parent))})",
                 [SOURCE],
             )
@@ -241,10 +242,12 @@ def synth_clear() -> int:
             rm.Person,
             rm.RegisterRecord,
         ):
-            cursor.execute(f"DELETE FROM {q(model._meta.db_table)} WHERE source = %s", [SOURCE])
+            # table and column names from the models, quoted; every value a parameter
+            cursor.execute(f"DELETE FROM {q(model._meta.db_table)} WHERE source = %s", [SOURCE])  # noqa: S608
             removed += max(cursor.rowcount, 0)
         for model in (RecordTruth, TruthEstimate, TruthCount, SynthRun):
-            cursor.execute(f"DELETE FROM {q(model._meta.db_table)}")
+            # table and column names from the models, quoted; every value a parameter
+            cursor.execute(f"DELETE FROM {q(model._meta.db_table)}")  # noqa: S608
             removed += max(cursor.rowcount, 0)
         if removed:
             audit_record(

@@ -63,7 +63,7 @@ def _everything_in_the_database() -> str:
     text = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             text.append(repr(cursor.fetchall()))
     return "\n".join(text)
 

@@ -103,7 +103,8 @@ def _update_rows(model: type[Any], columns: tuple[str, ...], rows: list[tuple[An
         if connection.vendor == "postgresql":  # a column each, as an array: one short statement
             arrays = ", ".join(f"%s::{kind}[]" for kind in types)
             cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v ({names}) "
+                # table and column names from the models, quoted; every value a parameter
+                f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v ({names}) "  # noqa: S608
                 f"WHERE {table}.id = v.id",
                 [array_literal([row[-1] for row in rows])]
                 + [array_literal([row[i] for row in rows]) for i in range(len(columns))],
@@ -114,7 +115,8 @@ def _update_rows(model: type[Any], columns: tuple[str, ...], rows: list[tuple[An
             chunk = rows[offset : offset + size]
             values = ", ".join([f"({placeholders})"] * len(chunk))
             cursor.execute(
-                f"WITH v ({names}) AS (VALUES {values}) "
+                # table and column names from the models, quoted; every value a parameter
+                f"WITH v ({names}) AS (VALUES {values}) "  # noqa: S608
                 f"UPDATE {table} SET {assignments} FROM v WHERE {table}.id = v.id",
                 [value for row in chunk for value in (row[-1], *row[:-1])],
             )
@@ -128,13 +130,15 @@ def _stored_cells(keys: list[StoredKey]) -> dict[StoredKey, tuple[int, tuple[Any
     figures = ", ".join(f"v.{c}" for c in ("id", *_COMPARED))
     found: dict[StoredKey, tuple[int, tuple[Any, ...]]] = {}
     join = (
-        f"SELECT {columns}, {figures} FROM k JOIN {table} v ON v.indicator = k.i "
+        # table and column names from the models, quoted; every value a parameter
+        f"SELECT {columns}, {figures} FROM k JOIN {table} v ON v.indicator = k.i "  # noqa: S608
         "AND v.territory_id = k.t AND v.period = k.p AND v.breakdown = k.b"
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # the keys as four arrays: one short statement
             cursor.execute(
-                f"WITH k (i, t, p, b) AS "
+                # table and column names from the models, quoted; every value a parameter
+                f"WITH k (i, t, p, b) AS "  # noqa: S608
                 f"(SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[])) {join}",
                 [array_literal([key[i] for key in keys]) for i in range(4)],
             )
@@ -332,6 +336,7 @@ def _insert_rows(
                 for row in iterator:
                     copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        # table and column names from the models, quoted; every value a parameter
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
         while chunk := list(itertools.islice(iterator, 20_000)):
             cursor.executemany(sql, chunk)

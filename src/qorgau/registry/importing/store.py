@@ -96,7 +96,8 @@ def write_rows(table: str, db_columns: Sequence[str], prepared: Sequence[Sequenc
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(db_columns))
-            cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", prepared)
+            # table and column names from the models, quoted; every value a parameter
+            cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", prepared)  # noqa: S608
 
 
 def insert_rows(
@@ -205,7 +206,8 @@ def select_by_keys(
     conditions = [f"{quote(name)} = %s" for name in (where or {})]
     conditions.append(f"{quote(key_column)} IS NOT NULL")
     head = (
-        f"SELECT {', '.join(quote(name) for name in selected)} FROM {quote(meta.db_table)} "
+        # table and column names from the models, quoted; every value a parameter
+        f"SELECT {', '.join(quote(name) for name in selected)} FROM {quote(meta.db_table)} "  # noqa: S608
         f"WHERE {' AND '.join(conditions)} AND {quote(key_column)} "
     )
     params = list((where or {}).values())

@@ -86,7 +86,7 @@ def table_text() -> str:
     """Every stored cell of the records table, as one text (to look for what must not be)."""
     table = connection.ops.quote_name(RegisterRecord._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - a model's own table name
+        cursor.execute(f"SELECT * FROM {table}")
         return " ".join(str(cell) for row in cursor.fetchall() for cell in row)
 
 
